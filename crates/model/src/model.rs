@@ -1,0 +1,205 @@
+//! The validated model: every name resolved to an id, every value checked for type and range.
+//! Engines read only this; they never see the model file.
+
+use std::sync::Arc;
+
+use crate::formula::Expr;
+use crate::ids::{CategoryId, ParamId, StateId, StrategyId};
+use crate::settings::Settings;
+use crate::table::LookupTable;
+
+/// Byte range in the model file that an item came from (for run-time error messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// A formula as written, its resolved expression, and where its text starts in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Formula {
+    pub text: String,
+    pub expr: Expr,
+    pub origin: Origin,
+}
+
+impl Formula {
+    /// A literal number with no position (for command-line overrides and defaults).
+    pub fn constant(value: f64) -> Formula {
+        Formula { text: value.to_string(), expr: Expr::number(value), origin: Origin::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metadata {
+    pub title: String,
+    pub description: Option<String>,
+    pub currency: String,
+    pub price_year: Option<i32>,
+    pub perspective: Option<String>,
+    pub country: Option<String>,
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub label: Option<String>,
+    pub definition: Formula,
+    pub source: Option<String>,
+    pub uncertainty: Uncertainty,
+    pub origin: Origin,
+}
+
+/// Uncertainty fields used by deterministic and probabilistic sensitivity analysis.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Uncertainty {
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub distribution: Option<Distribution>,
+}
+
+/// A sampling distribution in its native parameters (moment-based input is converted on load).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Distribution {
+    Beta { alpha: f64, beta: f64 },
+    Gamma { shape: f64, rate: f64 },
+    LogNormal { meanlog: f64, sdlog: f64 },
+    Normal { mean: f64, sd: f64 },
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+}
+
+impl Distribution {
+    /// The distribution's mean.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Distribution::Beta { alpha, beta } => alpha / (alpha + beta),
+            Distribution::Gamma { shape, rate } => shape / rate,
+            Distribution::LogNormal { meanlog, sdlog } => (meanlog + sdlog * sdlog / 2.0).exp(),
+            Distribution::Normal { mean, .. } => mean,
+            Distribution::Uniform { min, max } => (min + max) / 2.0,
+            Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub name: String,
+    pub label: Option<String>,
+    pub dead: bool,
+    /// Cost per cycle of being in the state, by category.
+    pub costs: Vec<(CategoryId, Formula)>,
+    /// Utility per year (QALY weight); `None` when the model reports no QALYs.
+    pub utility: Option<Formula>,
+    /// Life-year weight per year (1 alive, 0 dead unless given).
+    pub life_years: Formula,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryValue {
+    Formula(Formula),
+    /// One minus the other entries of the row.
+    Complement,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionEntry {
+    pub to: StateId,
+    pub value: EntryValue,
+    pub origin: Origin,
+}
+
+/// The transitions out of one state. Destinations not listed have probability 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionRow {
+    pub from: StateId,
+    pub entries: Vec<TransitionEntry>,
+    pub origin: Origin,
+}
+
+/// Costs and QALYs charged once: at model start, or on a transition.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OneOff {
+    pub costs: Vec<(CategoryId, Formula)>,
+    pub qaly: Option<Formula>,
+}
+
+impl OneOff {
+    pub fn is_empty(&self) -> bool {
+        self.costs.is_empty() && self.qaly.is_none()
+    }
+}
+
+/// Values charged per person moving `from -> to` in a cycle (`from: None` = any other state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionValue {
+    pub from: Option<StateId>,
+    pub to: StateId,
+    pub values: OneOff,
+    pub origin: Origin,
+}
+
+impl TransitionValue {
+    pub fn applies(&self, from: StateId, to: StateId) -> bool {
+        to == self.to && from != to && self.from.is_none_or(|f| f == from)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strategy {
+    pub name: String,
+    pub label: Option<String>,
+    /// Parameter definitions that replace the shared ones for this strategy.
+    pub overrides: Vec<(ParamId, Formula)>,
+    /// One row per state, in state order: the strategy's own rows where it gives them,
+    /// the shared rows otherwise.
+    pub rows: Vec<TransitionRow>,
+    /// Initial cohort distribution over states (sums to 1).
+    pub initial: Vec<f64>,
+    /// Charged at t = 0: not discounted, not within-cycle corrected.
+    pub at_start: OneOff,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub metadata: Metadata,
+    pub settings: Settings,
+    pub categories: Vec<String>,
+    pub tables: Vec<Arc<LookupTable>>,
+    pub parameters: Vec<Parameter>,
+    pub states: Vec<State>,
+    pub transition_values: Vec<TransitionValue>,
+    pub strategies: Vec<Strategy>,
+}
+
+impl Model {
+    /// The definition of `param` in force for `strategy`.
+    pub fn definition(&self, strategy: StrategyId, param: ParamId) -> &Formula {
+        let own = self.strategies[strategy.index()].overrides.iter().find(|(p, _)| *p == param);
+        match own {
+            Some((_, formula)) => formula,
+            None => &self.parameters[param.index()].definition,
+        }
+    }
+
+    pub fn n_states(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Whether every living state has a utility, so QALYs can be reported.
+    pub fn has_utilities(&self) -> bool {
+        self.states.iter().all(|s| s.dead || s.utility.is_some())
+    }
+
+    pub fn strategy_ids(&self) -> impl Iterator<Item = StrategyId> {
+        (0..self.strategies.len()).map(StrategyId::new)
+    }
+
+    pub fn param_by_name(&self, name: &str) -> Option<ParamId> {
+        self.parameters.iter().position(|p| p.name == name).map(ParamId::new)
+    }
+}
