@@ -184,7 +184,8 @@ fn call(function: Function, args: &[Expr], tables: &[Arc<LookupTable>]) -> Compi
     }
 }
 
-/// Evaluates an expression that reads no variables (used for literal checks and tests).
+/// Evaluates an expression that reads no variables (used by tests).
+#[cfg(test)]
 pub fn eval_constant(expr: &Expr) -> Option<f64> {
     compile(expr, &[]).constant()
 }

@@ -1,0 +1,245 @@
+//! Validation and lowering: raw document -> [`Model`], collecting every problem at once.
+//!
+//! Order: names first (states, categories, tables, parameters, strategies), then everything
+//! that refers to them, then whole-model checks (circular definitions, sizes, unused names).
+
+mod parameters;
+mod formula;
+mod settings;
+mod structure;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+use hta_model::{Metadata, Model, ParamId, StrategyId};
+use serde_saphyr::Location;
+
+use crate::diagnostic::{span_of, Diagnostic, Diagnostics, Source};
+use crate::names::{naming_problem, NameTable};
+use crate::raw::RawModel;
+use crate::InputFile;
+
+/// Names declared in the file, resolved before anything that refers to them.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub states: NameTable,
+    pub categories: NameTable,
+    pub tables: NameTable,
+    pub params: NameTable,
+    pub strategies: NameTable,
+    /// Column names of each table, by table index.
+    pub table_columns: Vec<Vec<String>>,
+    pub has_start_age: bool,
+}
+
+pub struct Lowerer<'a> {
+    pub source: Source,
+    pub text: &'a str,
+    pub base_dir: PathBuf,
+    pub diagnostics: Diagnostics,
+    pub inputs: Vec<InputFile>,
+}
+
+impl<'a> Lowerer<'a> {
+    pub fn new(source: Source, text: &'a str, base_dir: &Path) -> Self {
+        Lowerer { source, text, base_dir: base_dir.to_path_buf(), diagnostics: Diagnostics::default(), inputs: Vec::new() }
+    }
+
+    /// Records an error pointing at `location`.
+    pub fn error(&mut self, code: &'static str, location: &Location, message: impl Into<String>, label: impl Into<String>) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::error(code, message).at(&self.source, span_of(location), label);
+        self.diagnostics.push(diagnostic);
+        let last = self.diagnostics.0.len() - 1;
+        &mut self.diagnostics.0[last]
+    }
+
+    pub fn warning(&mut self, code: &'static str, location: &Location, message: impl Into<String>, label: impl Into<String>) {
+        let diagnostic = Diagnostic::warning(code, message).at(&self.source, span_of(location), label);
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Registers a declared name, reporting invalid or reserved names.
+    pub fn declare(&mut self, table: &mut NameTable, name: &str, location: &Location, what: &str) -> usize {
+        if let Some(problem) = naming_problem(name) {
+            self.error("invalid-name", location, format!("invalid {what} name: {problem}"), "this name");
+        }
+        table.insert(name)
+    }
+
+    /// Lowers the whole document. Returns the model only if no error was found.
+    pub fn lower(&mut self, raw: &RawModel) -> Option<Model> {
+        if raw.format_version.value != 1 {
+            self.error(
+                "format-version",
+                &raw.format_version.referenced,
+                format!("format_version {} is not supported", raw.format_version.value),
+                "this version",
+            )
+            .help = Some("this version of hta reads format_version: 1".into());
+            return None;
+        }
+        let mut names = Names::default();
+        self.declare_names(raw, &mut names);
+        if !self.check_sizes(raw) {
+            return None;
+        }
+        let metadata = lower_metadata(raw);
+        let tables = self.lower_tables(raw, &mut names);
+        names.has_start_age = raw.cohort.as_ref().is_some_and(|c| c.start_age.is_some());
+        let categories: Vec<String> = names.categories.index.keys().cloned().collect();
+        let parameters = self.lower_parameters(raw, &names);
+        let settings = self.lower_settings(raw, &names);
+        let states = self.lower_states(raw, &names);
+        let transition_values = self.lower_transition_values(raw, &names);
+        let strategies = self.lower_strategies(raw, &names);
+        let (Some(settings), Some(strategies)) = (settings, strategies) else {
+            return None;
+        };
+        if self.diagnostics.has_errors() {
+            return None;
+        }
+        let model = Model { metadata, settings, categories, tables, parameters, states, transition_values, strategies };
+        self.check_circular_definitions(&model);
+        self.warn_unused_parameters(&model, raw);
+        if self.diagnostics.has_errors() {
+            return None;
+        }
+        Some(model)
+    }
+
+    fn declare_names(&mut self, raw: &RawModel, names: &mut Names) {
+        for name in raw.states.keys() {
+            self.declare(&mut names.states, &name.value, &name.referenced, "state");
+        }
+        for name in &raw.cost_categories {
+            if names.categories.get(&name.value).is_some() {
+                self.error("duplicate-name", &name.referenced, format!("cost category `{}` is listed twice", name.value), "repeated here");
+            }
+            if matches!(name.value.as_str(), "qaly" | "ly" | "life_years") {
+                self.error("invalid-name", &name.referenced, format!("`{}` is reserved for effects, not a cost category", name.value), "reserved");
+            }
+            self.declare(&mut names.categories, &name.value, &name.referenced, "cost category");
+        }
+        for name in raw.tables.keys() {
+            self.declare(&mut names.tables, &name.value, &name.referenced, "table");
+        }
+        for name in raw.parameters.keys() {
+            if names.states.get(&name.value).is_some() {
+                self.error("duplicate-name", &name.referenced, format!("`{}` names both a state and a parameter", name.value), "also a state")
+                    .help = Some("give the parameter a different name, e.g. `p_` or `c_` prefixed".into());
+            }
+            self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
+        }
+        for name in raw.strategies.keys() {
+            self.declare(&mut names.strategies, &name.value, &name.referenced, "strategy");
+        }
+    }
+
+    fn check_sizes(&mut self, raw: &RawModel) -> bool {
+        use hta_model::settings::limits::*;
+        let checks = [
+            (raw.states.len(), MAX_STATES, "states", raw.states.keys().next().map(|k| k.referenced)),
+            (raw.strategies.len(), MAX_STRATEGIES, "strategies", raw.strategies.keys().next().map(|k| k.referenced)),
+            (raw.parameters.len(), MAX_PARAMETERS, "parameters", raw.parameters.keys().next().map(|k| k.referenced)),
+        ];
+        let mut ok = true;
+        for (count, limit, what, location) in checks {
+            if count > limit {
+                ok = false;
+                let diagnostic = Diagnostic::error("too-large", format!("the model has {count} {what}; the limit is {limit}"));
+                let diagnostic = match location {
+                    Some(l) => diagnostic.at(&self.source, span_of(&l), format!("first of {count} {what}")),
+                    None => diagnostic,
+                };
+                self.push(diagnostic);
+            }
+        }
+        if raw.states.is_empty() {
+            ok = false;
+            self.push(Diagnostic::error("missing", "the model has no states").at(&self.source, (0, 0).into(), "").help("add a `states:` map"));
+        }
+        if raw.strategies.is_empty() {
+            ok = false;
+            self.push(Diagnostic::error("missing", "the model has no strategies").at(&self.source, (0, 0).into(), "").help("add a `strategies:` map"));
+        }
+        ok
+    }
+
+    fn check_circular_definitions(&mut self, model: &Model) {
+        let mut reported: Vec<Vec<ParamId>> = Vec::new();
+        for strategy in model.strategy_ids() {
+            let reads: Vec<Vec<ParamId>> = (0..model.parameters.len())
+                .map(|p| model.definition(strategy, ParamId::new(p)).expr.params().collect())
+                .collect();
+            let Err(cycle) = hta_model::dependency::evaluation_order(&reads) else { continue };
+            let mut key = cycle[..cycle.len() - 1].to_vec();
+            key.sort();
+            if reported.contains(&key) {
+                continue;
+            }
+            reported.push(key);
+            self.report_cycle(model, strategy, &cycle);
+        }
+    }
+
+    fn report_cycle(&mut self, model: &Model, strategy: StrategyId, cycle: &[ParamId]) {
+        let path: Vec<&str> = cycle.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
+        let first = model.definition(strategy, cycle[0]);
+        let own = model.strategies[strategy.index()].overrides.iter().any(|(p, _)| cycle.contains(p));
+        let context = if own { format!(" (in strategy `{}`)", model.strategies[strategy.index()].name) } else { String::new() };
+        let span = (first.origin.offset, first.origin.len.max(1)).into();
+        let diagnostic = Diagnostic::error("circular-definition", format!("circular parameter definition{context}: {}", path.join(" -> ")))
+            .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
+            .help("define one of these parameters without referring back to the others");
+        self.push(diagnostic);
+    }
+
+    fn warn_unused_parameters(&mut self, model: &Model, raw: &RawModel) {
+        let mut used = vec![false; model.parameters.len()];
+        let mut mark = |formula: &hta_model::Formula| formula.expr.params().for_each(|p| used[p.index()] = true);
+        model.parameters.iter().for_each(|p| mark(&p.definition));
+        for state in &model.states {
+            state.costs.iter().for_each(|(_, f)| mark(f));
+            state.utility.iter().for_each(&mut mark);
+            mark(&state.life_years);
+        }
+        for strategy in &model.strategies {
+            strategy.overrides.iter().for_each(|(_, f)| mark(f));
+            strategy.at_start.costs.iter().for_each(|(_, f)| mark(f));
+            strategy.at_start.qaly.iter().for_each(&mut mark);
+            for row in &strategy.rows {
+                for entry in &row.entries {
+                    if let hta_model::EntryValue::Formula(f) = &entry.value {
+                        mark(f);
+                    }
+                }
+            }
+        }
+        for value in &model.transition_values {
+            value.values.costs.iter().for_each(|(_, f)| mark(f));
+            value.values.qaly.iter().for_each(&mut mark);
+        }
+        for ((name, _), used) in raw.parameters.iter().zip(used) {
+            if !used {
+                self.warning("unused-parameter", &name.referenced, format!("parameter `{}` is never used", name.value), "defined here");
+            }
+        }
+    }
+}
+
+fn lower_metadata(raw: &RawModel) -> Metadata {
+    let m = &raw.metadata;
+    Metadata {
+        title: m.title.value.clone(),
+        description: m.description.clone(),
+        currency: m.currency.value.clone(),
+        price_year: m.price_year.as_ref().map(|y| y.value),
+        perspective: m.perspective.clone(),
+        country: m.country.clone(),
+        references: m.references.clone(),
+    }
+}

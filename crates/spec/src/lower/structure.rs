@@ -1,0 +1,269 @@
+//! States, transition rows, transition values and strategies.
+
+use hta_model::{CategoryId, EntryValue, Formula, OneOff, Origin, ParamId, State, StateId, Strategy, TransitionEntry, TransitionRow, TransitionValue};
+use serde_saphyr::{Location, Spanned};
+
+use super::{Lowerer, Names};
+use crate::diagnostic::span_of;
+use crate::names::did_you_mean;
+use crate::raw::{RawModel, RawOneOff, Scalar, SpannedMap};
+
+/// Tolerance on a row or an initial distribution summing to 1.
+pub const SUM_TOLERANCE: f64 = 1e-9;
+
+type RawRows = SpannedMap<Spanned<SpannedMap<Spanned<Scalar>>>>;
+
+fn origin_of(location: &Location) -> Origin {
+    let span = span_of(location);
+    Origin { offset: span.offset(), len: span.len() }
+}
+
+impl Lowerer<'_> {
+    fn state_ref(&mut self, name: &Spanned<String>, names: &Names, role: &str) -> Option<StateId> {
+        match names.states.get(&name.value) {
+            Some(i) => Some(StateId::new(i)),
+            None => {
+                let help = did_you_mean(names.states.suggest(&name.value)).unwrap_or_else(|| format!("states: {}", names.states.listing()));
+                self.error("unknown-name", &name.referenced, format!("unknown state `{}`", name.value), role).help = Some(help);
+                None
+            }
+        }
+    }
+
+    fn costs(&mut self, costs: &SpannedMap<Spanned<Scalar>>, names: &Names, owner: &str) -> Vec<(CategoryId, Formula)> {
+        let mut out = Vec::new();
+        for (category, value) in costs {
+            let Some(c) = names.categories.get(&category.value) else {
+                let help = did_you_mean(names.categories.suggest(&category.value)).unwrap_or_else(|| {
+                    if names.categories.len() == 0 {
+                        "declare cost categories in `cost_categories: [...]`".into()
+                    } else {
+                        format!("cost categories: {}", names.categories.listing())
+                    }
+                });
+                self.error("unknown-name", &category.referenced, format!("unknown cost category `{}`", category.value), "cost category").help = Some(help);
+                continue;
+            };
+            if let Some(f) = self.formula(value, names, &format!("the {} cost of {owner}", category.value)) {
+                out.push((CategoryId::new(c), f));
+            }
+        }
+        out
+    }
+
+    fn one_off(&mut self, raw: &RawOneOff, names: &Names, owner: &str) -> OneOff {
+        OneOff {
+            costs: self.costs(&raw.cost, names, owner),
+            qaly: raw.qaly.as_ref().and_then(|q| self.formula(q, names, &format!("the QALYs of {owner}"))),
+        }
+    }
+
+    pub fn lower_states(&mut self, raw: &RawModel, names: &Names) -> Vec<State> {
+        let needs_utility = !matches!(raw.settings.effect, Some(crate::raw::EffectName::LifeYears));
+        raw.states
+            .iter()
+            .map(|(name, spanned)| {
+                let s = &spanned.value;
+                let owner = format!("state `{}`", name.value);
+                let utility = s.utility.as_ref().and_then(|u| self.formula(u, names, &format!("the utility of {owner}")));
+                if needs_utility && !s.dead && s.utility.is_none() {
+                    self.error("missing", &name.referenced, format!("state `{}` has no utility, and the effect measure is QALYs", name.value), "this state")
+                        .help = Some("add `utility:` to the state, or set `settings.effect: life_years`".into());
+                }
+                let life_years = match &s.life_years {
+                    Some(w) => self.formula(w, names, &format!("the life-year weight of {owner}")),
+                    None => Some(Formula::constant(if s.dead { 0.0 } else { 1.0 })),
+                };
+                State {
+                    name: name.value.clone(),
+                    label: s.label.clone(),
+                    dead: s.dead,
+                    costs: self.costs(&s.cost, names, &owner),
+                    utility,
+                    life_years: life_years.unwrap_or_else(|| Formula::constant(f64::NAN)),
+                    origin: origin_of(&name.referenced),
+                }
+            })
+            .collect()
+    }
+
+    pub fn lower_transition_values(&mut self, raw: &RawModel, names: &Names) -> Vec<TransitionValue> {
+        let mut out = Vec::new();
+        for spanned in &raw.transition_values {
+            let t = &spanned.value;
+            let from = match &t.from {
+                Some(f) => match self.state_ref(f, names, "from-state") {
+                    Some(id) => Some(id),
+                    None => continue,
+                },
+                None => None,
+            };
+            let Some(to) = self.state_ref(&t.to, names, "to-state") else { continue };
+            let owner = match &t.from {
+                Some(f) => format!("the transition {} -> {}", f.value, t.to.value),
+                None => format!("entering `{}`", t.to.value),
+            };
+            let values = self.one_off(&RawOneOff { cost: t.cost.clone(), qaly: t.qaly.clone() }, names, &owner);
+            out.push(TransitionValue { from, to, values, origin: origin_of(&spanned.referenced) });
+        }
+        out
+    }
+
+    /// Rows given in a `transitions` map (shared or a strategy's own).
+    fn rows(&mut self, rows: &RawRows, names: &Names, owner: &str) -> Vec<TransitionRow> {
+        let mut out = Vec::new();
+        for (from_name, row) in rows {
+            let Some(from) = self.state_ref(from_name, names, "from-state") else { continue };
+            let mut entries = Vec::new();
+            let mut complements: Vec<Location> = Vec::new();
+            for (to_name, value) in &row.value {
+                let Some(to) = self.state_ref(to_name, names, "to-state") else { continue };
+                let what = format!("the probability {} -> {}{owner}", from_name.value, to_name.value);
+                let value = match &value.value {
+                    Scalar::Text(t) if t.trim() == "C" => {
+                        complements.push(value.referenced);
+                        EntryValue::Complement
+                    }
+                    _ => match self.formula(value, names, &what) {
+                        Some(f) => {
+                            self.check_literal_probability(&f, &value.referenced, &what);
+                            EntryValue::Formula(f)
+                        }
+                        None => continue,
+                    },
+                };
+                entries.push(TransitionEntry { to, value, origin: origin_of(&to_name.referenced) });
+            }
+            if complements.len() > 1 {
+                self.error("complement", &complements[1], format!("row `{}`{owner} has {} complements `C`; at most one is allowed", from_name.value, complements.len()), "second complement");
+            }
+            self.check_literal_row(&entries, &from_name.value, &row.referenced, owner);
+            out.push(TransitionRow { from, entries, origin: origin_of(&from_name.referenced) });
+        }
+        out
+    }
+
+    fn check_literal_probability(&mut self, f: &Formula, at: &Location, what: &str) {
+        if let Some(p) = f.expr.as_constant() {
+            if !(0.0..=1.0).contains(&p) {
+                self.error("probability", at, format!("{what} is {p}, outside [0, 1]"), "not a probability");
+            }
+        }
+    }
+
+    /// A row whose entries are all numbers must sum to 1 (or to at most 1 with a complement).
+    fn check_literal_row(&mut self, entries: &[TransitionEntry], from: &str, at: &Location, owner: &str) {
+        let mut sum = 0.0;
+        let mut complement = false;
+        for entry in entries {
+            match &entry.value {
+                EntryValue::Complement => complement = true,
+                EntryValue::Formula(f) => match f.expr.as_constant() {
+                    Some(p) => sum += p,
+                    None => return,
+                },
+            }
+        }
+        if complement && sum > 1.0 + SUM_TOLERANCE {
+            self.error("row-sum", at, format!("the probabilities out of `{from}`{owner} sum to {sum} before the complement, which would be negative"), "this row");
+        } else if !complement && (sum - 1.0).abs() > SUM_TOLERANCE {
+            self.error("row-sum", at, format!("the probabilities out of `{from}`{owner} sum to {sum}, not 1"), "this row")
+                .help = Some("fix the values, or write `C` for the entry that takes the rest".into());
+        }
+    }
+
+    fn initial(&mut self, initial: &SpannedMap<Spanned<f64>>, at: &Location, names: &Names) -> Option<Vec<f64>> {
+        let mut distribution = vec![0.0; names.states.len()];
+        let mut ok = true;
+        for (state, share) in initial {
+            let Some(s) = self.state_ref(state, names, "state") else {
+                ok = false;
+                continue;
+            };
+            if !(share.value.is_finite() && share.value >= 0.0) {
+                ok = false;
+                self.error("out-of-range", &share.referenced, format!("the initial share of `{}` must be a non-negative number, found {}", state.value, share.value), "initial share");
+            }
+            distribution[s.index()] = share.value;
+        }
+        let sum: f64 = distribution.iter().sum();
+        if ok && (sum - 1.0).abs() > SUM_TOLERANCE {
+            ok = false;
+            self.error("initial-sum", at, format!("the initial distribution sums to {sum}, not 1"), "initial distribution")
+                .help = Some("give proportions of the cohort, e.g. `{ healthy: 1 }`".into());
+        }
+        ok.then_some(distribution)
+    }
+
+    pub fn lower_strategies(&mut self, raw: &RawModel, names: &Names) -> Option<Vec<Strategy>> {
+        let shared = self.rows(&raw.transitions, names, "");
+        let shared_initial: Option<Option<Vec<f64>>> = raw.cohort.as_ref().filter(|c| !c.initial.is_empty()).map(|c| {
+            let at = c.initial.keys().next().map(|k| k.referenced).unwrap_or(raw.format_version.referenced);
+            self.initial(&c.initial, &at, names)
+        });
+        let mut strategies = Vec::new();
+        for (name, spanned) in &raw.strategies {
+            let s = &spanned.value;
+            let owner = format!(" in strategy `{}`", name.value);
+            let overrides = self.overrides(&s.parameters, names, &name.value);
+            let own_rows = self.rows(&s.transitions, names, &owner);
+            let rows = self.merge_rows(&shared, own_rows, names, name);
+            let initial = match (&s.initial, &shared_initial) {
+                (Some(map), _) => self.initial(&map.value, &map.referenced, names),
+                (None, Some(shared)) => shared.clone(),
+                (None, None) => {
+                    self.error("missing", &name.referenced, format!("strategy `{}` has no initial distribution", name.value), "this strategy")
+                        .help = Some("add `cohort: { initial: { <state>: 1 } }`, or `initial:` to the strategy".into());
+                    None
+                }
+            };
+            let at_start = s.at_start.as_ref().map(|a| self.one_off(a, names, &format!("model start in strategy `{}`", name.value))).unwrap_or_default();
+            strategies.push(Strategy {
+                name: name.value.clone(),
+                label: s.label.clone(),
+                overrides,
+                rows: rows.unwrap_or_default(),
+                initial: initial.unwrap_or_default(),
+                at_start,
+                origin: origin_of(&name.referenced),
+            });
+        }
+        (!self.diagnostics.has_errors()).then_some(strategies)
+    }
+
+    fn overrides(&mut self, params: &SpannedMap<Spanned<Scalar>>, names: &Names, strategy: &str) -> Vec<(ParamId, Formula)> {
+        let mut out = Vec::new();
+        for (param, value) in params {
+            let Some(p) = names.params.get(&param.value) else {
+                let help = did_you_mean(names.params.suggest(&param.value)).unwrap_or_else(|| "a strategy can only override parameters declared under `parameters:`".into());
+                self.error("unknown-name", &param.referenced, format!("strategy `{strategy}` overrides unknown parameter `{}`", param.value), "unknown parameter").help = Some(help);
+                continue;
+            };
+            if let Some(f) = self.formula(value, names, &format!("parameter `{}` in strategy `{strategy}`", param.value)) {
+                out.push((ParamId::new(p), f));
+            }
+        }
+        out
+    }
+
+    /// One row per state: the strategy's own where given, the shared one otherwise.
+    fn merge_rows(&mut self, shared: &[TransitionRow], own: Vec<TransitionRow>, names: &Names, strategy: &Spanned<String>) -> Option<Vec<TransitionRow>> {
+        let mut rows: Vec<Option<TransitionRow>> = vec![None; names.states.len()];
+        for row in shared.iter().cloned().chain(own) {
+            let index = row.from.index();
+            rows[index] = Some(row);
+        }
+        let mut missing = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if row.is_none() {
+                missing.push(names.states.index.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default());
+            }
+        }
+        if !missing.is_empty() {
+            self.error("missing", &strategy.referenced, format!("strategy `{}` has no transition row for state(s) {}", strategy.value, missing.join(", ")), "this strategy")
+                .help = Some("every state needs a row, e.g. an absorbing state `dead: { dead: 1 }`".into());
+            return None;
+        }
+        Some(rows.into_iter().flatten().collect())
+    }
+}

@@ -1,0 +1,146 @@
+//! Lookup tables: inline columns or a CSV file beside the model; keys strictly increasing.
+
+use std::sync::Arc;
+
+use hta_model::settings::limits::MAX_TABLE_ROWS;
+use hta_model::{Interpolation, LookupTable, Outside, TableColumn};
+use serde_saphyr::Spanned;
+
+use super::{Lowerer, Names};
+use crate::diagnostic::Diagnostic;
+use crate::raw::{InterpolationName, OutsideName, RawModel, RawTable};
+use crate::InputFile;
+
+/// Largest CSV table file read, in bytes.
+const MAX_TABLE_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Lowerer<'_> {
+    pub fn lower_tables(&mut self, raw: &RawModel, names: &mut Names) -> Vec<Arc<LookupTable>> {
+        let mut tables = Vec::new();
+        for (name, table) in &raw.tables {
+            let loaded = self.lower_table(&name.value, table);
+            names.table_columns.push(loaded.as_ref().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default());
+            tables.push(Arc::new(loaded.unwrap_or_else(|| empty_table(&name.value))));
+        }
+        tables
+    }
+
+    fn lower_table(&mut self, name: &str, spanned: &Spanned<RawTable>) -> Option<LookupTable> {
+        let table = &spanned.value;
+        let columns = match (&table.file, &table.columns) {
+            (Some(file), None) => self.read_csv(file)?,
+            (None, Some(columns)) => columns.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
+            _ => {
+                self.error("table-source", &spanned.referenced, format!("table `{name}` needs exactly one of `file` or `columns`"), "this table");
+                return None;
+            }
+        };
+        let key_name = &table.key.value;
+        let Some(key_index) = columns.iter().position(|(c, _)| c == key_name) else {
+            let listing: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+            self.error("unknown-name", &table.key.referenced, format!("table `{name}` has no column `{key_name}`"), "key column")
+                .help = Some(format!("columns: {}", listing.join(", ")));
+            return None;
+        };
+        let n_rows = columns[key_index].1.len();
+        for (column, values) in &columns {
+            if values.len() != n_rows {
+                self.error("table-shape", &spanned.referenced, format!("column `{column}` of table `{name}` has {} values; the key column has {n_rows}", values.len()), "this table");
+                return None;
+            }
+            if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
+                self.error("not-finite", &spanned.referenced, format!("table `{name}`, column `{column}`, row {}: value is not a finite number", bad + 1), "this table");
+                return None;
+            }
+        }
+        if n_rows == 0 || n_rows > MAX_TABLE_ROWS {
+            self.error("table-shape", &spanned.referenced, format!("table `{name}` has {n_rows} rows; it needs between 1 and {MAX_TABLE_ROWS}"), "this table");
+            return None;
+        }
+        let keys = columns[key_index].1.clone();
+        if let Some(i) = keys.windows(2).position(|w| w[1] <= w[0]) {
+            self.error("table-keys", &table.key.referenced, format!("keys of table `{name}` must strictly increase: row {} has {} after {}", i + 2, keys[i + 1], keys[i]), "key column")
+                .help = Some("sort the table by its key and remove repeated keys".into());
+            return None;
+        }
+        let value_columns = columns.into_iter().enumerate().filter(|(i, _)| *i != key_index).map(|(_, (name, values))| TableColumn { name, values }).collect();
+        Some(LookupTable {
+            name: name.to_string(),
+            key_name: key_name.clone(),
+            keys,
+            columns: value_columns,
+            interpolation: match table.interpolation {
+                InterpolationName::Step => Interpolation::Step,
+                InterpolationName::Linear => Interpolation::Linear,
+            },
+            outside: match table.outside {
+                Some(OutsideName::Hold) => Outside::Hold,
+                Some(OutsideName::Error) | None => Outside::Error,
+            },
+            source: table.source.clone(),
+        })
+    }
+
+    fn read_csv(&mut self, file: &Spanned<String>) -> Option<Vec<(String, Vec<f64>)>> {
+        let path = self.base_dir.join(&file.value);
+        let size = std::fs::metadata(&path).map(|m| m.len());
+        if let Ok(size) = size {
+            if size > MAX_TABLE_FILE_BYTES {
+                self.error("table-file", &file.referenced, format!("`{}` is {size} bytes; the limit is {MAX_TABLE_FILE_BYTES}", path.display()), "this file");
+                return None;
+            }
+        }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.error("table-file", &file.referenced, format!("cannot read `{}`: {e}", path.display()), "this file")
+                    .help = Some("paths are relative to the model file".into());
+                return None;
+            }
+        };
+        self.inputs.push(InputFile::new(&file.value, &bytes));
+        match parse_csv(&bytes) {
+            Ok(columns) => Some(columns),
+            Err(message) => {
+                let diagnostic = Diagnostic::error("table-file", format!("`{}`: {message}", file.value))
+                    .at(&self.source, crate::diagnostic::span_of(&file.referenced), "read from here");
+                self.push(diagnostic);
+                None
+            }
+        }
+    }
+}
+
+/// Columns of a CSV file with a header row; every cell must be a number.
+fn parse_csv(bytes: &[u8]) -> Result<Vec<(String, Vec<f64>)>, String> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(bytes);
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let mut columns: Vec<(String, Vec<f64>)> = headers.iter().map(|h| (h.to_string(), Vec::new())).collect();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| e.to_string())?;
+        for (i, cell) in record.iter().enumerate() {
+            let value: f64 = cell.parse().map_err(|_| {
+                format!("line {}, column `{}`: `{cell}` is not a number", row + 2, headers.get(i).unwrap_or("?"))
+            })?;
+            if let Some((_, values)) = columns.get_mut(i) {
+                values.push(value);
+            }
+        }
+        if row >= MAX_TABLE_ROWS {
+            return Err(format!("more than {MAX_TABLE_ROWS} rows"));
+        }
+    }
+    Ok(columns)
+}
+
+fn empty_table(name: &str) -> LookupTable {
+    LookupTable {
+        name: name.to_string(),
+        key_name: String::new(),
+        keys: Vec::new(),
+        columns: Vec::new(),
+        interpolation: Interpolation::Step,
+        outside: Outside::Error,
+        source: None,
+    }
+}

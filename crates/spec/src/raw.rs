@@ -1,0 +1,547 @@
+//! The model file as written (format_version 1): serde types that keep source positions.
+//!
+//! Plain structs and externally tagged enums only: internally tagged, untagged and flattened
+//! enums lose error positions in every YAML crate tested (see ARCHITECTURE.md). Every struct
+//! denies unknown keys. Nothing here is checked beyond its YAML type; `lower` validates.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use indexmap::IndexMap;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+/// A mapping whose keys keep their positions.
+pub type SpannedMap<V> = IndexMap<Spanned<String>, V>;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "hta model file", description = "A Markov cohort model for the hta toolkit (format_version 1).")]
+pub struct RawModel {
+    /// Version of this file format; must be 1.
+    #[schemars(with = "u32")]
+    pub format_version: Spanned<u32>,
+    pub metadata: RawMetadata,
+    pub settings: RawSettings,
+    #[serde(default)]
+    pub cohort: Option<RawCohort>,
+    /// Names of the cost categories used by states, transitions and one-off values.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub cost_categories: Vec<Spanned<String>>,
+    /// Lookup tables, by name: inline columns or a CSV file beside the model.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawTable>")]
+    pub tables: SpannedMap<Spanned<RawTable>>,
+    /// Parameters, by name: a number, a formula, or a map with the value and its uncertainty.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawParameter>")]
+    pub parameters: SpannedMap<Spanned<RawParameter>>,
+    /// Health states, by name, in the order used for output.
+    #[schemars(with = "IndexMap<String, RawState>")]
+    pub states: SpannedMap<Spanned<RawState>>,
+    /// Shared transition matrix: from-state -> { to-state: probability formula or `C` }.
+    #[schemars(with = "IndexMap<String, IndexMap<String, Scalar>>")]
+    pub transitions: SpannedMap<Spanned<SpannedMap<Spanned<Scalar>>>>,
+    /// Values charged per person making a transition.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawTransitionValue>")]
+    pub transition_values: Vec<Spanned<RawTransitionValue>>,
+    /// Strategies (comparators and interventions), by name.
+    #[schemars(with = "IndexMap<String, RawStrategy>")]
+    pub strategies: SpannedMap<Spanned<RawStrategy>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetadata {
+    #[schemars(with = "String")]
+    pub title: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// ISO 4217 code or other currency label, e.g. GBP, CNY, USD.
+    #[schemars(with = "String")]
+    pub currency: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<i32>")]
+    pub price_year: Option<Spanned<i32>>,
+    #[serde(default)]
+    pub perspective: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub cycle_length: RawCycleLength,
+    #[schemars(with = "RawHorizon")]
+    pub horizon: Spanned<RawHorizon>,
+    pub discount: RawDiscount,
+    /// Within-cycle correction: which occupancies count towards each cycle.
+    #[schemars(with = "CountingName")]
+    pub counting: Spanned<CountingName>,
+    /// Effect measure of the incremental analysis (default qaly).
+    #[serde(default)]
+    pub effect: Option<EffectName>,
+    /// When transition values are discounted within their cycle (default end_of_cycle).
+    #[serde(default)]
+    pub transition_timing: Option<EventTimingName>,
+    /// Strategy that pairwise comparisons use as reference (default: the first strategy).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub reference_strategy: Option<Spanned<String>>,
+    /// Willingness-to-pay thresholds, per unit of effect.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawThreshold>")]
+    pub wtp: Vec<Spanned<RawThreshold>>,
+    /// Named GDP-per-capita figures that thresholds may be multiples of.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawGdp>")]
+    pub gdp_per_capita: SpannedMap<Spanned<RawGdp>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCycleLength {
+    #[schemars(with = "f64")]
+    pub value: Spanned<f64>,
+    pub unit: CycleUnitName,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleUnitName {
+    Days,
+    Weeks,
+    Months,
+    Years,
+}
+
+/// The horizon: give exactly one of `cycles` or `years`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHorizon {
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub cycles: Option<Spanned<f64>>,
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub years: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscount {
+    /// Annual discount rate for costs, e.g. 0.035.
+    #[schemars(with = "f64")]
+    pub costs: Spanned<f64>,
+    /// Annual discount rate for QALYs and life-years.
+    #[schemars(with = "f64")]
+    pub effects: Spanned<f64>,
+    /// When each cycle's reward is discounted (default point).
+    #[serde(default)]
+    pub timing: Option<DiscountTimingName>,
+    /// Years from model start before discounting begins (default 0).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub start_year: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CountingName {
+    StartOfCycle,
+    EndOfCycle,
+    HalfCycle,
+    LifeTable,
+    Simpson,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountTimingName {
+    Point,
+    CycleStart,
+    CycleEnd,
+    CycleMiddle,
+    AnnualStep,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectName {
+    Qaly,
+    LifeYears,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventTimingName {
+    EndOfCycle,
+    MidCycle,
+}
+
+/// A threshold: `value`, or `gdp_multiple` times a named `gdp` figure.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    pub label: String,
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub value: Option<Spanned<f64>>,
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub gdp_multiple: Option<Spanned<f64>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub gdp: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGdp {
+    #[schemars(with = "f64")]
+    pub value: Spanned<f64>,
+    pub year: i32,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohort {
+    /// Age in years at model start (needed when formulas use `age`).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub start_age: Option<Spanned<f64>>,
+    /// Initial distribution over states (proportions summing to 1); states not listed start empty.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, f64>")]
+    pub initial: SpannedMap<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    /// CSV file, relative to the model file; first row holds column names.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub file: Option<Spanned<String>>,
+    /// Inline columns: name -> list of numbers (all the same length).
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Vec<f64>>>")]
+    pub columns: Option<SpannedMap<Spanned<Vec<f64>>>>,
+    /// Column holding the lookup key (strictly increasing).
+    #[schemars(with = "String")]
+    pub key: Spanned<String>,
+    pub interpolation: InterpolationName,
+    /// Keys outside the table: error (default) or hold the first/last value.
+    #[serde(default)]
+    pub outside: Option<OutsideName>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InterpolationName {
+    Step,
+    Linear,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutsideName {
+    Error,
+    Hold,
+}
+
+/// A number or a formula.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or a formula")
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v as f64))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_string()))
+    }
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number or a formula (text).",
+            "type": ["number", "string"]
+        })
+    }
+}
+
+/// A parameter: a bare number or formula, or a map with its value and uncertainty.
+#[derive(Debug)]
+pub enum RawParameter {
+    Short(Scalar),
+    Full(RawParameterFull),
+}
+
+impl<'de> Deserialize<'de> for RawParameter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParameterVisitor;
+        impl<'de> Visitor<'de> for ParameterVisitor {
+            type Value = RawParameter;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, a formula, or a map with `value`")
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawParameter, E> {
+                Ok(RawParameter::Short(Scalar::Number(v)))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawParameter, E> {
+                Ok(RawParameter::Short(Scalar::Number(v as f64)))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawParameter, E> {
+                Ok(RawParameter::Short(Scalar::Number(v as f64)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawParameter, E> {
+                Ok(RawParameter::Short(Scalar::Text(v.to_string())))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawParameter, A::Error> {
+                RawParameterFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawParameter::Full)
+            }
+        }
+        deserializer.deserialize_any(ParameterVisitor)
+    }
+}
+
+impl JsonSchema for RawParameter {
+    fn schema_name() -> Cow<'static, str> {
+        "Parameter".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let full = generator.subschema_for::<RawParameterFull>();
+        json_schema!({
+            "description": "A number, a formula, or a map with the value and its uncertainty.",
+            "anyOf": [ { "type": ["number", "string"] }, full ]
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawParameterFull {
+    /// A number or a formula.
+    #[schemars(with = "Scalar")]
+    pub value: Spanned<Scalar>,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Citation for the value.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Lower bound for one-way sensitivity analysis.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub low: Option<Spanned<f64>>,
+    /// Upper bound for one-way sensitivity analysis.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub high: Option<Spanned<f64>>,
+    /// Distribution for probabilistic sensitivity analysis.
+    #[serde(default)]
+    #[schemars(with = "Option<RawDistribution>")]
+    pub distribution: Option<Spanned<RawDistribution>>,
+}
+
+/// A distribution, by family, with moment-based or native parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDistribution {
+    /// `{ mean, se }` or `{ alpha, beta }`.
+    Beta(RawBeta),
+    /// `{ mean, se }` or `{ shape, rate }`.
+    Gamma(RawGamma),
+    /// `{ mean, se }` (of the variable itself) or `{ meanlog, sdlog }`.
+    Lognormal(RawLogNormal),
+    Normal(RawNormal),
+    Uniform(RawUniform),
+    Triangular(RawTriangular),
+}
+
+/// Beta: `{ mean, se }` or `{ alpha, beta }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBeta {
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub se: Option<f64>,
+    #[serde(default)]
+    pub alpha: Option<f64>,
+    #[serde(default)]
+    pub beta: Option<f64>,
+}
+
+/// Gamma: `{ mean, se }` or `{ shape, rate }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGamma {
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub se: Option<f64>,
+    #[serde(default)]
+    pub shape: Option<f64>,
+    #[serde(default)]
+    pub rate: Option<f64>,
+}
+
+/// Log-normal: `{ mean, se }` of the variable itself, or `{ meanlog, sdlog }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogNormal {
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub se: Option<f64>,
+    #[serde(default)]
+    pub meanlog: Option<f64>,
+    #[serde(default)]
+    pub sdlog: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNormal {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUniform {
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTriangular {
+    pub min: f64,
+    pub mode: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawState {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Marks the dead state(s): life-year weight and utility 0.
+    #[serde(default)]
+    pub dead: bool,
+    /// Cost per cycle in this state, by category.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub cost: SpannedMap<Spanned<Scalar>>,
+    /// Utility per year (QALY weight).
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub utility: Option<Spanned<Scalar>>,
+    /// Life-year weight per year (default 1 alive, 0 dead).
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub life_years: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransitionValue {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// From-state; left out = from any other state.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub from: Option<Spanned<String>>,
+    #[schemars(with = "String")]
+    pub to: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub cost: SpannedMap<Spanned<Scalar>>,
+    /// QALYs gained (or lost, negative) per person making the transition.
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub qaly: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOneOff {
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub cost: SpannedMap<Spanned<Scalar>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub qaly: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Parameter definitions replacing the shared ones for this strategy.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub parameters: SpannedMap<Spanned<Scalar>>,
+    /// Transition rows replacing the shared rows for this strategy.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, IndexMap<String, Scalar>>")]
+    pub transitions: SpannedMap<Spanned<SpannedMap<Spanned<Scalar>>>>,
+    /// Initial distribution replacing the cohort's.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, f64>>")]
+    pub initial: Option<Spanned<SpannedMap<Spanned<f64>>>>,
+    /// Costs and QALYs charged once at model start (t = 0): not discounted, not corrected.
+    #[serde(default)]
+    pub at_start: Option<RawOneOff>,
+}
