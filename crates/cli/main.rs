@@ -1,1 +1,153 @@
-fn main(){}
+//! The `hta` command: argument parsing, file I/O, diagnostics rendering and exit codes. No
+//! modelling logic lives here; it calls `hta-spec`, `hta-markov`, `hta-analysis` and
+//! `hta-report` in that order.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod exit;
+mod render;
+mod run_errors;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, RunArgs};
+use exit::Exit;
+use hta_analysis::{at_threshold, incremental, pairwise, Outcome};
+use hta_report::{CeaRun, InputRecord, RunRecord};
+use hta_spec::{Diagnostics, Loaded};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { model, set } => check(&model, &set),
+        Command::Run(args) => run(&args),
+        Command::Schema { out } => schema(out.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(exit) => exit.code(),
+    }
+}
+
+fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
+    match hta_spec::load(model, set) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprint!("{}", render::diagnostic(warning));
+            }
+            Ok(loaded)
+        }
+        Err(diagnostics) => Err(report_load_failure(&diagnostics)),
+    }
+}
+
+fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
+    for d in &diagnostics.0 {
+        eprint!("{}", render::diagnostic(d));
+    }
+    let n = diagnostics.errors().count();
+    eprintln!("error: {n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
+    if diagnostics.errors().all(|d| d.code == "file") {
+        Exit::Io
+    } else if diagnostics.errors().all(|d| d.code == "override") {
+        Exit::Usage
+    } else {
+        Exit::InvalidModel
+    }
+}
+
+fn simulate(loaded: &Loaded) -> Result<Vec<hta_markov::StrategyResult>, Exit> {
+    hta_markov::run(&loaded.model).map_err(|errors| {
+        for d in run_errors::diagnostics(loaded, &errors) {
+            eprint!("{}", render::diagnostic(&d));
+        }
+        eprintln!("error: the model failed its run-time checks; no results were written");
+        Exit::RunFailed
+    })
+}
+
+fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
+    let loaded = load(model, set)?;
+    simulate(&loaded)?;
+    let m = &loaded.model;
+    println!(
+        "ok: {} is valid: {} states, {} strategies, {} parameters, {} cycles; every probability, row and value checked in every cycle",
+        model.display(),
+        m.states.len(),
+        m.strategies.len(),
+        m.parameters.len(),
+        m.settings.n_cycles
+    );
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let results = simulate(&loaded)?;
+    let model = &loaded.model;
+    let outcomes: Vec<Outcome> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let effect = match model.settings.effect {
+                hta_model::EffectMeasure::Qaly => r.qaly(true),
+                hta_model::EffectMeasure::LifeYears => r.life_years(true),
+            };
+            Outcome::new(&model.strategies[i].name, r.total_cost(true), effect)
+        })
+        .collect();
+    let frontier = incremental(&outcomes);
+    let comparisons = pairwise(&outcomes, model.settings.reference.index());
+    let thresholds: Vec<_> = model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect();
+    let record = RunRecord {
+        tool: "hta",
+        version: env!("CARGO_PKG_VERSION"),
+        inputs: loaded.inputs.iter().map(|i| InputRecord { path: i.path.clone(), sha256: i.sha256.clone() }).collect(),
+        overrides: loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
+        warnings: loaded.warnings.iter().map(|w| w.one_line()).collect(),
+    };
+    let report = CeaRun { model, results: &results, frontier: &frontier, pairwise: &comparisons, thresholds: &thresholds, record: &record };
+    print!("{}", hta_report::terminal::summary(&report));
+    match &args.out {
+        Some(dir) => write_outputs(dir, &report),
+        None => {
+            println!("\n(add --out DIR to write results.json, summary.csv, trace.csv and values.csv)");
+            Ok(())
+        }
+    }
+}
+
+fn write_outputs(dir: &Path, report: &CeaRun) -> Result<(), Exit> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    let files = [
+        ("results.json", hta_report::json::results_json(report)),
+        ("summary.csv", hta_report::tables::summary_csv(report)),
+        ("trace.csv", hta_report::tables::trace_csv(report)),
+        ("values.csv", hta_report::tables::values_csv(report)),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| io_error(&path, &e))?;
+    }
+    println!("\nwrote results.json, summary.csv, trace.csv, values.csv to {}", dir.display());
+    Ok(())
+}
+
+fn schema(out: Option<&Path>) -> Result<(), Exit> {
+    let text = hta_spec::schema::json_schema();
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| io_error(path, &e)),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> Exit {
+    eprintln!("error: cannot write {}: {error}", path.display());
+    Exit::Io
+}

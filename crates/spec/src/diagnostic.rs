@@ -94,9 +94,16 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Diagnostic {
+    /// `file:line:column: message` on one line (for logs and the run record).
+    pub fn one_line(&self) -> String {
         match self.location() {
-            Some(location) => write!(f, "{location}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(location) => format!("{location}: {}", self.message),
+            None => self.message.clone(),
         }
     }
 }
@@ -167,7 +174,7 @@ impl Diagnostics {
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for d in &self.0 {
-            writeln!(f, "{d}")?;
+            writeln!(f, "{}", d.one_line())?;
         }
         Ok(())
     }

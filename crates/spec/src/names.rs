@@ -51,10 +51,15 @@ pub fn naming_problem(name: &str) -> Option<String> {
     if Function::from_name(name).is_some() {
         return Some(format!("`{name}` is reserved: it is a built-in function"));
     }
+    None
+}
+
+/// As [`naming_problem`], plus names reserved inside formulas (parameters only).
+pub fn parameter_naming_problem(name: &str) -> Option<String> {
     if name == "C" {
         return Some("`C` is reserved: it means the complement in transition rows".into());
     }
-    None
+    naming_problem(name)
 }
 
 /// "did you mean `x`?" when a close name exists.

@@ -15,7 +15,7 @@ use hta_model::{Metadata, Model, ParamId, StrategyId};
 use serde_saphyr::Location;
 
 use crate::diagnostic::{span_of, Diagnostic, Diagnostics, Source};
-use crate::names::{naming_problem, NameTable};
+use crate::names::{naming_problem, parameter_naming_problem, NameTable};
 use crate::raw::RawModel;
 use crate::InputFile;
 
@@ -64,7 +64,8 @@ impl<'a> Lowerer<'a> {
 
     /// Registers a declared name, reporting invalid or reserved names.
     pub fn declare(&mut self, table: &mut NameTable, name: &str, location: &Location, what: &str) -> usize {
-        if let Some(problem) = naming_problem(name) {
+        let problem = if what == "parameter" { parameter_naming_problem(name) } else { naming_problem(name) };
+        if let Some(problem) = problem {
             self.error("invalid-name", location, format!("invalid {what} name: {problem}"), "this name");
         }
         table.insert(name)

@@ -1,0 +1,97 @@
+//! The summary printed by `hta run`: totals, incremental analysis, comparisons, net benefit.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+
+use crate::number::grouped;
+use crate::CeaRun;
+
+fn table(header: Vec<String>) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header(header);
+    t
+}
+
+fn right(text: String) -> Cell {
+    Cell::new(text).set_alignment(CellAlignment::Right)
+}
+
+/// The whole summary as text.
+pub fn summary(run: &CeaRun) -> String {
+    let model = run.model;
+    let currency = &model.metadata.currency;
+    let unit = model.settings.effect.unit();
+    let has_qaly = model.has_utilities();
+    let mut out = String::new();
+    out.push_str(&format!("{}\n", model.metadata.title));
+    let s = &model.settings;
+    out.push_str(&format!(
+        "{} cycles of {} {} | discount: costs {}%, effects {}% ({}) | counting: {} | effect: {}\n\n",
+        s.n_cycles,
+        s.cycle_length,
+        s.cycle_unit.name(),
+        s.discount.costs * 100.0,
+        s.discount.effects * 100.0,
+        s.discount.timing.name(),
+        s.counting.name(),
+        s.effect.name(),
+    ));
+
+    let mut header = vec!["Strategy".to_string(), format!("Cost ({currency})")];
+    if has_qaly {
+        header.push("QALYs".into());
+    }
+    header.extend(["Life-years".to_string(), "Status".into(), format!("Δ Cost"), format!("Δ {unit}s"), format!("ICER ({currency}/{unit})")]);
+    let mut t = table(header);
+    for row in run.frontier {
+        let r = &run.results[row.strategy];
+        let mut cells = vec![Cell::new(run.name(row.strategy)), right(grouped(r.total_cost(true), 2))];
+        if has_qaly {
+            cells.push(right(grouped(r.qaly(true), 4)));
+        }
+        let note = match (row.status.code(), row.dominated_by, row.between) {
+            ("D", Some(by), _) => format!("dominated by {}", run.name(by)),
+            ("ED", _, Some((a, b))) => format!("extendedly dominated ({}, {})", run.name(a), run.name(b)),
+            _ => String::new(),
+        };
+        cells.extend([
+            right(grouped(r.life_years(true), 4)),
+            Cell::new(row.status.code()),
+            right(row.delta_cost.map(|v| grouped(v, 2)).unwrap_or_default()),
+            right(row.delta_effect.map(|v| grouped(v, 4)).unwrap_or_default()),
+            right(row.icer.map(|v| grouped(v, 2)).unwrap_or(note)),
+        ]);
+        t.add_row(cells);
+    }
+    out.push_str("Incremental analysis (strategies by cost; ICER against the previous non-dominated strategy)\n");
+    out.push_str(&format!("{t}\n"));
+
+    if !run.pairwise.is_empty() {
+        let reference = run.name(s.reference.index());
+        let mut t = table(vec!["Strategy".into(), format!("vs {reference}: Δ Cost"), format!("Δ {unit}s"), "Quadrant".into(), format!("ICER ({currency}/{unit})")]);
+        for c in run.pairwise {
+            let icer = match c.icer {
+                Some(v) if c.quadrant == hta_analysis::Quadrant::SouthWest => format!("{} (saved per {unit} lost)", grouped(v, 2)),
+                Some(v) => grouped(v, 2),
+                None => c.quadrant.label().to_string(),
+            };
+            t.add_row(vec![Cell::new(run.name(c.strategy)), right(grouped(c.delta_cost, 2)), right(grouped(c.delta_effect, 4)), Cell::new(c.quadrant.label()), right(icer)]);
+        }
+        out.push_str(&format!("\nPairwise comparison with the reference strategy `{reference}`\n{t}\n"));
+    }
+
+    if !run.thresholds.is_empty() {
+        let mut header = vec![format!("Threshold ({currency}/{unit})")];
+        header.extend((0..run.results.len()).map(|i| format!("NMB {}", run.name(i))));
+        header.push("Optimal".into());
+        let mut t = table(header);
+        for (th, r) in s.thresholds.iter().zip(run.thresholds) {
+            let mut cells = vec![Cell::new(format!("{} ({})", th.label, grouped(th.value, 0)))];
+            cells.extend(r.nmb.iter().map(|v| right(grouped(*v, 2))));
+            cells.push(Cell::new(run.name(r.optimal)));
+            t.add_row(cells);
+        }
+        out.push_str(&format!("\nNet monetary benefit at each willingness-to-pay threshold\n{t}\n"));
+    }
+    out
+}
