@@ -1,1 +1,12 @@
+//! The integration-test binary: reference models, worked examples, an oracle for the kernel,
+//! property tests, the command line, malformed inputs and the schema.
 
+mod cli;
+mod invalid;
+mod models;
+mod oracle;
+mod properties;
+mod reference;
+mod schema;
+mod support;
+mod worked_examples;

@@ -1,0 +1,124 @@
+//! The `hta` command as a user runs it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn hta() -> Command {
+    Command::cargo_bin("hta").expect("binary built")
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hta-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn run_prints_the_table_and_writes_files() {
+    let out = temp_dir("run");
+    hta()
+        .args(["run", "models/hiv.yaml", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6,275.96"))
+        .stdout(predicate::str::contains("44,663.45"))
+        .stdout(predicate::str::contains("more costly, more effective"));
+    for file in ["results.json", "summary.csv", "trace.csv", "values.csv"] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
+    let mono = &json["strategies"][0];
+    assert_eq!(mono["name"], "mono");
+    for key in ["cost", "ly", "cost_undiscounted", "qaly_undiscounted", "ly_undiscounted", "costs_by_category"] {
+        assert!(mono.get(key).is_some(), "strategies[0].{key} missing");
+    }
+    assert!(mono["qaly"].is_null(), "the HIV model has no utilities, so QALYs are null");
+    assert!((mono["cost"].as_f64().expect("number") - 44_663.4536).abs() < 1e-3);
+    assert_eq!(json["incremental"][1]["status"], "ND");
+    assert!((json["incremental"][1]["icer"].as_f64().expect("icer") - 6_275.96).abs() < 0.005);
+    assert!(json["incremental"][0]["icer"].is_null());
+    let run = &json["run"];
+    assert_eq!(run["tool"], "hta");
+    assert_eq!(run["inputs"][0]["path"], "models/hiv.yaml");
+    assert_eq!(run["inputs"][0]["sha256"].as_str().expect("hash").len(), 64);
+    let trace = std::fs::read_to_string(out.join("trace.csv")).expect("trace");
+    assert!(trace.starts_with("strategy,cycle,state,proportion\nmono,0,A,1\n"));
+    assert_eq!(trace.lines().count(), 1 + 2 * 21 * 4);
+    let values = std::fs::read_to_string(out.join("values.csv")).expect("values");
+    assert!(values.starts_with("strategy,cycle,category,undiscounted,discounted\n"));
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let (a, b) = (temp_dir("same-a"), temp_dir("same-b"));
+    for dir in [&a, &b] {
+        hta().args(["run", "models/hiv.yaml", "--out"]).arg(dir).assert().success();
+    }
+    for file in ["results.json", "summary.csv", "trace.csv", "values.csv"] {
+        let (x, y) = (std::fs::read(a.join(file)).expect("a"), std::fs::read(b.join(file)).expect("b"));
+        assert!(x == y, "{file} differs between runs");
+    }
+}
+
+#[test]
+fn set_overrides_a_setting_and_a_parameter() {
+    let out = temp_dir("set");
+    hta()
+        .args(["run", "models/hiv.yaml", "--set", "discount.costs=0", "--set", "c_lamivudine=0", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
+    let s = &json["strategies"];
+    assert_eq!(s[0]["cost"], s[0]["cost_undiscounted"]);
+    assert_eq!(json["run"]["overrides"][0][0], "discount.costs");
+    let drug = s[1]["costs_by_category"]["drug"]["undiscounted"].as_f64().expect("drug");
+    let zidovudine_years = s[1]["ly_undiscounted"].as_f64().expect("ly");
+    assert!((drug - 2278.0 * zidovudine_years).abs() < 1e-6, "no lamivudine cost left");
+}
+
+#[test]
+fn unknown_override_is_a_usage_error_with_a_suggestion() {
+    hta()
+        .args(["run", "models/hiv.yaml", "--set", "c_lamivudin=0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `c_lamivudine`?"));
+    hta().args(["run", "models/hiv.yaml", "--set", "rr"]).assert().code(2);
+    hta().args(["run", "models/hiv.yaml", "--set", "rr=abc"]).assert().code(2);
+}
+
+#[test]
+fn override_is_validated_like_the_file() {
+    hta()
+        .args(["check", "models/hiv.yaml", "--set", "discount.costs=3.5"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("must be in [0, 1)"));
+}
+
+#[test]
+fn check_validates_every_model() {
+    for entry in std::fs::read_dir("models").expect("models/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            hta().arg("check").arg(&path).assert().success().stdout(predicate::str::starts_with("ok:"));
+        }
+    }
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    hta().args(["check", "models/no-such-model.yaml"]).assert().code(5).stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn help_and_version() {
+    hta().arg("--version").assert().success().stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    for sub in ["run", "check", "schema"] {
+        hta().args([sub, "--help"]).assert().success().stdout(predicate::str::contains("Usage: hta"));
+    }
+    hta().arg("--help").assert().success().stdout(predicate::str::contains("Exit codes"));
+    hta().arg("frobnicate").assert().code(2);
+}

@@ -1,0 +1,73 @@
+//! Every model in models/ loads and runs; those with an independent expected-value file
+//! (tests/reference/*.expected.json, computed by the Python oracle beside it) match it.
+
+use crate::support::{assert_close, load_file, run};
+
+#[test]
+fn every_shipped_model_runs() {
+    for entry in std::fs::read_dir("models").expect("models/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let model = load_file(path.to_str().expect("utf-8 path"));
+            let results = run(&model);
+            assert_eq!(results.len(), model.strategies.len());
+        }
+    }
+}
+
+#[test]
+fn models_match_their_oracles() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir("tests/reference").expect("tests/reference") {
+        let path = entry.expect("entry").path();
+        if !path.to_string_lossy().ends_with(".expected.json") {
+            continue;
+        }
+        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let model = load_file(expected["model"].as_str().expect("model path"));
+        let tolerance = expected["tolerance_relative"].as_f64().expect("tolerance");
+        let results = run(&model);
+        for (i, strategy) in model.strategies.iter().enumerate() {
+            let e = &expected["strategies"][&strategy.name];
+            let r = &results[i];
+            let checks = [
+                ("cost", r.total_cost(true)),
+                ("qaly", r.qaly(true)),
+                ("ly", r.life_years(true)),
+                ("cost_undiscounted", r.total_cost(false)),
+                ("qaly_undiscounted", r.qaly(false)),
+                ("ly_undiscounted", r.life_years(false)),
+            ];
+            for (key, got) in checks {
+                if let Some(want) = e[key].as_f64() {
+                    assert_close(got, want, tolerance, &format!("{}: {} {key}", path.display(), strategy.name));
+                }
+            }
+        }
+        let outcomes: Vec<_> = results
+            .iter()
+            .zip(&model.strategies)
+            .map(|(r, s)| {
+                let effect = match model.settings.effect {
+                    hta_model::EffectMeasure::Qaly => r.qaly(true),
+                    hta_model::EffectMeasure::LifeYears => r.life_years(true),
+                };
+                hta_analysis::Outcome::new(&s.name, r.total_cost(true), effect)
+            })
+            .collect();
+        for row in hta_analysis::incremental(&outcomes) {
+            let name = &model.strategies[row.strategy].name;
+            let e = &expected["incremental"][name];
+            if let Some(status) = e["status"].as_str() {
+                assert_eq!(row.status.code(), status, "{}: status of {name}", path.display());
+            }
+            match (e["icer"].as_f64(), row.icer) {
+                (Some(want), Some(got)) => assert_close(got, want, tolerance.max(1e-9), &format!("{name} ICER")),
+                (None, None) => {}
+                (want, got) => panic!("{}: ICER of {name}: expected {want:?}, got {got:?}", path.display()),
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1 || std::fs::read_dir("tests/reference").map(|d| d.count()).unwrap_or(0) < 2);
+}

@@ -1,0 +1,50 @@
+//! Shared helpers for the integration tests.
+
+use std::path::Path;
+
+use hta_markov::StrategyResult;
+use hta_model::Model;
+
+/// Tolerances, each with when to use it.
+pub mod tol {
+    /// Exact arithmetic on hand-checkable examples: only rounding error is allowed.
+    pub const EXACT: f64 = 1e-12;
+    /// Independent reimplementations (Python oracle, naive loop) of the same conventions.
+    pub const ORACLE: f64 = 1e-9;
+    /// Published results quoted to 6-7 significant figures (the bar for the HIV model).
+    pub const PUBLISHED: f64 = 1e-6;
+}
+
+pub fn assert_close(got: f64, expected: f64, relative: f64, what: &str) {
+    let scale = expected.abs().max(1e-300);
+    assert!(
+        (got - expected).abs() <= relative * scale || (got - expected).abs() <= 1e-15,
+        "{what}: got {got}, expected {expected} (relative tolerance {relative})"
+    );
+}
+
+pub fn load_str(yaml: &str) -> Model {
+    match hta_spec::load_str(yaml, "test.yaml", Path::new("."), &[]) {
+        Ok(loaded) => loaded.model,
+        Err(d) => panic!("model did not load:\n{d}"),
+    }
+}
+
+pub fn load_file(path: &str) -> Model {
+    match hta_spec::load(Path::new(path), &[]) {
+        Ok(loaded) => loaded.model,
+        Err(d) => panic!("{path} did not load:\n{d}"),
+    }
+}
+
+pub fn run(model: &Model) -> Vec<StrategyResult> {
+    match hta_markov::run(model) {
+        Ok(results) => results,
+        Err(e) => panic!("run failed: {e:?}"),
+    }
+}
+
+/// Discounted and undiscounted totals (cost, qaly, ly).
+pub fn totals(r: &StrategyResult, discounted: bool) -> (f64, f64, f64) {
+    (r.total_cost(discounted), r.qaly(discounted), r.life_years(discounted))
+}
