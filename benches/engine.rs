@@ -1,1 +1,49 @@
-fn main(){}
+//! Benchmarks (divan). Run with `cargo bench --bench engine`.
+//!
+//! W1 of shared/bench/WORKLOADS.md: one deterministic run of the HIV model (Chancellor et al.
+//! 1997), timed (a) end to end in process, as the peers' figures are (parse and validate the
+//! YAML, compile, run both strategies, incremental analysis), and (b) engine only (compile and
+//! run a model already loaded). Peers on a 2-core project machine: hand-vectorised numpy 1.3 ms,
+//! heormodel 11 ms, pyheor 17 ms, dampack 19 ms, hesim 86 ms, heemod 137 ms.
+
+use std::path::Path;
+
+use hta_analysis::{incremental, Outcome};
+
+fn main() {
+    divan::main();
+}
+
+fn hiv_text() -> String {
+    std::fs::read_to_string("models/hiv.yaml").unwrap_or_default()
+}
+
+fn analyse(model: &hta_model::Model) -> usize {
+    let results = hta_markov::run(model).unwrap_or_default();
+    let outcomes: Vec<Outcome> = results
+        .iter()
+        .zip(&model.strategies)
+        .map(|(r, s)| Outcome::new(&s.name, r.total_cost(true), r.life_years(true)))
+        .collect();
+    incremental(&outcomes).len()
+}
+
+/// W1 end to end: YAML text -> validated model -> run -> incremental analysis.
+#[divan::bench]
+fn w1_hiv_end_to_end(bencher: divan::Bencher) {
+    let text = hiv_text();
+    bencher.bench(|| {
+        let loaded = hta_spec::load_str(divan::black_box(&text), "models/hiv.yaml", Path::new("models"), &[]);
+        loaded.map(|l| analyse(&l.model)).unwrap_or(0)
+    });
+}
+
+/// W1 engine only: compile and run both strategies of a loaded model, then the analysis.
+#[divan::bench]
+fn w1_hiv_engine(bencher: divan::Bencher) {
+    let text = hiv_text();
+    let Ok(loaded) = hta_spec::load_str(&text, "models/hiv.yaml", Path::new("models"), &[]) else {
+        return;
+    };
+    bencher.bench(|| analyse(divan::black_box(&loaded.model)));
+}

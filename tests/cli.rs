@@ -27,7 +27,8 @@ fn run_prints_the_table_and_writes_files() {
     for file in ["results.json", "summary.csv", "trace.csv", "values.csv"] {
         assert!(out.join(file).exists(), "{file} missing");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
     let mono = &json["strategies"][0];
     assert_eq!(mono["name"], "mono");
     for key in ["cost", "ly", "cost_undiscounted", "qaly_undiscounted", "ly_undiscounted", "costs_by_category"] {
@@ -69,7 +70,8 @@ fn set_overrides_a_setting_and_a_parameter() {
         .arg(&out)
         .assert()
         .success();
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).expect("read")).expect("json");
     let s = &json["strategies"];
     assert_eq!(s[0]["cost"], s[0]["cost_undiscounted"]);
     assert_eq!(json["run"]["overrides"][0][0], "discount.costs");

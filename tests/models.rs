@@ -23,7 +23,8 @@ fn models_match_their_oracles() {
         if !path.to_string_lossy().ends_with(".expected.json") {
             continue;
         }
-        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         let model = load_file(expected["model"].as_str().expect("model path"));
         let tolerance = expected["tolerance_relative"].as_f64().expect("tolerance");
         let results = run(&model);

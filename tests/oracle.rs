@@ -35,17 +35,21 @@ pub fn random_model() -> impl Strategy<Value = RandomModel> {
             0.0f64..0.08,
             prop::sample::select(vec!["start_of_cycle", "end_of_cycle", "half_cycle", "life_table", "simpson"]),
         )
-            .prop_map(|(base, death_growth, costs, utilities, n_cycles, months, rate_costs, rate_effects, counting)| RandomModel {
-                base,
-                death_growth,
-                costs,
-                utilities,
-                n_cycles,
-                months,
-                rate_costs,
-                rate_effects,
-                counting,
-            })
+            .prop_map(
+                |(base, death_growth, costs, utilities, n_cycles, months, rate_costs, rate_effects, counting)| {
+                    RandomModel {
+                        base,
+                        death_growth,
+                        costs,
+                        utilities,
+                        n_cycles,
+                        months,
+                        rate_costs,
+                        rate_effects,
+                        counting,
+                    }
+                },
+            )
     })
 }
 
@@ -75,15 +79,26 @@ impl RandomModel {
         let name = |s: usize| if s == dead { "dead".to_string() } else { format!("s{s}") };
         let mut y = String::new();
         y.push_str("format_version: 1\nmetadata: { title: random, currency: X }\nsettings:\n");
-        y.push_str(&format!("  cycle_length: {{ value: 1, unit: {} }}\n", if self.months { "months" } else { "years" }));
+        y.push_str(&format!(
+            "  cycle_length: {{ value: 1, unit: {} }}\n",
+            if self.months { "months" } else { "years" }
+        ));
         y.push_str(&format!("  horizon: {{ cycles: {} }}\n", self.n_cycles));
-        y.push_str(&format!("  discount: {{ costs: {:?}, effects: {:?}, timing: point }}\n", self.rate_costs, self.rate_effects));
+        y.push_str(&format!(
+            "  discount: {{ costs: {:?}, effects: {:?}, timing: point }}\n",
+            self.rate_costs, self.rate_effects
+        ));
         y.push_str(&format!("  counting: {}\n", self.counting));
         y.push_str("cohort: { initial: { s0: 1 } }\ncost_categories: [care]\nparameters:\n  growth: ");
         y.push_str(&format!("{:?}\n", self.death_growth));
         y.push_str("states:\n");
         for s in 0..dead {
-            y.push_str(&format!("  {}: {{ cost: {{ care: {:?} }}, utility: {:?} }}\n", name(s), self.costs[s], self.utilities[s]));
+            y.push_str(&format!(
+                "  {}: {{ cost: {{ care: {:?} }}, utility: {:?} }}\n",
+                name(s),
+                self.costs[s],
+                self.utilities[s]
+            ));
         }
         y.push_str("  dead: { dead: true }\ntransitions:\n");
         for i in 0..dead {

@@ -16,7 +16,19 @@ fn schema_names_every_top_level_key() {
     let schema: serde_json::Value = serde_json::from_str(&hta_spec::schema::json_schema()).expect("json");
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     let properties = schema["properties"].as_object().expect("properties");
-    for key in ["format_version", "metadata", "settings", "cohort", "cost_categories", "tables", "parameters", "states", "transitions", "transition_values", "strategies"] {
+    for key in [
+        "format_version",
+        "metadata",
+        "settings",
+        "cohort",
+        "cost_categories",
+        "tables",
+        "parameters",
+        "states",
+        "transitions",
+        "transition_values",
+        "strategies",
+    ] {
         assert!(properties.contains_key(key), "schema lacks `{key}`");
     }
     assert_eq!(schema["additionalProperties"], false, "unknown keys must be rejected by the schema too");

@@ -109,7 +109,14 @@ fn run(args: &RunArgs) -> Result<(), Exit> {
         overrides: loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
         warnings: loaded.warnings.iter().map(|w| w.one_line()).collect(),
     };
-    let report = CeaRun { model, results: &results, frontier: &frontier, pairwise: &comparisons, thresholds: &thresholds, record: &record };
+    let report = CeaRun {
+        model,
+        results: &results,
+        frontier: &frontier,
+        pairwise: &comparisons,
+        thresholds: &thresholds,
+        record: &record,
+    };
     print!("{}", hta_report::terminal::summary(&report));
     match &args.out {
         Some(dir) => write_outputs(dir, &report),

@@ -56,12 +56,24 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         Problem::Parameter { param, value } => {
             let p = &model.parameters[param.index()];
             let origin = model.definition(e.strategy, *param).origin;
-            let hint = "check for division by zero, ln or sqrt of a negative number, or a table lookup outside its keys";
-            ("not-finite", format!("parameter `{}` evaluates to {value} ({hint})", p.name), Some(origin), "this definition".into())
+            let hint =
+                "check for division by zero, ln or sqrt of a negative number, or a table lookup outside its keys";
+            (
+                "not-finite",
+                format!("parameter `{}` evaluates to {value} ({hint})", p.name),
+                Some(origin),
+                "this definition".into(),
+            )
         }
         Problem::Probability { from, to, value, row } => (
             "probability",
-            format!("probability {} -> {} is {value}, outside [0, 1] (row {}: {})", state(from), state(to), state(from), row_text(model, row)),
+            format!(
+                "probability {} -> {} is {value}, outside [0, 1] (row {}: {})",
+                state(from),
+                state(to),
+                state(from),
+                row_text(model, row)
+            ),
             row_origin(model, e, *from),
             "this row".into(),
         ),
@@ -73,7 +85,12 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         ),
         Problem::NegativeComplement { from, to, value, row } => (
             "complement",
-            format!("the complement {} -> {} is {value}: the other probabilities sum to more than 1 ({})", state(from), state(to), row_text(model, row)),
+            format!(
+                "the complement {} -> {} is {value}: the other probabilities sum to more than 1 ({})",
+                state(from),
+                state(to),
+                row_text(model, row)
+            ),
             row_origin(model, e, *from),
             "this row".into(),
         ),
@@ -85,7 +102,17 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         ),
         Problem::TransitionValue { from, to, slot, value } => {
             let origin = model.transition_values.iter().find(|t| t.applies(*from, *to)).map(|t| t.origin);
-            ("not-finite", format!("the {} of the transition {} -> {} is {value}", slot_name(model, *slot), state(from), state(to)), origin, "this transition value".into())
+            (
+                "not-finite",
+                format!(
+                    "the {} of the transition {} -> {} is {value}",
+                    slot_name(model, *slot),
+                    state(from),
+                    state(to)
+                ),
+                origin,
+                "this transition value".into(),
+            )
         }
         Problem::StartValue { slot, value } => (
             "not-finite",

@@ -98,7 +98,8 @@ pub fn incremental(outcomes: &[Outcome]) -> Vec<FrontierRow> {
     // Extended dominance, repeated until ICERs do not decrease along the frontier.
     loop {
         let icers: Vec<f64> = alive.windows(2).map(|w| icer(&outcomes[order[w[0]]], &outcomes[order[w[1]]])).collect();
-        let flagged: Vec<usize> = (1..alive.len().saturating_sub(1)).filter(|&k| greater(icers[k - 1], icers[k])).collect();
+        let flagged: Vec<usize> =
+            (1..alive.len().saturating_sub(1)).filter(|&k| greater(icers[k - 1], icers[k])).collect();
         if flagged.is_empty() {
             break;
         }
@@ -129,7 +130,8 @@ pub fn incremental(outcomes: &[Outcome]) -> Vec<FrontierRow> {
         }
     }
     for i in 0..rows.len() {
-        let group: Vec<usize> = (0..rows.len()).filter(|&j| j != i && representative[j] == representative[i]).map(|j| order[j]).collect();
+        let group: Vec<usize> =
+            (0..rows.len()).filter(|&j| j != i && representative[j] == representative[i]).map(|j| order[j]).collect();
         rows[i].equivalent_to = group;
     }
     rows
@@ -189,7 +191,13 @@ mod tests {
 
     #[test]
     fn input_order_does_not_matter() {
-        let o = outcomes(&[("S4", 140_000.0, 5.5), ("S2", 80_000.0, 5.0), ("S3", 90_000.0, 4.8), ("S0", 20_000.0, 4.0), ("S1", 60_000.0, 4.5)]);
+        let o = outcomes(&[
+            ("S4", 140_000.0, 5.5),
+            ("S2", 80_000.0, 5.0),
+            ("S3", 90_000.0, 4.8),
+            ("S0", 20_000.0, 4.0),
+            ("S1", 60_000.0, 4.5),
+        ]);
         let rows = incremental(&o);
         let names: Vec<(&str, &str)> = rows.iter().map(|r| (o[r.strategy].name.as_str(), r.status.code())).collect();
         assert_eq!(names, [("S0", "ND"), ("S1", "ED"), ("S2", "ND"), ("S3", "D"), ("S4", "ND")]);
@@ -231,7 +239,8 @@ mod tests {
     #[test]
     fn repeated_extended_dominance_passes() {
         // After removing b (ICER 100 > 50), c's ICER against a becomes 75 > d's 50: c goes too.
-        let o = outcomes(&[("a", 0.0, 0.0), ("b", 100.0, 1.0), ("c", 150.0, 2.0), ("d", 200.0, 3.0), ("e", 260.0, 4.0)]);
+        let o =
+            outcomes(&[("a", 0.0, 0.0), ("b", 100.0, 1.0), ("c", 150.0, 2.0), ("d", 200.0, 3.0), ("e", 260.0, 4.0)]);
         let rows = incremental(&o);
         let status: Vec<&str> = rows.iter().map(|r| r.status.code()).collect();
         // ICERs a->b 100, b->c 50, c->d 50, d->e 60: b is ED; then a->c 75, c->d 50: c is ED;

@@ -36,10 +36,16 @@ mod tests {
     use approx::assert_relative_eq;
 
     fn domain_example() -> Vec<Outcome> {
-        [("S0", 20_000.0, 4.0), ("S1", 60_000.0, 4.5), ("S2", 80_000.0, 5.0), ("S3", 90_000.0, 4.8), ("S4", 140_000.0, 5.5)]
-            .iter()
-            .map(|(n, c, e)| Outcome::new(n, *c, *e))
-            .collect()
+        [
+            ("S0", 20_000.0, 4.0),
+            ("S1", 60_000.0, 4.5),
+            ("S2", 80_000.0, 5.0),
+            ("S3", 90_000.0, 4.8),
+            ("S4", 140_000.0, 5.5),
+        ]
+        .iter()
+        .map(|(n, c, e)| Outcome::new(n, *c, *e))
+        .collect()
     }
 
     /// DOMAIN.md §1.4: NMB at 100,000 and 150,000.

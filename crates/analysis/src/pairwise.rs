@@ -108,7 +108,12 @@ mod tests {
 
     #[test]
     fn icer_only_where_meaningful() {
-        let o = [Outcome::new("ref", 1000.0, 5.0), Outcome::new("ne", 2000.0, 6.0), Outcome::new("se", 900.0, 6.0), Outcome::new("sw", 500.0, 4.0)];
+        let o = [
+            Outcome::new("ref", 1000.0, 5.0),
+            Outcome::new("ne", 2000.0, 6.0),
+            Outcome::new("se", 900.0, 6.0),
+            Outcome::new("sw", 500.0, 4.0),
+        ];
         let c = pairwise(&o, 0);
         assert_eq!(c[0].icer, Some(1000.0));
         assert_eq!(c[1].icer, None);

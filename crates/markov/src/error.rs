@@ -33,7 +33,9 @@ impl Problem {
             (RowSum { from: a, .. }, RowSum { from: b, .. }) => a == b,
             (NegativeComplement { from: a, .. }, NegativeComplement { from: b, .. }) => a == b,
             (StateValue { state: a, slot: x, .. }, StateValue { state: b, slot: y, .. }) => a == b && x == y,
-            (TransitionValue { from: a, to: t, slot: x, .. }, TransitionValue { from: b, to: u, slot: y, .. }) => a == b && t == u && x == y,
+            (TransitionValue { from: a, to: t, slot: x, .. }, TransitionValue { from: b, to: u, slot: y, .. }) => {
+                a == b && t == u && x == y
+            }
             (StartValue { slot: x, .. }, StartValue { slot: y, .. }) => x == y,
             _ => false,
         }
@@ -67,7 +69,8 @@ const MAX_DISTINCT: usize = 100;
 
 impl RunErrors {
     pub fn record(&mut self, strategy: StrategyId, cycle: usize, age: Option<f64>, problem: Problem) {
-        if let Some(existing) = self.errors.iter_mut().find(|e| e.strategy == strategy && e.problem.same_kind(&problem)) {
+        if let Some(existing) = self.errors.iter_mut().find(|e| e.strategy == strategy && e.problem.same_kind(&problem))
+        {
             existing.last_cycle = cycle;
             existing.n_cycles += 1;
             return;

@@ -109,7 +109,8 @@ impl Program {
             .states
             .iter()
             .map(|state| {
-                let mut values: Vec<(usize, Compiled)> = state.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
+                let mut values: Vec<(usize, Compiled)> =
+                    state.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
                 match &state.utility {
                     Some(u) => values.push((layout.qaly(), compiled(u))),
                     None => values.push((layout.qaly(), Compiled { expr: CompiledExpr::Constant(0.0), varies: false })),
@@ -123,7 +124,8 @@ impl Program {
         for (index, entry) in entries.iter().enumerate() {
             for tv in &model.transition_values {
                 if tv.applies(hta_model::StateId::new(entry.from), hta_model::StateId::new(entry.to)) {
-                    let mut values: Vec<(usize, Compiled)> = tv.values.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
+                    let mut values: Vec<(usize, Compiled)> =
+                        tv.values.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
                     if let Some(q) = &tv.values.qaly {
                         values.push((layout.qaly(), compiled(q)));
                     }
@@ -132,7 +134,8 @@ impl Program {
             }
         }
 
-        let mut at_start: Vec<(usize, Compiled)> = s.at_start.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
+        let mut at_start: Vec<(usize, Compiled)> =
+            s.at_start.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
         if let Some(q) = &s.at_start.qaly {
             at_start.push((layout.qaly(), compiled(q)));
         }

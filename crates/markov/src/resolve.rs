@@ -120,7 +120,12 @@ impl<'p> Resolver<'p> {
                 self.inputs.state_values[s * width + slot] = v;
                 if !v.is_finite() {
                     let age = self.age();
-                    self.errors.record(program.strategy, cycle, age, Problem::StateValue { state: StateId::new(s), slot: *slot, value: v });
+                    self.errors.record(
+                        program.strategy,
+                        cycle,
+                        age,
+                        Problem::StateValue { state: StateId::new(s), slot: *slot, value: v },
+                    );
                 }
             }
         }
@@ -130,7 +135,12 @@ impl<'p> Resolver<'p> {
                 self.inputs.event_values[e * width + slot] = v;
                 if !v.is_finite() {
                     let entry = &program.entries[event.entry];
-                    let problem = Problem::TransitionValue { from: StateId::new(entry.from), to: StateId::new(entry.to), slot: *slot, value: v };
+                    let problem = Problem::TransitionValue {
+                        from: StateId::new(entry.from),
+                        to: StateId::new(entry.to),
+                        slot: *slot,
+                        value: v,
+                    };
                     let age = self.age();
                     self.errors.record(program.strategy, cycle, age, problem);
                 }
@@ -159,7 +169,12 @@ impl<'p> Resolver<'p> {
                 }
             }
             if let Some(i) = bad_entry {
-                let problem = Problem::Probability { from: StateId::new(from), to: StateId::new(program.entries[i].to), value: self.inputs.probs[i], row: self.row(from) };
+                let problem = Problem::Probability {
+                    from: StateId::new(from),
+                    to: StateId::new(program.entries[i].to),
+                    value: self.inputs.probs[i],
+                    row: self.row(from),
+                };
                 self.errors.record(program.strategy, cycle, self.age(), problem);
                 continue;
             }
@@ -168,7 +183,12 @@ impl<'p> Resolver<'p> {
                     let rest = 1.0 - sum;
                     if rest < -ROW_TOLERANCE {
                         self.inputs.probs[i] = rest;
-                        let problem = Problem::NegativeComplement { from: StateId::new(from), to: StateId::new(program.entries[i].to), value: rest, row: self.row(from) };
+                        let problem = Problem::NegativeComplement {
+                            from: StateId::new(from),
+                            to: StateId::new(program.entries[i].to),
+                            value: rest,
+                            row: self.row(from),
+                        };
                         self.errors.record(program.strategy, cycle, self.age(), problem);
                     } else {
                         self.inputs.probs[i] = rest.max(0.0);

@@ -92,7 +92,15 @@ pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, R
 
         let weights = cycle_weights_for(model, k);
         let row = k * width..(k + 1) * width;
-        add_state_rewards(m_prev, m_next, &inputs.state_values, layout.n_categories, &weights, &mut undiscounted[row.clone()], &mut discounted[row.clone()]);
+        add_state_rewards(
+            m_prev,
+            m_next,
+            &inputs.state_values,
+            layout.n_categories,
+            &weights,
+            &mut undiscounted[row.clone()],
+            &mut discounted[row.clone()],
+        );
 
         if !program.events.is_empty() {
             let t_event = match settings.transition_timing {

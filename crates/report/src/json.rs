@@ -134,7 +134,9 @@ pub fn results_json(run: &CeaRun) -> String {
                 .categories
                 .iter()
                 .enumerate()
-                .map(|(c, cat)| (cat.as_str(), Amount { discounted: r.total(c, true), undiscounted: r.total(c, false) }))
+                .map(|(c, cat)| {
+                    (cat.as_str(), Amount { discounted: r.total(c, true), undiscounted: r.total(c, false) })
+                })
                 .collect(),
         })
         .collect();

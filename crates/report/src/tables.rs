@@ -27,7 +27,17 @@ fn opt(value: Option<f64>) -> String {
 pub fn summary_csv(run: &CeaRun) -> String {
     let has_qaly = run.model.has_utilities();
     let header = [
-        "strategy", "label", "cost", "qaly", "ly", "cost_undiscounted", "qaly_undiscounted", "ly_undiscounted", "status", "compared_with", "icer",
+        "strategy",
+        "label",
+        "cost",
+        "qaly",
+        "ly",
+        "cost_undiscounted",
+        "qaly_undiscounted",
+        "ly_undiscounted",
+        "status",
+        "compared_with",
+        "icer",
     ];
     let rows = run.results.iter().enumerate().map(|(i, r)| {
         let row = run.frontier.iter().find(|f| f.strategy == i);
@@ -53,7 +63,10 @@ pub fn trace_csv(run: &CeaRun) -> String {
     let states = &run.model.states;
     let rows = run.results.iter().enumerate().flat_map(|(i, r)| {
         (0..=r.n_cycles).flat_map(move |k| {
-            r.occupancy(k).iter().enumerate().map(move |(s, p)| vec![run.name(i).to_string(), k.to_string(), states[s].name.clone(), num(*p)])
+            r.occupancy(k)
+                .iter()
+                .enumerate()
+                .map(move |(s, p)| vec![run.name(i).to_string(), k.to_string(), states[s].name.clone(), num(*p)])
         })
     });
     csv_text(&["strategy", "cycle", "state", "proportion"], rows)
@@ -70,7 +83,13 @@ pub fn values_csv(run: &CeaRun) -> String {
         let width = r.layout.len();
         (0..=r.n_cycles).flat_map(move |k| {
             categories.iter().enumerate().map(move |(v, cat)| {
-                vec![run.name(i).to_string(), k.to_string(), cat.clone(), num(r.undiscounted[k * width + v]), num(r.discounted[k * width + v])]
+                vec![
+                    run.name(i).to_string(),
+                    k.to_string(),
+                    cat.clone(),
+                    num(r.undiscounted[k * width + v]),
+                    num(r.discounted[k * width + v]),
+                ]
             })
         })
     });

@@ -41,7 +41,13 @@ pub fn summary(run: &CeaRun) -> String {
     if has_qaly {
         header.push("QALYs".into());
     }
-    header.extend(["Life-years".to_string(), "Status".into(), format!("Δ Cost"), format!("Δ {unit}s"), format!("ICER ({currency}/{unit})")]);
+    header.extend([
+        "Life-years".to_string(),
+        "Status".into(),
+        format!("Δ Cost"),
+        format!("Δ {unit}s"),
+        format!("ICER ({currency}/{unit})"),
+    ]);
     let mut t = table(header);
     for row in run.frontier {
         let r = &run.results[row.strategy];
@@ -68,14 +74,28 @@ pub fn summary(run: &CeaRun) -> String {
 
     if !run.pairwise.is_empty() {
         let reference = run.name(s.reference.index());
-        let mut t = table(vec!["Strategy".into(), format!("vs {reference}: Δ Cost"), format!("Δ {unit}s"), "Quadrant".into(), format!("ICER ({currency}/{unit})")]);
+        let mut t = table(vec![
+            "Strategy".into(),
+            format!("vs {reference}: Δ Cost"),
+            format!("Δ {unit}s"),
+            "Quadrant".into(),
+            format!("ICER ({currency}/{unit})"),
+        ]);
         for c in run.pairwise {
             let icer = match c.icer {
-                Some(v) if c.quadrant == hta_analysis::Quadrant::SouthWest => format!("{} (saved per {unit} lost)", grouped(v, 2)),
+                Some(v) if c.quadrant == hta_analysis::Quadrant::SouthWest => {
+                    format!("{} (saved per {unit} lost)", grouped(v, 2))
+                }
                 Some(v) => grouped(v, 2),
                 None => c.quadrant.label().to_string(),
             };
-            t.add_row(vec![Cell::new(run.name(c.strategy)), right(grouped(c.delta_cost, 2)), right(grouped(c.delta_effect, 4)), Cell::new(c.quadrant.label()), right(icer)]);
+            t.add_row(vec![
+                Cell::new(run.name(c.strategy)),
+                right(grouped(c.delta_cost, 2)),
+                right(grouped(c.delta_effect, 4)),
+                Cell::new(c.quadrant.label()),
+                right(icer),
+            ]);
         }
         out.push_str(&format!("\nPairwise comparison with the reference strategy `{reference}`\n{t}\n"));
     }

@@ -66,10 +66,14 @@ fn read_model_file(path: &Path, name: &str) -> Result<String, Diagnostics> {
     let fail = |message: String| Diagnostics(vec![Diagnostic::error("file", message)]);
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read `{name}`: {e}")))?;
     if meta.len() > MAX_MODEL_FILE_BYTES {
-        return Err(fail(format!("`{name}` is {} bytes; model files are limited to {MAX_MODEL_FILE_BYTES}", meta.len())));
+        return Err(fail(format!(
+            "`{name}` is {} bytes; model files are limited to {MAX_MODEL_FILE_BYTES}",
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read `{name}`: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| fail(format!("`{name}` is not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes)
+        .map_err(|e| fail(format!("`{name}` is not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))
 }
 
 /// As [`load`], from text already in memory; `base_dir` resolves table files.
@@ -83,13 +87,9 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     let mut diagnostics = lowerer.diagnostics;
     diagnostics.sort();
     match model {
-        Some(model) if !diagnostics.has_errors() => Ok(Loaded {
-            model,
-            inputs: lowerer.inputs,
-            overrides: overrides.to_vec(),
-            warnings: diagnostics.0,
-            source,
-        }),
+        Some(model) if !diagnostics.has_errors() => {
+            Ok(Loaded { model, inputs: lowerer.inputs, overrides: overrides.to_vec(), warnings: diagnostics.0, source })
+        }
         _ => Err(diagnostics),
     }
 }
@@ -98,7 +98,8 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
 /// stop the parse, so only the first is reported.
 pub fn parse(text: &str, source: &Source) -> Result<raw::RawModel, Diagnostics> {
     let options = serde_saphyr::options! { with_snippet: false };
-    serde_saphyr::from_str_with_options::<raw::RawModel>(text, options).map_err(|e| Diagnostics(vec![yaml_diagnostic(&e, source)]))
+    serde_saphyr::from_str_with_options::<raw::RawModel>(text, options)
+        .map_err(|e| Diagnostics(vec![yaml_diagnostic(&e, source)]))
 }
 
 fn yaml_diagnostic(error: &serde_saphyr::Error, source: &Source) -> Diagnostic {

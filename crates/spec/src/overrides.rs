@@ -103,7 +103,9 @@ fn apply_one(raw: &mut RawModel, o: &Override) -> Result<(), String> {
         "cohort.start_age" => {
             let value = number(&o.value)?;
             let at = raw.format_version.referenced;
-            let cohort = raw.cohort.get_or_insert_with(|| crate::raw::RawCohort { start_age: None, initial: Default::default() });
+            let cohort = raw
+                .cohort
+                .get_or_insert_with(|| crate::raw::RawCohort { start_age: None, initial: Default::default() });
             cohort.start_age = Some(Spanned::new(value, at, at));
         }
         name => return set_parameter(raw, name, number(&o.value)?),
@@ -132,7 +134,11 @@ fn counting(value: &str) -> Result<CountingName, String> {
         "half_cycle" => CountingName::HalfCycle,
         "life_table" => CountingName::LifeTable,
         "simpson" => CountingName::Simpson,
-        _ => return Err(format!("`{value}` is not a counting method (start_of_cycle, end_of_cycle, half_cycle, life_table, simpson)")),
+        _ => {
+            return Err(format!(
+                "`{value}` is not a counting method (start_of_cycle, end_of_cycle, half_cycle, life_table, simpson)"
+            ))
+        }
     })
 }
 
@@ -143,7 +149,11 @@ fn discount_timing(value: &str) -> Result<DiscountTimingName, String> {
         "cycle_end" => DiscountTimingName::CycleEnd,
         "cycle_middle" => DiscountTimingName::CycleMiddle,
         "annual_step" => DiscountTimingName::AnnualStep,
-        _ => return Err(format!("`{value}` is not a discount timing (point, cycle_start, cycle_end, cycle_middle, annual_step)")),
+        _ => {
+            return Err(format!(
+                "`{value}` is not a discount timing (point, cycle_start, cycle_end, cycle_middle, annual_step)"
+            ))
+        }
     })
 }
 

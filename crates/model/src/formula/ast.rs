@@ -32,7 +32,10 @@ pub enum Reference {
     Param(ParamId),
     Time(TimeVar),
     /// A column of a lookup table; only valid as the first argument of `lookup`.
-    Column { table: TableId, column: usize },
+    Column {
+        table: TableId,
+        column: usize,
+    },
 }
 
 /// Variables that change with model time.
@@ -124,11 +127,7 @@ impl Expr {
     }
 
     /// Replaces every `Name` by what `resolve` says it refers to; collects every failure.
-    pub fn resolve<E>(
-        &mut self,
-        resolve: &mut impl FnMut(&str, &Span) -> Result<Reference, E>,
-        errors: &mut Vec<E>,
-    ) {
+    pub fn resolve<E>(&mut self, resolve: &mut impl FnMut(&str, &Span) -> Result<Reference, E>, errors: &mut Vec<E>) {
         match &mut self.kind {
             ExprKind::Name(name) => match resolve(name, &self.span) {
                 Ok(reference) => self.kind = ExprKind::Ref(reference),

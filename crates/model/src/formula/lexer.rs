@@ -39,9 +39,8 @@ pub fn tokenize(text: &str) -> Result<Vec<(Token, Span)>, FormulaError> {
         if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             i = scan_number(bytes, i);
             let literal = &text[start..i];
-            let value: f64 = literal.parse().map_err(|_| {
-                FormulaError::new(format!("`{literal}` is not a number"), start..i)
-            })?;
+            let value: f64 =
+                literal.parse().map_err(|_| FormulaError::new(format!("`{literal}` is not a number"), start..i))?;
             if !value.is_finite() {
                 return Err(FormulaError::new(format!("`{literal}` is too large"), start..i));
             }
@@ -49,9 +48,7 @@ pub fn tokenize(text: &str) -> Result<Vec<(Token, Span)>, FormulaError> {
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
-            {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
                 i += 1;
             }
             tokens.push((Token::Ident(text[start..i].to_string()), start..i));

@@ -40,18 +40,16 @@ pub fn parse(text: &str) -> Result<Expr, FormulaError> {
     }
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
-        return Err(FormulaError::new("empty formula", 0..text.len())
-            .with_help("write a number or an expression"));
+        return Err(FormulaError::new("empty formula", 0..text.len()).with_help("write a number or an expression"));
     }
     let mut parser = Parser { tokens, pos: 0, depth: 0, end: text.len() };
     let expr = parser.expression(0)?;
     match parser.peek() {
         None => Ok(expr),
-        Some((token, span)) => Err(FormulaError::new(
-            format!("unexpected {} after a complete expression", describe(token)),
-            span.clone(),
-        )
-        .with_help("is an operator missing?")),
+        Some((token, span)) => {
+            Err(FormulaError::new(format!("unexpected {} after a complete expression", describe(token)), span.clone())
+                .with_help("is an operator missing?"))
+        }
     }
 }
 
@@ -128,10 +126,7 @@ impl Parser {
     fn enter(&mut self, span: &Span) -> Result<(), FormulaError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(FormulaError::new(
-                format!("formula nests deeper than {MAX_DEPTH} levels"),
-                span.clone(),
-            ));
+            return Err(FormulaError::new(format!("formula nests deeper than {MAX_DEPTH} levels"), span.clone()));
         }
         Ok(())
     }
@@ -173,9 +168,8 @@ impl Parser {
         let operand = self.prefix()?;
         self.depth -= 1;
         if let Some((Token::Caret, caret)) = self.peek() {
-            return Err(FormulaError::new("`-a^b` is ambiguous", span.start..caret.end).with_help(
-                "R reads it as -(a^b), Excel as (-a)^b: write the parentheses you mean",
-            ));
+            return Err(FormulaError::new("`-a^b` is ambiguous", span.start..caret.end)
+                .with_help("R reads it as -(a^b), Excel as (-a)^b: write the parentheses you mean"));
         }
         let span = span.start..operand.span.end;
         Ok(Expr { kind: ExprKind::Negate(Box::new(operand)), span })
@@ -200,17 +194,15 @@ impl Parser {
                 self.depth -= 1;
                 match self.next() {
                     Some((Token::RParen, close)) => Ok(Expr { kind: inner.kind, span: span.start..close.end }),
-                    Some((other, at)) => Err(FormulaError::new(
-                        format!("expected `)` but found {}", describe(&other)),
-                        at,
-                    )),
+                    Some((other, at)) => {
+                        Err(FormulaError::new(format!("expected `)` but found {}", describe(&other)), at))
+                    }
                     None => Err(FormulaError::new("missing `)`", span)),
                 }
             }
-            other => Err(FormulaError::new(
-                format!("expected a number, a name or `(` but found {}", describe(&other)),
-                span,
-            )),
+            other => {
+                Err(FormulaError::new(format!("expected a number, a name or `(` but found {}", describe(&other)), span))
+            }
         }
     }
 

@@ -44,9 +44,10 @@ impl Lowerer<'_> {
             Ok(expr) => expr,
             Err(error) => {
                 let span = file_span(base, &error.span);
-                let diagnostic = Diagnostic::error("formula-syntax", format!("invalid formula for {what}: {}", error.message))
-                    .at(&self.source, span, error.message.clone())
-                    .maybe_help(error.help);
+                let diagnostic =
+                    Diagnostic::error("formula-syntax", format!("invalid formula for {what}: {}", error.message))
+                        .at(&self.source, span, error.message.clone())
+                        .maybe_help(error.help);
                 self.push(diagnostic);
                 return None;
             }
@@ -80,20 +81,27 @@ impl Lowerer<'_> {
                     Some(first) if matches!(first.kind, ExprKind::Ref(Reference::Column { .. })) => {
                         allowed.push(first.span.clone());
                     }
-                    Some(first) => problems.push(("the first argument of `lookup` must be `table.column`".into(), first.span.clone())),
+                    Some(first) => problems
+                        .push(("the first argument of `lookup` must be `table.column`".into(), first.span.clone())),
                     None => {}
                 }
             }
         });
         expr.walk(&mut |node| {
             if matches!(node.kind, ExprKind::Ref(Reference::Column { .. })) && !allowed.contains(&node.span) {
-                problems.push(("a table column can only be read through `lookup(table.column, key)`".into(), node.span.clone()));
+                problems.push((
+                    "a table column can only be read through `lookup(table.column, key)`".into(),
+                    node.span.clone(),
+                ));
             }
         });
         let ok = problems.is_empty();
         for (message, span) in problems {
-            let diagnostic = Diagnostic::error("lookup-misuse", format!("{message} (in the formula for {what})"))
-                .at(&self.source, file_span(base, &span), "here");
+            let diagnostic = Diagnostic::error("lookup-misuse", format!("{message} (in the formula for {what})")).at(
+                &self.source,
+                file_span(base, &span),
+                "here",
+            );
             self.push(diagnostic);
         }
         ok
@@ -112,7 +120,10 @@ fn resolve_name(name: &str, _span: &std::ops::Range<usize>, names: &Names) -> Re
     }
     if let Some(var) = TimeVar::from_name(name) {
         if var == TimeVar::Age && !names.has_start_age {
-            return Err(("`age` is used but the cohort has no start age".into(), Some("add `cohort: { start_age: ... }`".into())));
+            return Err((
+                "`age` is used but the cohort has no start age".into(),
+                Some("add `cohort: { start_age: ... }`".into()),
+            ));
         }
         return Ok(Reference::Time(var));
     }
@@ -120,14 +131,16 @@ fn resolve_name(name: &str, _span: &std::ops::Range<usize>, names: &Names) -> Re
         return Ok(Reference::Param(ParamId::new(index)));
     }
     if names.states.get(name).is_some() {
-        return Err((format!("`{name}` is a state, not a parameter"), Some("formulas read parameters, time variables and table columns".into())));
+        return Err((
+            format!("`{name}` is a state, not a parameter"),
+            Some("formulas read parameters, time variables and table columns".into()),
+        ));
     }
     let mut candidates: Vec<&str> = names.params.index.keys().map(String::as_str).collect();
     candidates.extend(TimeVar::ALL.iter().map(|v| v.name()));
     let suggestion = hta_model::suggest::closest(name, candidates).map(str::to_string);
-    let help = did_you_mean(suggestion).or_else(|| {
-        (names.params.len() > 0).then(|| format!("parameters: {}", names.params.listing()))
-    });
+    let help = did_you_mean(suggestion)
+        .or_else(|| (names.params.len() > 0).then(|| format!("parameters: {}", names.params.listing())));
     Err((format!("unknown name `{name}`"), help))
 }
 
@@ -139,7 +152,8 @@ fn resolve_column(table: &str, column: &str, names: &Names) -> Result<Reference,
     match columns.iter().position(|c| c == column) {
         Some(c) => Ok(Reference::Column { table: TableId::new(t), column: c }),
         None => {
-            let suggestion = hta_model::suggest::closest(column, columns.iter().map(String::as_str)).map(str::to_string);
+            let suggestion =
+                hta_model::suggest::closest(column, columns.iter().map(String::as_str)).map(str::to_string);
             let help = did_you_mean(suggestion.map(|s| format!("{table}.{s}")))
                 .unwrap_or_else(|| format!("columns of `{table}`: {}", columns.join(", ")));
             Err((format!("table `{table}` has no column `{column}`"), Some(help)))

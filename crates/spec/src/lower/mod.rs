@@ -3,8 +3,8 @@
 //! Order: names first (states, categories, tables, parameters, strategies), then everything
 //! that refers to them, then whole-model checks (circular definitions, sizes, unused names).
 
-mod parameters;
 mod formula;
+mod parameters;
 mod settings;
 mod structure;
 mod tables;
@@ -42,18 +42,36 @@ pub struct Lowerer<'a> {
 
 impl<'a> Lowerer<'a> {
     pub fn new(source: Source, text: &'a str, base_dir: &Path) -> Self {
-        Lowerer { source, text, base_dir: base_dir.to_path_buf(), diagnostics: Diagnostics::default(), inputs: Vec::new() }
+        Lowerer {
+            source,
+            text,
+            base_dir: base_dir.to_path_buf(),
+            diagnostics: Diagnostics::default(),
+            inputs: Vec::new(),
+        }
     }
 
     /// Records an error pointing at `location`.
-    pub fn error(&mut self, code: &'static str, location: &Location, message: impl Into<String>, label: impl Into<String>) -> &mut Diagnostic {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        location: &Location,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
         let diagnostic = Diagnostic::error(code, message).at(&self.source, span_of(location), label);
         self.diagnostics.push(diagnostic);
         let last = self.diagnostics.0.len() - 1;
         &mut self.diagnostics.0[last]
     }
 
-    pub fn warning(&mut self, code: &'static str, location: &Location, message: impl Into<String>, label: impl Into<String>) {
+    pub fn warning(
+        &mut self,
+        code: &'static str,
+        location: &Location,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
         let diagnostic = Diagnostic::warning(code, message).at(&self.source, span_of(location), label);
         self.diagnostics.push(diagnostic);
     }
@@ -118,10 +136,20 @@ impl<'a> Lowerer<'a> {
         }
         for name in &raw.cost_categories {
             if names.categories.get(&name.value).is_some() {
-                self.error("duplicate-name", &name.referenced, format!("cost category `{}` is listed twice", name.value), "repeated here");
+                self.error(
+                    "duplicate-name",
+                    &name.referenced,
+                    format!("cost category `{}` is listed twice", name.value),
+                    "repeated here",
+                );
             }
             if matches!(name.value.as_str(), "qaly" | "ly" | "life_years") {
-                self.error("invalid-name", &name.referenced, format!("`{}` is reserved for effects, not a cost category", name.value), "reserved");
+                self.error(
+                    "invalid-name",
+                    &name.referenced,
+                    format!("`{}` is reserved for effects, not a cost category", name.value),
+                    "reserved",
+                );
             }
             self.declare(&mut names.categories, &name.value, &name.referenced, "cost category");
         }
@@ -130,8 +158,13 @@ impl<'a> Lowerer<'a> {
         }
         for name in raw.parameters.keys() {
             if names.states.get(&name.value).is_some() {
-                self.error("duplicate-name", &name.referenced, format!("`{}` names both a state and a parameter", name.value), "also a state")
-                    .help = Some("give the parameter a different name, e.g. `p_` or `c_` prefixed".into());
+                self.error(
+                    "duplicate-name",
+                    &name.referenced,
+                    format!("`{}` names both a state and a parameter", name.value),
+                    "also a state",
+                )
+                .help = Some("give the parameter a different name, e.g. `p_` or `c_` prefixed".into());
             }
             self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
         }
@@ -151,7 +184,8 @@ impl<'a> Lowerer<'a> {
         for (count, limit, what, location) in checks {
             if count > limit {
                 ok = false;
-                let diagnostic = Diagnostic::error("too-large", format!("the model has {count} {what}; the limit is {limit}"));
+                let diagnostic =
+                    Diagnostic::error("too-large", format!("the model has {count} {what}; the limit is {limit}"));
                 let diagnostic = match location {
                     Some(l) => diagnostic.at(&self.source, span_of(&l), format!("first of {count} {what}")),
                     None => diagnostic,
@@ -161,11 +195,19 @@ impl<'a> Lowerer<'a> {
         }
         if raw.states.is_empty() {
             ok = false;
-            self.push(Diagnostic::error("missing", "the model has no states").at(&self.source, (0, 0).into(), "").help("add a `states:` map"));
+            self.push(
+                Diagnostic::error("missing", "the model has no states")
+                    .at(&self.source, (0, 0).into(), "")
+                    .help("add a `states:` map"),
+            );
         }
         if raw.strategies.is_empty() {
             ok = false;
-            self.push(Diagnostic::error("missing", "the model has no strategies").at(&self.source, (0, 0).into(), "").help("add a `strategies:` map"));
+            self.push(
+                Diagnostic::error("missing", "the model has no strategies")
+                    .at(&self.source, (0, 0).into(), "")
+                    .help("add a `strategies:` map"),
+            );
         }
         ok
     }
@@ -191,11 +233,15 @@ impl<'a> Lowerer<'a> {
         let path: Vec<&str> = cycle.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
         let first = model.definition(strategy, cycle[0]);
         let own = model.strategies[strategy.index()].overrides.iter().any(|(p, _)| cycle.contains(p));
-        let context = if own { format!(" (in strategy `{}`)", model.strategies[strategy.index()].name) } else { String::new() };
+        let context =
+            if own { format!(" (in strategy `{}`)", model.strategies[strategy.index()].name) } else { String::new() };
         let span = (first.origin.offset, first.origin.len.max(1)).into();
-        let diagnostic = Diagnostic::error("circular-definition", format!("circular parameter definition{context}: {}", path.join(" -> ")))
-            .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
-            .help("define one of these parameters without referring back to the others");
+        let diagnostic = Diagnostic::error(
+            "circular-definition",
+            format!("circular parameter definition{context}: {}", path.join(" -> ")),
+        )
+        .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
+        .help("define one of these parameters without referring back to the others");
         self.push(diagnostic);
     }
 
@@ -226,7 +272,12 @@ impl<'a> Lowerer<'a> {
         }
         for ((name, _), used) in raw.parameters.iter().zip(used) {
             if !used {
-                self.warning("unused-parameter", &name.referenced, format!("parameter `{}` is never used", name.value), "defined here");
+                self.warning(
+                    "unused-parameter",
+                    &name.referenced,
+                    format!("parameter `{}` is never used", name.value),
+                    "defined here",
+                );
             }
         }
     }

@@ -39,12 +39,22 @@ impl Lowerer<'_> {
             .collect()
     }
 
-    fn uncertainty(&mut self, full: &crate::raw::RawParameterFull, definition: Option<&Formula>, name: &str) -> Uncertainty {
+    fn uncertainty(
+        &mut self,
+        full: &crate::raw::RawParameterFull,
+        definition: Option<&Formula>,
+        name: &str,
+    ) -> Uncertainty {
         let finite = |this: &mut Self, v: &Spanned<f64>, what: &str| {
             if v.value.is_finite() {
                 Some(v.value)
             } else {
-                this.error("not-finite", &v.referenced, format!("`{what}` of parameter `{name}` is {}", v.value), "not a finite number");
+                this.error(
+                    "not-finite",
+                    &v.referenced,
+                    format!("`{what}` of parameter `{name}` is {}", v.value),
+                    "not a finite number",
+                );
                 None
             }
         };
@@ -52,16 +62,32 @@ impl Lowerer<'_> {
         let high = full.high.as_ref().and_then(|v| finite(self, v, "high"));
         match (&full.low, &full.high, low, high) {
             (Some(_), None, ..) | (None, Some(_), ..) => {
-                let at = full.low.as_ref().or(full.high.as_ref()).map(|v| v.referenced).unwrap_or(full.value.referenced);
-                self.error("range", &at, format!("parameter `{name}` gives only one of `low` and `high`"), "give both bounds");
+                let at =
+                    full.low.as_ref().or(full.high.as_ref()).map(|v| v.referenced).unwrap_or(full.value.referenced);
+                self.error(
+                    "range",
+                    &at,
+                    format!("parameter `{name}` gives only one of `low` and `high`"),
+                    "give both bounds",
+                );
             }
             (_, Some(h), Some(l), Some(hv)) if l > hv => {
-                self.error("range", &h.referenced, format!("parameter `{name}`: low ({l}) is greater than high ({hv})"), "high bound");
+                self.error(
+                    "range",
+                    &h.referenced,
+                    format!("parameter `{name}`: low ({l}) is greater than high ({hv})"),
+                    "high bound",
+                );
             }
             (_, Some(h), Some(l), Some(hv)) => {
                 if let Some(base) = definition.and_then(|d| d.expr.as_constant()) {
                     if base < l || base > hv {
-                        self.warning("range", &h.referenced, format!("parameter `{name}`: base value {base} lies outside [low, high] = [{l}, {hv}]"), "range");
+                        self.warning(
+                            "range",
+                            &h.referenced,
+                            format!("parameter `{name}`: base value {base} lies outside [low, high] = [{l}, {hv}]"),
+                            "range",
+                        );
                     }
                 }
             }
@@ -96,12 +122,17 @@ pub fn convert(raw: &RawDistribution) -> Result<Distribution, String> {
                 positive(se, "se")?;
                 let limit = mean * (1.0 - mean);
                 if se * se >= limit {
-                    return Err(format!("a beta with mean {mean} needs se < {:.6} (se^2 < mean(1 - mean)), found {se}", limit.sqrt()));
+                    return Err(format!(
+                        "a beta with mean {mean} needs se < {:.6} (se^2 < mean(1 - mean)), found {se}",
+                        limit.sqrt()
+                    ));
                 }
                 let alpha = mean * (limit / (se * se) - 1.0);
                 Ok(Distribution::Beta { alpha, beta: alpha * (1.0 - mean) / mean })
             }
-            (None, None, Some(alpha), Some(beta)) => Ok(Distribution::Beta { alpha: positive(alpha, "alpha")?, beta: positive(beta, "beta")? }),
+            (None, None, Some(alpha), Some(beta)) => {
+                Ok(Distribution::Beta { alpha: positive(alpha, "alpha")?, beta: positive(beta, "beta")? })
+            }
             _ => Err("a beta needs either `mean` and `se`, or `alpha` and `beta`".into()),
         },
         RawDistribution::Gamma(g) => match (g.mean, g.se, g.shape, g.rate) {
@@ -109,7 +140,9 @@ pub fn convert(raw: &RawDistribution) -> Result<Distribution, String> {
                 let (mean, se) = (positive(mean, "mean")?, positive(se, "se")?);
                 Ok(Distribution::Gamma { shape: (mean / se).powi(2), rate: mean / (se * se) })
             }
-            (None, None, Some(shape), Some(rate)) => Ok(Distribution::Gamma { shape: positive(shape, "shape")?, rate: positive(rate, "rate")? }),
+            (None, None, Some(shape), Some(rate)) => {
+                Ok(Distribution::Gamma { shape: positive(shape, "shape")?, rate: positive(rate, "rate")? })
+            }
             _ => Err("a gamma needs either `mean` and `se`, or `shape` and `rate`".into()),
         },
         RawDistribution::Lognormal(l) => match (l.mean, l.se, l.meanlog, l.sdlog) {
@@ -118,17 +151,31 @@ pub fn convert(raw: &RawDistribution) -> Result<Distribution, String> {
                 let variance_log = (1.0 + (se / mean).powi(2)).ln();
                 Ok(Distribution::LogNormal { meanlog: mean.ln() - variance_log / 2.0, sdlog: variance_log.sqrt() })
             }
-            (None, None, Some(meanlog), Some(sdlog)) if meanlog.is_finite() => Ok(Distribution::LogNormal { meanlog, sdlog: positive(sdlog, "sdlog")? }),
+            (None, None, Some(meanlog), Some(sdlog)) if meanlog.is_finite() => {
+                Ok(Distribution::LogNormal { meanlog, sdlog: positive(sdlog, "sdlog")? })
+            }
             _ => Err("a log-normal needs either `mean` and `se`, or `meanlog` and `sdlog`".into()),
         },
-        RawDistribution::Normal(n) if n.mean.is_finite() => Ok(Distribution::Normal { mean: n.mean, sd: positive(n.sd, "sd")? }),
+        RawDistribution::Normal(n) if n.mean.is_finite() => {
+            Ok(Distribution::Normal { mean: n.mean, sd: positive(n.sd, "sd")? })
+        }
         RawDistribution::Normal(n) => Err(format!("mean must be finite, found {}", n.mean)),
-        RawDistribution::Uniform(u) if u.min.is_finite() && u.max.is_finite() && u.min < u.max => Ok(Distribution::Uniform { min: u.min, max: u.max }),
+        RawDistribution::Uniform(u) if u.min.is_finite() && u.max.is_finite() && u.min < u.max => {
+            Ok(Distribution::Uniform { min: u.min, max: u.max })
+        }
         RawDistribution::Uniform(u) => Err(format!("a uniform needs finite min < max, found [{}, {}]", u.min, u.max)),
-        RawDistribution::Triangular(t) if [t.min, t.mode, t.max].iter().all(|v| v.is_finite()) && t.min <= t.mode && t.mode <= t.max && t.min < t.max => {
+        RawDistribution::Triangular(t)
+            if [t.min, t.mode, t.max].iter().all(|v| v.is_finite())
+                && t.min <= t.mode
+                && t.mode <= t.max
+                && t.min < t.max =>
+        {
             Ok(Distribution::Triangular { min: t.min, mode: t.mode, max: t.max })
         }
-        RawDistribution::Triangular(t) => Err(format!("a triangular needs min <= mode <= max and min < max, found ({}, {}, {})", t.min, t.mode, t.max)),
+        RawDistribution::Triangular(t) => Err(format!(
+            "a triangular needs min <= mode <= max and min < max, found ({}, {}, {})",
+            t.min, t.mode, t.max
+        )),
     }
 }
 
@@ -140,21 +187,36 @@ mod tests {
 
     #[test]
     fn beta_from_moments() {
-        let d = convert(&RawDistribution::Beta(RawBeta { mean: Some(0.2), se: Some(0.04), alpha: None, beta: None })).expect("valid");
+        let d = convert(&RawDistribution::Beta(RawBeta { mean: Some(0.2), se: Some(0.04), alpha: None, beta: None }))
+            .expect("valid");
         let Distribution::Beta { alpha, beta } = d else { panic!("beta") };
         // alpha = 0.2 * (0.16 / 0.0016 - 1) = 19.8; beta = 79.2
         assert_relative_eq!(alpha, 19.8, max_relative = 1e-12);
         assert_relative_eq!(beta, 79.2, max_relative = 1e-12);
         assert_relative_eq!(d.mean(), 0.2, max_relative = 1e-12);
-        assert!(convert(&RawDistribution::Beta(RawBeta { mean: Some(0.5), se: Some(0.5), alpha: None, beta: None })).is_err());
+        assert!(convert(&RawDistribution::Beta(RawBeta { mean: Some(0.5), se: Some(0.5), alpha: None, beta: None }))
+            .is_err());
     }
 
     #[test]
     fn gamma_and_lognormal_keep_the_mean() {
-        let g = convert(&RawDistribution::Gamma(RawGamma { mean: Some(2756.0), se: Some(2756.0), shape: None, rate: None })).expect("valid");
+        let g = convert(&RawDistribution::Gamma(RawGamma {
+            mean: Some(2756.0),
+            se: Some(2756.0),
+            shape: None,
+            rate: None,
+        }))
+        .expect("valid");
         assert_relative_eq!(g.mean(), 2756.0, max_relative = 1e-12);
-        let l = convert(&RawDistribution::Lognormal(RawLogNormal { mean: Some(0.509), se: Some(0.09), meanlog: None, sdlog: None })).expect("valid");
+        let l = convert(&RawDistribution::Lognormal(RawLogNormal {
+            mean: Some(0.509),
+            se: Some(0.09),
+            meanlog: None,
+            sdlog: None,
+        }))
+        .expect("valid");
         assert_relative_eq!(l.mean(), 0.509, max_relative = 1e-12);
-        assert!(convert(&RawDistribution::Gamma(RawGamma { mean: Some(1.0), se: None, shape: Some(1.0), rate: None })).is_err());
+        assert!(convert(&RawDistribution::Gamma(RawGamma { mean: Some(1.0), se: None, shape: Some(1.0), rate: None }))
+            .is_err());
     }
 }

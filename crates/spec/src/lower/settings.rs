@@ -1,10 +1,14 @@
 //! Settings: cycle length, horizon, discounting, counting, effect, thresholds, cohort.
 
 use hta_model::settings::limits::{MAX_CYCLES, MAX_TRACE_CELLS};
-use hta_model::{Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, StrategyId, Threshold};
+use hta_model::{
+    Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, StrategyId, Threshold,
+};
 
 use super::{Lowerer, Names};
-use crate::raw::{CountingName, CycleUnitName, DiscountTimingName, EffectName, EventTimingName, RawModel, RawThreshold};
+use crate::raw::{
+    CountingName, CycleUnitName, DiscountTimingName, EffectName, EventTimingName, RawModel, RawThreshold,
+};
 
 impl Lowerer<'_> {
     pub fn lower_settings(&mut self, raw: &RawModel, names: &Names) -> Option<Settings> {
@@ -17,7 +21,12 @@ impl Lowerer<'_> {
         };
         let cycle_length = s.cycle_length.value.value;
         if !(cycle_length.is_finite() && cycle_length > 0.0) {
-            self.error("out-of-range", &s.cycle_length.value.referenced, format!("cycle length must be a positive number, found {cycle_length}"), "cycle length");
+            self.error(
+                "out-of-range",
+                &s.cycle_length.value.referenced,
+                format!("cycle length must be a positive number, found {cycle_length}"),
+                "cycle length",
+            );
             return None;
         }
         let cycle_years = cycle_length * cycle_unit.years();
@@ -30,8 +39,13 @@ impl Lowerer<'_> {
                 Some(i) => StrategyId::new(i),
                 None => {
                     let help = crate::names::did_you_mean(names.strategies.suggest(&name.value));
-                    self.error("unknown-name", &name.referenced, format!("unknown strategy `{}`", name.value), "reference strategy").help =
-                        help.or(Some(format!("strategies: {}", names.strategies.listing())));
+                    self.error(
+                        "unknown-name",
+                        &name.referenced,
+                        format!("unknown strategy `{}`", name.value),
+                        "reference strategy",
+                    )
+                    .help = help.or(Some(format!("strategies: {}", names.strategies.listing())));
                     StrategyId::new(0)
                 }
             },
@@ -39,18 +53,40 @@ impl Lowerer<'_> {
         let start_age = raw.cohort.as_ref().and_then(|c| c.start_age.as_ref());
         if let Some(age) = start_age {
             if !(age.value.is_finite() && (0.0..=150.0).contains(&age.value)) {
-                self.error("out-of-range", &age.referenced, format!("start age must be between 0 and 150, found {}", age.value), "start age");
+                self.error(
+                    "out-of-range",
+                    &age.referenced,
+                    format!("start age must be between 0 and 150, found {}", age.value),
+                    "start age",
+                );
             }
         }
         let cells = n_cycles.saturating_add(1).saturating_mul(raw.states.len());
         if cells > MAX_TRACE_CELLS {
-            self.error("too-large", &s.horizon.referenced, format!("{} states over {n_cycles} cycles make a trace of {cells} cells; the limit is {MAX_TRACE_CELLS}", raw.states.len()), "horizon")
-                .help = Some("use longer cycles or fewer states".into());
+            self.error(
+                "too-large",
+                &s.horizon.referenced,
+                format!(
+                    "{} states over {n_cycles} cycles make a trace of {cells} cells; the limit is {MAX_TRACE_CELLS}",
+                    raw.states.len()
+                ),
+                "horizon",
+            )
+            .help = Some("use longer cycles or fewer states".into());
             return None;
         }
         if matches!(s.counting.value, CountingName::Simpson) && n_cycles % 2 == 1 {
-            let how = if n_cycles == 1 { "the trapezoid (life-table) weights are used for the single cycle" } else { "Simpson's 3/8 rule is used on the last three cycles" };
-            self.warning("simpson-odd", &s.counting.referenced, format!("Simpson's 1/3 rule needs an even number of cycles; the horizon has {n_cycles}, so {how}"), "counting method");
+            let how = if n_cycles == 1 {
+                "the trapezoid (life-table) weights are used for the single cycle"
+            } else {
+                "Simpson's 3/8 rule is used on the last three cycles"
+            };
+            self.warning(
+                "simpson-odd",
+                &s.counting.referenced,
+                format!("Simpson's 1/3 rule needs an even number of cycles; the horizon has {n_cycles}, so {how}"),
+                "counting method",
+            );
         }
         Some(Settings {
             cycle_length,
@@ -86,24 +122,52 @@ impl Lowerer<'_> {
             (None, Some(y)) => {
                 let cycles = y.value / cycle_years;
                 if y.value.is_finite() && (cycles - cycles.round()).abs() > 1e-9 * cycles.abs().max(1.0) {
-                    self.error("horizon", &y.referenced, format!("{} years is not a whole number of cycles ({cycles:.4} cycles of {} {})", y.value, raw.settings.cycle_length.value.value, unit.name()), "horizon in years")
-                        .help = Some(format!("use `cycles: {}` or a horizon that is a multiple of the cycle length", cycles.round()));
+                    self.error(
+                        "horizon",
+                        &y.referenced,
+                        format!(
+                            "{} years is not a whole number of cycles ({cycles:.4} cycles of {} {})",
+                            y.value,
+                            raw.settings.cycle_length.value.value,
+                            unit.name()
+                        ),
+                        "horizon in years",
+                    )
+                    .help = Some(format!(
+                        "use `cycles: {}` or a horizon that is a multiple of the cycle length",
+                        cycles.round()
+                    ));
                     return None;
                 }
                 (cycles.round(), y.referenced)
             }
             _ => {
-                self.error("horizon", &horizon.referenced, "the horizon needs exactly one of `cycles` or `years`", "horizon");
+                self.error(
+                    "horizon",
+                    &horizon.referenced,
+                    "the horizon needs exactly one of `cycles` or `years`",
+                    "horizon",
+                );
                 return None;
             }
         };
         if !(cycles.is_finite() && cycles >= 1.0 && cycles.fract() == 0.0) {
-            self.error("horizon", &location, format!("the horizon must be a whole number of cycles, at least 1; found {cycles}"), "horizon");
+            self.error(
+                "horizon",
+                &location,
+                format!("the horizon must be a whole number of cycles, at least 1; found {cycles}"),
+                "horizon",
+            );
             return None;
         }
         if cycles > MAX_CYCLES as f64 {
-            self.error("too-large", &location, format!("the horizon is {cycles} cycles; the limit is {MAX_CYCLES}"), "horizon")
-                .help = Some("use longer cycles".into());
+            self.error(
+                "too-large",
+                &location,
+                format!("the horizon is {cycles} cycles; the limit is {MAX_CYCLES}"),
+                "horizon",
+            )
+            .help = Some("use longer cycles".into());
             return None;
         }
         Some(cycles as usize)
@@ -115,15 +179,25 @@ impl Lowerer<'_> {
         for (rate, what) in [(&d.costs, "costs"), (&d.effects, "effects")] {
             if !(rate.value.is_finite() && (0.0..1.0).contains(&rate.value)) {
                 ok = false;
-                self.error("out-of-range", &rate.referenced, format!("the annual discount rate for {what} must be in [0, 1), found {}", rate.value), "discount rate")
-                    .help = Some("write rates as fractions: 3.5% is 0.035".into());
+                self.error(
+                    "out-of-range",
+                    &rate.referenced,
+                    format!("the annual discount rate for {what} must be in [0, 1), found {}", rate.value),
+                    "discount rate",
+                )
+                .help = Some("write rates as fractions: 3.5% is 0.035".into());
             }
         }
         let start_year = d.start_year.as_ref().map_or(0.0, |s| s.value);
         if let Some(s) = &d.start_year {
             if !(s.value.is_finite() && s.value >= 0.0) {
                 ok = false;
-                self.error("out-of-range", &s.referenced, format!("start_year must be a non-negative number of years, found {}", s.value), "start_year");
+                self.error(
+                    "out-of-range",
+                    &s.referenced,
+                    format!("start_year must be a non-negative number of years, found {}", s.value),
+                    "start_year",
+                );
             }
         }
         ok.then_some(Discount {
@@ -145,7 +219,12 @@ impl Lowerer<'_> {
         for (name, figure) in gdp {
             let v = figure.value.value.value;
             if !(v.is_finite() && v > 0.0) {
-                self.error("out-of-range", &figure.value.value.referenced, format!("GDP per capita `{}` must be positive, found {v}", name.value), "GDP figure");
+                self.error(
+                    "out-of-range",
+                    &figure.value.value.referenced,
+                    format!("GDP per capita `{}` must be positive, found {v}", name.value),
+                    "GDP figure",
+                );
             }
         }
         let currency = raw.metadata.currency.value.clone();
@@ -164,26 +243,50 @@ impl Lowerer<'_> {
             (None, Some(k), Some(name)) => {
                 let Some((_, figure)) = gdp.iter().find(|(n, _)| n.value == name.value) else {
                     let known: Vec<&str> = gdp.keys().map(|k| k.value.as_str()).collect();
-                    let help = hta_model::suggest::closest(&name.value, known.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-                    self.error("unknown-name", &name.referenced, format!("unknown GDP figure `{}`", name.value), "GDP figure").help =
-                        help.or(Some("declare it under settings.gdp_per_capita".into()));
+                    let help = hta_model::suggest::closest(&name.value, known.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"));
+                    self.error(
+                        "unknown-name",
+                        &name.referenced,
+                        format!("unknown GDP figure `{}`", name.value),
+                        "GDP figure",
+                    )
+                    .help = help.or(Some("declare it under settings.gdp_per_capita".into()));
                     return None;
                 };
                 if !(k.value.is_finite() && k.value > 0.0) {
-                    self.error("out-of-range", &k.referenced, format!("gdp_multiple must be positive, found {}", k.value), "multiple");
+                    self.error(
+                        "out-of-range",
+                        &k.referenced,
+                        format!("gdp_multiple must be positive, found {}", k.value),
+                        "multiple",
+                    );
                     return None;
                 }
                 let f = &figure.value;
-                let basis = format!("{} x GDP per capita `{}` = {} {currency} ({}, {})", k.value, name.value, f.value.value, f.year, f.source);
+                let basis = format!(
+                    "{} x GDP per capita `{}` = {} {currency} ({}, {})",
+                    k.value, name.value, f.value.value, f.year, f.source
+                );
                 (k.value * f.value.value, Some(basis))
             }
             _ => {
-                self.error("threshold", at, format!("threshold `{}` needs either `value`, or `gdp_multiple` with `gdp`", t.label), "threshold");
+                self.error(
+                    "threshold",
+                    at,
+                    format!("threshold `{}` needs either `value`, or `gdp_multiple` with `gdp`", t.label),
+                    "threshold",
+                );
                 return None;
             }
         };
         if !(value.is_finite() && value >= 0.0) {
-            self.error("out-of-range", at, format!("threshold `{}` must be a non-negative number, found {value}", t.label), "threshold");
+            self.error(
+                "out-of-range",
+                at,
+                format!("threshold `{}` must be a non-negative number, found {value}", t.label),
+                "threshold",
+            );
             return None;
         }
         Some(Threshold { label: t.label.clone(), value, basis })

@@ -1,6 +1,9 @@
 //! States, transition rows, transition values and strategies.
 
-use hta_model::{CategoryId, EntryValue, Formula, OneOff, Origin, ParamId, State, StateId, Strategy, TransitionEntry, TransitionRow, TransitionValue};
+use hta_model::{
+    CategoryId, EntryValue, Formula, OneOff, Origin, ParamId, State, StateId, Strategy, TransitionEntry, TransitionRow,
+    TransitionValue,
+};
 use serde_saphyr::{Location, Spanned};
 
 use super::{Lowerer, Names};
@@ -23,8 +26,10 @@ impl Lowerer<'_> {
         match names.states.get(&name.value) {
             Some(i) => Some(StateId::new(i)),
             None => {
-                let help = did_you_mean(names.states.suggest(&name.value)).unwrap_or_else(|| format!("states: {}", names.states.listing()));
-                self.error("unknown-name", &name.referenced, format!("unknown state `{}`", name.value), role).help = Some(help);
+                let help = did_you_mean(names.states.suggest(&name.value))
+                    .unwrap_or_else(|| format!("states: {}", names.states.listing()));
+                self.error("unknown-name", &name.referenced, format!("unknown state `{}`", name.value), role).help =
+                    Some(help);
                 None
             }
         }
@@ -41,7 +46,13 @@ impl Lowerer<'_> {
                         format!("cost categories: {}", names.categories.listing())
                     }
                 });
-                self.error("unknown-name", &category.referenced, format!("unknown cost category `{}`", category.value), "cost category").help = Some(help);
+                self.error(
+                    "unknown-name",
+                    &category.referenced,
+                    format!("unknown cost category `{}`", category.value),
+                    "cost category",
+                )
+                .help = Some(help);
                 continue;
             };
             if let Some(f) = self.formula(value, names, &format!("the {} cost of {owner}", category.value)) {
@@ -65,10 +76,16 @@ impl Lowerer<'_> {
             .map(|(name, spanned)| {
                 let s = &spanned.value;
                 let owner = format!("state `{}`", name.value);
-                let utility = s.utility.as_ref().and_then(|u| self.formula(u, names, &format!("the utility of {owner}")));
+                let utility =
+                    s.utility.as_ref().and_then(|u| self.formula(u, names, &format!("the utility of {owner}")));
                 if needs_utility && !s.dead && s.utility.is_none() {
-                    self.error("missing", &name.referenced, format!("state `{}` has no utility, and the effect measure is QALYs", name.value), "this state")
-                        .help = Some("add `utility:` to the state, or set `settings.effect: life_years`".into());
+                    self.error(
+                        "missing",
+                        &name.referenced,
+                        format!("state `{}` has no utility, and the effect measure is QALYs", name.value),
+                        "this state",
+                    )
+                    .help = Some("add `utility:` to the state, or set `settings.effect: life_years`".into());
                 }
                 let life_years = match &s.life_years {
                     Some(w) => self.formula(w, names, &format!("the life-year weight of {owner}")),
@@ -135,7 +152,16 @@ impl Lowerer<'_> {
                 entries.push(TransitionEntry { to, value, origin: origin_of(&to_name.referenced) });
             }
             if complements.len() > 1 {
-                self.error("complement", &complements[1], format!("row `{}`{owner} has {} complements `C`; at most one is allowed", from_name.value, complements.len()), "second complement");
+                self.error(
+                    "complement",
+                    &complements[1],
+                    format!(
+                        "row `{}`{owner} has {} complements `C`; at most one is allowed",
+                        from_name.value,
+                        complements.len()
+                    ),
+                    "second complement",
+                );
             }
             self.check_literal_row(&entries, &from_name.value, &row.referenced, owner);
             out.push(TransitionRow { from, entries, origin: origin_of(&from_name.referenced) });
@@ -167,8 +193,13 @@ impl Lowerer<'_> {
         if complement && sum > 1.0 + SUM_TOLERANCE {
             self.error("row-sum", at, format!("the probabilities out of `{from}`{owner} sum to {sum} before the complement, which would be negative"), "this row");
         } else if !complement && (sum - 1.0).abs() > SUM_TOLERANCE {
-            self.error("row-sum", at, format!("the probabilities out of `{from}`{owner} sum to {sum}, not 1"), "this row")
-                .help = Some("fix the values, or write `C` for the entry that takes the rest".into());
+            self.error(
+                "row-sum",
+                at,
+                format!("the probabilities out of `{from}`{owner} sum to {sum}, not 1"),
+                "this row",
+            )
+            .help = Some("fix the values, or write `C` for the entry that takes the rest".into());
         }
     }
 
@@ -182,15 +213,28 @@ impl Lowerer<'_> {
             };
             if !(share.value.is_finite() && share.value >= 0.0) {
                 ok = false;
-                self.error("out-of-range", &share.referenced, format!("the initial share of `{}` must be a non-negative number, found {}", state.value, share.value), "initial share");
+                self.error(
+                    "out-of-range",
+                    &share.referenced,
+                    format!(
+                        "the initial share of `{}` must be a non-negative number, found {}",
+                        state.value, share.value
+                    ),
+                    "initial share",
+                );
             }
             distribution[s.index()] = share.value;
         }
         let sum: f64 = distribution.iter().sum();
         if ok && (sum - 1.0).abs() > SUM_TOLERANCE {
             ok = false;
-            self.error("initial-sum", at, format!("the initial distribution sums to {sum}, not 1"), "initial distribution")
-                .help = Some("give proportions of the cohort, e.g. `{ healthy: 1 }`".into());
+            self.error(
+                "initial-sum",
+                at,
+                format!("the initial distribution sums to {sum}, not 1"),
+                "initial distribution",
+            )
+            .help = Some("give proportions of the cohort, e.g. `{ healthy: 1 }`".into());
         }
         ok.then_some(distribution)
     }
@@ -212,12 +256,21 @@ impl Lowerer<'_> {
                 (Some(map), _) => self.initial(&map.value, &map.referenced, names),
                 (None, Some(shared)) => shared.clone(),
                 (None, None) => {
-                    self.error("missing", &name.referenced, format!("strategy `{}` has no initial distribution", name.value), "this strategy")
-                        .help = Some("add `cohort: { initial: { <state>: 1 } }`, or `initial:` to the strategy".into());
+                    self.error(
+                        "missing",
+                        &name.referenced,
+                        format!("strategy `{}` has no initial distribution", name.value),
+                        "this strategy",
+                    )
+                    .help = Some("add `cohort: { initial: { <state>: 1 } }`, or `initial:` to the strategy".into());
                     None
                 }
             };
-            let at_start = s.at_start.as_ref().map(|a| self.one_off(a, names, &format!("model start in strategy `{}`", name.value))).unwrap_or_default();
+            let at_start = s
+                .at_start
+                .as_ref()
+                .map(|a| self.one_off(a, names, &format!("model start in strategy `{}`", name.value)))
+                .unwrap_or_default();
             strategies.push(Strategy {
                 name: name.value.clone(),
                 label: s.label.clone(),
@@ -231,15 +284,29 @@ impl Lowerer<'_> {
         (!self.diagnostics.has_errors()).then_some(strategies)
     }
 
-    fn overrides(&mut self, params: &SpannedMap<Spanned<Scalar>>, names: &Names, strategy: &str) -> Vec<(ParamId, Formula)> {
+    fn overrides(
+        &mut self,
+        params: &SpannedMap<Spanned<Scalar>>,
+        names: &Names,
+        strategy: &str,
+    ) -> Vec<(ParamId, Formula)> {
         let mut out = Vec::new();
         for (param, value) in params {
             let Some(p) = names.params.get(&param.value) else {
-                let help = did_you_mean(names.params.suggest(&param.value)).unwrap_or_else(|| "a strategy can only override parameters declared under `parameters:`".into());
-                self.error("unknown-name", &param.referenced, format!("strategy `{strategy}` overrides unknown parameter `{}`", param.value), "unknown parameter").help = Some(help);
+                let help = did_you_mean(names.params.suggest(&param.value))
+                    .unwrap_or_else(|| "a strategy can only override parameters declared under `parameters:`".into());
+                self.error(
+                    "unknown-name",
+                    &param.referenced,
+                    format!("strategy `{strategy}` overrides unknown parameter `{}`", param.value),
+                    "unknown parameter",
+                )
+                .help = Some(help);
                 continue;
             };
-            if let Some(f) = self.formula(value, names, &format!("parameter `{}` in strategy `{strategy}`", param.value)) {
+            if let Some(f) =
+                self.formula(value, names, &format!("parameter `{}` in strategy `{strategy}`", param.value))
+            {
                 out.push((ParamId::new(p), f));
             }
         }
@@ -247,7 +314,13 @@ impl Lowerer<'_> {
     }
 
     /// One row per state: the strategy's own where given, the shared one otherwise.
-    fn merge_rows(&mut self, shared: &[TransitionRow], own: Vec<TransitionRow>, names: &Names, strategy: &Spanned<String>) -> Option<Vec<TransitionRow>> {
+    fn merge_rows(
+        &mut self,
+        shared: &[TransitionRow],
+        own: Vec<TransitionRow>,
+        names: &Names,
+        strategy: &Spanned<String>,
+    ) -> Option<Vec<TransitionRow>> {
         let mut rows: Vec<Option<TransitionRow>> = vec![None; names.states.len()];
         for row in shared.iter().cloned().chain(own) {
             let index = row.from.index();
@@ -260,8 +333,13 @@ impl Lowerer<'_> {
             }
         }
         if !missing.is_empty() {
-            self.error("missing", &strategy.referenced, format!("strategy `{}` has no transition row for state(s) {}", strategy.value, missing.join(", ")), "this strategy")
-                .help = Some("every state needs a row, e.g. an absorbing state `dead: { dead: 1 }`".into());
+            self.error(
+                "missing",
+                &strategy.referenced,
+                format!("strategy `{}` has no transition row for state(s) {}", strategy.value, missing.join(", ")),
+                "this strategy",
+            )
+            .help = Some("every state needs a row, e.g. an absorbing state `dead: { dead: 1 }`".into());
             return None;
         }
         Some(rows.into_iter().flatten().collect())

@@ -19,7 +19,9 @@ impl Lowerer<'_> {
         let mut tables = Vec::new();
         for (name, table) in &raw.tables {
             let loaded = self.lower_table(&name.value, table);
-            names.table_columns.push(loaded.as_ref().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default());
+            names
+                .table_columns
+                .push(loaded.as_ref().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default());
             tables.push(Arc::new(loaded.unwrap_or_else(|| empty_table(&name.value))));
         }
         tables
@@ -31,39 +33,82 @@ impl Lowerer<'_> {
             (Some(file), None) => self.read_csv(file)?,
             (None, Some(columns)) => columns.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
             _ => {
-                self.error("table-source", &spanned.referenced, format!("table `{name}` needs exactly one of `file` or `columns`"), "this table");
+                self.error(
+                    "table-source",
+                    &spanned.referenced,
+                    format!("table `{name}` needs exactly one of `file` or `columns`"),
+                    "this table",
+                );
                 return None;
             }
         };
         let key_name = &table.key.value;
         let Some(key_index) = columns.iter().position(|(c, _)| c == key_name) else {
             let listing: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-            self.error("unknown-name", &table.key.referenced, format!("table `{name}` has no column `{key_name}`"), "key column")
-                .help = Some(format!("columns: {}", listing.join(", ")));
+            self.error(
+                "unknown-name",
+                &table.key.referenced,
+                format!("table `{name}` has no column `{key_name}`"),
+                "key column",
+            )
+            .help = Some(format!("columns: {}", listing.join(", ")));
             return None;
         };
         let n_rows = columns[key_index].1.len();
         for (column, values) in &columns {
             if values.len() != n_rows {
-                self.error("table-shape", &spanned.referenced, format!("column `{column}` of table `{name}` has {} values; the key column has {n_rows}", values.len()), "this table");
+                self.error(
+                    "table-shape",
+                    &spanned.referenced,
+                    format!(
+                        "column `{column}` of table `{name}` has {} values; the key column has {n_rows}",
+                        values.len()
+                    ),
+                    "this table",
+                );
                 return None;
             }
             if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
-                self.error("not-finite", &spanned.referenced, format!("table `{name}`, column `{column}`, row {}: value is not a finite number", bad + 1), "this table");
+                self.error(
+                    "not-finite",
+                    &spanned.referenced,
+                    format!("table `{name}`, column `{column}`, row {}: value is not a finite number", bad + 1),
+                    "this table",
+                );
                 return None;
             }
         }
         if n_rows == 0 || n_rows > MAX_TABLE_ROWS {
-            self.error("table-shape", &spanned.referenced, format!("table `{name}` has {n_rows} rows; it needs between 1 and {MAX_TABLE_ROWS}"), "this table");
+            self.error(
+                "table-shape",
+                &spanned.referenced,
+                format!("table `{name}` has {n_rows} rows; it needs between 1 and {MAX_TABLE_ROWS}"),
+                "this table",
+            );
             return None;
         }
         let keys = columns[key_index].1.clone();
         if let Some(i) = keys.windows(2).position(|w| w[1] <= w[0]) {
-            self.error("table-keys", &table.key.referenced, format!("keys of table `{name}` must strictly increase: row {} has {} after {}", i + 2, keys[i + 1], keys[i]), "key column")
-                .help = Some("sort the table by its key and remove repeated keys".into());
+            self.error(
+                "table-keys",
+                &table.key.referenced,
+                format!(
+                    "keys of table `{name}` must strictly increase: row {} has {} after {}",
+                    i + 2,
+                    keys[i + 1],
+                    keys[i]
+                ),
+                "key column",
+            )
+            .help = Some("sort the table by its key and remove repeated keys".into());
             return None;
         }
-        let value_columns = columns.into_iter().enumerate().filter(|(i, _)| *i != key_index).map(|(_, (name, values))| TableColumn { name, values }).collect();
+        let value_columns = columns
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i != key_index)
+            .map(|(_, (name, values))| TableColumn { name, values })
+            .collect();
         Some(LookupTable {
             name: name.to_string(),
             key_name: key_name.clone(),
@@ -86,15 +131,25 @@ impl Lowerer<'_> {
         let size = std::fs::metadata(&path).map(|m| m.len());
         if let Ok(size) = size {
             if size > MAX_TABLE_FILE_BYTES {
-                self.error("table-file", &file.referenced, format!("`{}` is {size} bytes; the limit is {MAX_TABLE_FILE_BYTES}", path.display()), "this file");
+                self.error(
+                    "table-file",
+                    &file.referenced,
+                    format!("`{}` is {size} bytes; the limit is {MAX_TABLE_FILE_BYTES}", path.display()),
+                    "this file",
+                );
                 return None;
             }
         }
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                self.error("table-file", &file.referenced, format!("cannot read `{}`: {e}", path.display()), "this file")
-                    .help = Some("paths are relative to the model file".into());
+                self.error(
+                    "table-file",
+                    &file.referenced,
+                    format!("cannot read `{}`: {e}", path.display()),
+                    "this file",
+                )
+                .help = Some("paths are relative to the model file".into());
                 return None;
             }
         };
@@ -102,8 +157,11 @@ impl Lowerer<'_> {
         match parse_csv(&bytes) {
             Ok(columns) => Some(columns),
             Err(message) => {
-                let diagnostic = Diagnostic::error("table-file", format!("`{}`: {message}", file.value))
-                    .at(&self.source, crate::diagnostic::span_of(&file.referenced), "read from here");
+                let diagnostic = Diagnostic::error("table-file", format!("`{}`: {message}", file.value)).at(
+                    &self.source,
+                    crate::diagnostic::span_of(&file.referenced),
+                    "read from here",
+                );
                 self.push(diagnostic);
                 None
             }
