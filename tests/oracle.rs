@@ -1,6 +1,8 @@
 //! The engine (sparse rows, per-cycle counting weights, compiled formulas) against a naive dense
-//! loop written from DOMAIN.md's formulas: m_k = m_{k-1} P_k and
+//! loop written from DOMAIN.md's formulas (index loops on purpose, to mirror the formulas): m_k = m_{k-1} P_k and
 //! total = Σ_k w_k d(t_k) (m_k · v) with the point weights of §2.7 and discount convention A.
+
+#![allow(clippy::needless_range_loop)]
 
 use proptest::prelude::*;
 

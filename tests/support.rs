@@ -43,8 +43,3 @@ pub fn run(model: &Model) -> Vec<StrategyResult> {
         Err(e) => panic!("run failed: {e:?}"),
     }
 }
-
-/// Discounted and undiscounted totals (cost, qaly, ly).
-pub fn totals(r: &StrategyResult, discounted: bool) -> (f64, f64, f64) {
-    (r.total_cost(discounted), r.qaly(discounted), r.life_years(discounted))
-}

@@ -50,7 +50,7 @@ fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     }
     let n = diagnostics.errors().count();
     eprintln!("error: {n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
-    if diagnostics.errors().all(|d| d.code == "file") {
+    if diagnostics.errors().all(|d| d.code == "file" || d.code == "table-file") {
         Exit::Io
     } else if diagnostics.errors().all(|d| d.code == "override") {
         Exit::Usage

@@ -33,8 +33,22 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A value for a message: up to 10 decimals, without trailing zeros or rounding noise.
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let s = format!("{v:.10}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
 fn row_text(model: &Model, row: &[(StateId, f64)]) -> String {
-    row.iter().map(|(s, p)| format!("{} {}", model.states[s.index()].name, p)).collect::<Vec<_>>().join(", ")
+    row.iter().map(|(s, p)| format!("{} {}", model.states[s.index()].name, num(*p))).collect::<Vec<_>>().join(", ")
 }
 
 fn slot_name(model: &Model, slot: usize) -> String {
@@ -55,22 +69,27 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
     match &e.problem {
         Problem::Parameter { param, value } => {
             let p = &model.parameters[param.index()];
-            let origin = model.definition(e.strategy, *param).origin;
-            let hint =
-                "check for division by zero, ln or sqrt of a negative number, or a table lookup outside its keys";
+            let definition = model.definition(e.strategy, *param);
+            let hint = match lookup_ranges(model, definition) {
+                Some(ranges) => format!(
+                    "is a lookup key outside its table? {ranges}; or check for division by zero, ln or sqrt of a negative number"
+                ),
+                None => "check for division by zero, ln or sqrt of a negative number".into(),
+            };
             (
                 "not-finite",
-                format!("parameter `{}` evaluates to {value} ({hint})", p.name),
-                Some(origin),
+                format!("parameter `{}` evaluates to {} ({hint})", p.name, num(*value)),
+                Some(definition.origin),
                 "this definition".into(),
             )
         }
         Problem::Probability { from, to, value, row } => (
             "probability",
             format!(
-                "probability {} -> {} is {value}, outside [0, 1] (row {}: {})",
+                "probability {} -> {} is {}, outside [0, 1] (row {}: {})",
                 state(from),
                 state(to),
+                num(*value),
                 state(from),
                 row_text(model, row)
             ),
@@ -79,16 +98,22 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         ),
         Problem::RowSum { from, sum, row } => (
             "row-sum",
-            format!("the probabilities out of `{}` sum to {sum}, not 1 ({})", state(from), row_text(model, row)),
+            format!(
+                "the probabilities out of `{}` sum to {}, not 1 ({})",
+                state(from),
+                num(*sum),
+                row_text(model, row)
+            ),
             row_origin(model, e, *from),
             "this row".into(),
         ),
         Problem::NegativeComplement { from, to, value, row } => (
             "complement",
             format!(
-                "the complement {} -> {} is {value}: the other probabilities sum to more than 1 ({})",
+                "the complement {} -> {} is {}: the other probabilities sum to more than 1 ({})",
                 state(from),
                 state(to),
+                num(*value),
                 row_text(model, row)
             ),
             row_origin(model, e, *from),
@@ -96,7 +121,7 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         ),
         Problem::StateValue { state: s, slot, value } => (
             "not-finite",
-            format!("the {} of state `{}` is {value}", slot_name(model, *slot), state(s)),
+            format!("the {} of state `{}` is {}", slot_name(model, *slot), state(s), num(*value)),
             Some(model.states[s.index()].origin),
             "this state".into(),
         ),
@@ -105,10 +130,11 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
             (
                 "not-finite",
                 format!(
-                    "the {} of the transition {} -> {} is {value}",
+                    "the {} of the transition {} -> {} is {}",
                     slot_name(model, *slot),
                     state(from),
-                    state(to)
+                    state(to),
+                    num(*value)
                 ),
                 origin,
                 "this transition value".into(),
@@ -116,9 +142,26 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         }
         Problem::StartValue { slot, value } => (
             "not-finite",
-            format!("the {} charged at model start is {value}", slot_name(model, *slot)),
+            format!("the {} charged at model start is {}", slot_name(model, *slot), num(*value)),
             Some(model.strategies[e.strategy.index()].origin),
             "this strategy".into(),
         ),
     }
+}
+
+/// "table `t` covers key from a to b" for every table the formula looks up.
+fn lookup_ranges(model: &Model, formula: &hta_model::Formula) -> Option<String> {
+    let mut ranges = Vec::new();
+    for reference in formula.expr.references() {
+        if let hta_model::formula::Reference::Column { table, .. } = reference {
+            let t = &model.tables[table.index()];
+            if let (Some(first), Some(last)) = (t.keys.first(), t.keys.last()) {
+                let text = format!("table `{}` covers {} {} to {}", t.name, t.key_name, num(*first), num(*last));
+                if !ranges.contains(&text) {
+                    ranges.push(text);
+                }
+            }
+        }
+    }
+    (!ranges.is_empty()).then(|| ranges.join("; "))
 }

@@ -20,7 +20,7 @@ impl ValueLayout {
         self.n_categories + 1
     }
 
-    pub fn len(self) -> usize {
+    pub fn width(self) -> usize {
         self.n_categories + 2
     }
 }

@@ -16,9 +16,9 @@ pub const ROW_TOLERANCE: f64 = 1e-9;
 pub struct CycleInputs {
     /// Transition probability of each CSR entry.
     pub probs: Vec<f64>,
-    /// State values, `n_states x layout.len()`, row-major.
+    /// State values, `n_states x layout.width()`, row-major.
     pub state_values: Vec<f64>,
-    /// Transition values, `events x layout.len()`, row-major.
+    /// Transition values, `events x layout.width()`, row-major.
     pub event_values: Vec<f64>,
 }
 
@@ -30,11 +30,16 @@ pub struct Resolver<'p> {
     cycle_years: f64,
     pub inputs: CycleInputs,
     pub errors: RunErrors,
+    /// A parameter failed in the cycle being resolved: problems downstream of it are not
+    /// reported again.
+    param_failed: bool,
+    /// A time-invariant parameter failed: every cycle is downstream of it.
+    fixed_param_failed: bool,
 }
 
 impl<'p> Resolver<'p> {
     pub fn new(program: &'p Program, cycle_years: f64, start_age: Option<f64>) -> Self {
-        let width = program.layout.len();
+        let width = program.layout.width();
         let mut slots = vec![0.0; SlotLayout::len(program.n_params)];
         slots[SlotLayout::time(TimeVar::CycleYears)] = cycle_years;
         Resolver {
@@ -48,11 +53,21 @@ impl<'p> Resolver<'p> {
                 event_values: vec![0.0; program.events.len() * width],
             },
             errors: RunErrors::default(),
+            param_failed: false,
+            fixed_param_failed: false,
         }
     }
 
     fn strategy(&self) -> StrategyId {
         self.program.strategy
+    }
+
+    /// Records a problem unless it follows from a parameter that already failed this cycle.
+    fn report(&mut self, cycle: usize, problem: Problem) {
+        if !self.param_failed {
+            let age = self.age();
+            self.errors.record(self.program.strategy, cycle, age, problem);
+        }
     }
 
     fn set_time(&mut self, cycle: usize) {
@@ -72,6 +87,8 @@ impl<'p> Resolver<'p> {
             let value = self.program.params[p.index()].eval(&self.slots);
             self.slots[SlotLayout::param(p)] = value;
             if !value.is_finite() {
+                self.param_failed = true;
+                self.fixed_param_failed |= !order_varying;
                 let age = self.age();
                 self.errors.record(self.strategy(), cycle, age, Problem::Parameter { param: p, value });
             }
@@ -81,6 +98,7 @@ impl<'p> Resolver<'p> {
     /// Evaluates everything that does not change with time, and the values charged at start.
     /// Returns the start values by slot.
     pub fn start(&mut self, start_values: &mut [f64]) {
+        self.param_failed = false;
         self.set_time(0);
         self.eval_params(false, 0);
         self.eval_params(true, 0);
@@ -88,7 +106,7 @@ impl<'p> Resolver<'p> {
         for (slot, value) in &self.program.at_start {
             let v = value.expr.eval(&self.slots);
             if !v.is_finite() {
-                self.errors.record(self.strategy(), 0, self.age(), Problem::StartValue { slot: *slot, value: v });
+                self.report(0, Problem::StartValue { slot: *slot, value: v });
             }
             start_values[*slot] += v;
         }
@@ -97,6 +115,7 @@ impl<'p> Resolver<'p> {
     /// Resolves cycle `cycle` (1-based) into [`Self::inputs`], checking every number.
     pub fn cycle(&mut self, cycle: usize) {
         if self.program.any_varying || cycle == 1 {
+            self.param_failed = self.fixed_param_failed;
             self.set_time(cycle);
             self.eval_params(true, cycle);
             self.fill(true, cycle);
@@ -107,7 +126,7 @@ impl<'p> Resolver<'p> {
     /// Evaluates entries and values that vary (`varying`) or those that do not.
     fn fill(&mut self, varying: bool, cycle: usize) {
         let program = self.program;
-        let width = program.layout.len();
+        let width = program.layout.width();
         let pick = |c: &Compiled| c.varies == varying;
         for (i, entry) in program.entries.iter().enumerate() {
             if let Some(value) = entry.value.as_ref().filter(|c| pick(c)) {
@@ -119,13 +138,7 @@ impl<'p> Resolver<'p> {
                 let v = value.expr.eval(&self.slots);
                 self.inputs.state_values[s * width + slot] = v;
                 if !v.is_finite() {
-                    let age = self.age();
-                    self.errors.record(
-                        program.strategy,
-                        cycle,
-                        age,
-                        Problem::StateValue { state: StateId::new(s), slot: *slot, value: v },
-                    );
+                    self.report(cycle, Problem::StateValue { state: StateId::new(s), slot: *slot, value: v });
                 }
             }
         }
@@ -141,8 +154,7 @@ impl<'p> Resolver<'p> {
                         slot: *slot,
                         value: v,
                     };
-                    let age = self.age();
-                    self.errors.record(program.strategy, cycle, age, problem);
+                    self.report(cycle, problem);
                 }
             }
         }
@@ -169,13 +181,16 @@ impl<'p> Resolver<'p> {
                 }
             }
             if let Some(i) = bad_entry {
+                if let Some(c) = complement {
+                    self.inputs.probs[c] = 1.0 - sum;
+                }
                 let problem = Problem::Probability {
                     from: StateId::new(from),
                     to: StateId::new(program.entries[i].to),
                     value: self.inputs.probs[i],
                     row: self.row(from),
                 };
-                self.errors.record(program.strategy, cycle, self.age(), problem);
+                self.report(cycle, problem);
                 continue;
             }
             match complement {
@@ -189,14 +204,14 @@ impl<'p> Resolver<'p> {
                             value: rest,
                             row: self.row(from),
                         };
-                        self.errors.record(program.strategy, cycle, self.age(), problem);
+                        self.report(cycle, problem);
                     } else {
                         self.inputs.probs[i] = rest.max(0.0);
                     }
                 }
                 None if (sum - 1.0).abs() > ROW_TOLERANCE => {
                     let problem = Problem::RowSum { from: StateId::new(from), sum, row: self.row(from) };
-                    self.errors.record(program.strategy, cycle, self.age(), problem);
+                    self.report(cycle, problem);
                 }
                 None => {}
             }

@@ -18,7 +18,7 @@ pub struct StrategyResult {
     pub layout: ValueLayout,
     /// Occupancy, `(n_cycles + 1) x n_states`, row k = after cycle k (row 0 = initial).
     pub trace: Vec<f64>,
-    /// Values by cycle, `(n_cycles + 1) x layout.len()`; row 0 holds values charged at start.
+    /// Values by cycle, `(n_cycles + 1) x layout.width()`; row 0 holds values charged at start.
     pub undiscounted: Vec<f64>,
     pub discounted: Vec<f64>,
 }
@@ -31,7 +31,7 @@ impl StrategyResult {
     /// Total of value slot `slot` over all cycles.
     pub fn total(&self, slot: usize, discounted: bool) -> f64 {
         let values = if discounted { &self.discounted } else { &self.undiscounted };
-        values.chunks_exact(self.layout.len()).map(|row| row[slot]).sum()
+        values.chunks_exact(self.layout.width()).map(|row| row[slot]).sum()
     }
 
     /// Total cost over all categories.
@@ -70,7 +70,7 @@ pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
 pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, RunErrors> {
     let settings = &model.settings;
     let (n, n_states, layout) = (settings.n_cycles, program.n_states, program.layout);
-    let width = layout.len();
+    let width = layout.width();
     let mut trace = vec![0.0; (n + 1) * n_states];
     let mut undiscounted = vec![0.0; (n + 1) * width];
     let mut discounted = vec![0.0; (n + 1) * width];

@@ -22,6 +22,16 @@ impl CycleUnit {
         }
     }
 
+    /// "1 year", "2 weeks", "0.5 months".
+    pub fn describe(self, length: f64) -> String {
+        let name = self.name();
+        if length == 1.0 {
+            format!("1 {}", name.trim_end_matches('s'))
+        } else {
+            format!("{length} {name}")
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             CycleUnit::Days => "days",

@@ -20,6 +20,9 @@ pub enum Outside {
     Hold,
 }
 
+/// Relative slack on a step lookup's key, for rounding in computed times and ages.
+pub const KEY_TOLERANCE: f64 = 1e-9;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupTable {
     pub name: String,
@@ -53,6 +56,9 @@ impl LookupTable {
         if x.is_nan() || n == 0 {
             return f64::NAN;
         }
+        // Keys computed as (k - 1) * cycle_years can land a rounding error below a whole
+        // number (27.999999999999996 for 1,461 weeks); a step lookup treats them as that number.
+        let x = if self.interpolation == Interpolation::Step { x + KEY_TOLERANCE * x.abs().max(1.0) } else { x };
         let first = self.keys[0];
         let last = self.keys[n - 1];
         let upper = match self.interpolation {
@@ -107,6 +113,11 @@ mod tests {
         assert_eq!(t.lookup(0, 42.9), 0.4);
         assert!(t.lookup(0, 43.0).is_nan());
         assert!(t.lookup(0, 39.9).is_nan());
+        // 1,460 weekly cycles compute to 27.999999999999996 years, one ulp below 28.
+        let weeks = 1460.0 * (7.0 / 365.25);
+        assert!(weeks < 28.0);
+        let just_below_41 = f64::from_bits(41f64.to_bits() - 1);
+        assert_eq!(t.lookup(0, just_below_41), 0.2);
     }
 
     #[test]

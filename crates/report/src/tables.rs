@@ -80,7 +80,7 @@ pub fn values_csv(run: &CeaRun) -> String {
     categories.push("ly".into());
     let categories = &categories;
     let rows = run.results.iter().enumerate().flat_map(|(i, r)| {
-        let width = r.layout.len();
+        let width = r.layout.width();
         (0..=r.n_cycles).flat_map(move |k| {
             categories.iter().enumerate().map(move |(v, cat)| {
                 vec![

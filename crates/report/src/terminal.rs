@@ -26,12 +26,11 @@ pub fn summary(run: &CeaRun) -> String {
     out.push_str(&format!("{}\n", model.metadata.title));
     let s = &model.settings;
     out.push_str(&format!(
-        "{} cycles of {} {} | discount: costs {}%, effects {}% ({}) | counting: {} | effect: {}\n\n",
+        "{} cycles of {} | discount: costs {}%, effects {}% ({}) | counting: {} | effect: {}\n\n",
         s.n_cycles,
-        s.cycle_length,
-        s.cycle_unit.name(),
-        s.discount.costs * 100.0,
-        s.discount.effects * 100.0,
+        s.cycle_unit.describe(s.cycle_length),
+        percent(s.discount.costs),
+        percent(s.discount.effects),
         s.discount.timing.name(),
         s.counting.name(),
         s.effect.name(),
@@ -44,7 +43,7 @@ pub fn summary(run: &CeaRun) -> String {
     header.extend([
         "Life-years".to_string(),
         "Status".into(),
-        format!("Δ Cost"),
+        "Δ Cost".to_string(),
         format!("Δ {unit}s"),
         format!("ICER ({currency}/{unit})"),
     ]);
@@ -114,4 +113,10 @@ pub fn summary(run: &CeaRun) -> String {
         out.push_str(&format!("\nNet monetary benefit at each willingness-to-pay threshold\n{t}\n"));
     }
     out
+}
+
+/// 0.035 -> "3.5" (no binary rounding noise such as 3.5000000000000004).
+fn percent(rate: f64) -> String {
+    let text = format!("{:.6}", rate * 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -103,24 +103,86 @@ pub fn parse(text: &str, source: &Source) -> Result<raw::RawModel, Diagnostics> 
 }
 
 fn yaml_diagnostic(error: &serde_saphyr::Error, source: &Source) -> Diagnostic {
-    let message = strip_location_prefix(&error.without_snippet().to_string());
-    let help = unknown_field_hint(&message);
-    let diagnostic = Diagnostic::error("yaml", format!("{message}")).maybe_help(help);
+    let message = clean_message(&error.without_snippet().to_string());
+    let (code, message, help) = explain(&message, error.location().as_ref(), source);
+    let diagnostic = Diagnostic::error(code, message.clone()).maybe_help(help);
     match error.location() {
         Some(location) => diagnostic.at(source, diagnostic::span_of(&location), short_label(&message)),
         None => diagnostic,
     }
 }
 
-/// serde-saphyr prefixes "error: line L column C: "; the diagnostic shows the position itself.
-fn strip_location_prefix(message: &str) -> String {
-    let message = message.trim().trim_start_matches("error: ");
+/// serde-saphyr writes the position as a prefix ("error: line L column C: ") or a suffix
+/// (" at line L, column C"); the diagnostic shows the position itself.
+fn clean_message(message: &str) -> String {
+    let mut message = message.trim().trim_start_matches("error: ").to_string();
     if let Some(rest) = message.strip_prefix("line ") {
         if let Some((_, after)) = rest.split_once(": ") {
-            return after.to_string();
+            message = after.to_string();
         }
     }
-    message.to_string()
+    if let Some(at) = message.rfind(" at line ") {
+        if message[at..].contains("column") {
+            message.truncate(at);
+        }
+    }
+    message
+}
+
+/// Rewrites library wording into model terms: (code, message, hint).
+fn explain(
+    message: &str,
+    location: Option<&serde_saphyr::Location>,
+    source: &Source,
+) -> (&'static str, String, Option<String>) {
+    let key = location.and_then(|l| key_at(source, l));
+    if message.contains("non-finite float") {
+        return ("not-finite", "not a finite number (NaN or infinity)".into(), Some("write a finite number".into()));
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let name = rest.split(',').next().unwrap_or(rest).trim();
+        return (
+            "yaml",
+            format!("duplicate key `{name}`"),
+            Some("each key may appear only once in a map; remove or rename one".into()),
+        );
+    }
+    if message.starts_with("invalid floating point") || message.starts_with("invalid integer") {
+        let what = if message.contains("integer") { "a whole number" } else { "a number" };
+        let message = match key {
+            Some(k) => format!("`{k}` must be {what}"),
+            None => format!("expected {what}"),
+        };
+        return ("yaml", message, Some("write numbers without units or text, e.g. 0.035 for 3.5%".into()));
+    }
+    let message = match (key, message.starts_with("invalid type")) {
+        (Some(k), true) => format!("`{k}`: {message}"),
+        _ => message.to_string(),
+    };
+    let help = unknown_field_hint(&message);
+    ("yaml", message, help)
+}
+
+/// The mapping key on the line of `location`, if the location is in that key's value.
+fn key_at(source: &Source, location: &serde_saphyr::Location) -> Option<String> {
+    let text = source.inner();
+    let line = text.lines().nth(usize::try_from(location.line()).ok()?.checked_sub(1)?)?;
+    let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
+    let before = line.get(..column.min(line.len()))?;
+    let colon = before.rfind(':')?;
+    let start = before[..colon].rfind(['{', ',', ' ']).map_or(0, |i| i + 1);
+    let key = before[start..colon].trim();
+    (!key.is_empty() && !key.contains(' ')).then(|| key.to_string())
+}
+
+/// "did you mean" for `unknown field `x`, expected one of a, b`.
+fn unknown_field_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (found, expected) = rest.split_once('`')?;
+    let options = expected.split_once("expected ")?.1;
+    let options = options.trim_start_matches("one of ").trim_start_matches("`");
+    let candidates: Vec<&str> = options.split(", ").map(|s| s.trim_matches('`')).collect();
+    hta_model::suggest::closest(found, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }
 
 fn short_label(message: &str) -> String {
@@ -133,14 +195,4 @@ fn short_label(message: &str) -> String {
     } else {
         "here".into()
     }
-}
-
-/// "did you mean" for `unknown field `x`, expected one of a, b`.
-fn unknown_field_hint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (found, expected) = rest.split_once('`')?;
-    let options = expected.split_once("expected ")?.1;
-    let options = options.trim_start_matches("one of ").trim_start_matches("`");
-    let candidates: Vec<&str> = options.split(", ").map(|s| s.trim_matches('`')).collect();
-    hta_model::suggest::closest(found, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }

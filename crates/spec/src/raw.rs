@@ -316,7 +316,7 @@ impl JsonSchema for Scalar {
 #[derive(Debug)]
 pub enum RawParameter {
     Short(Scalar),
-    Full(RawParameterFull),
+    Full(Box<RawParameterFull>),
 }
 
 impl<'de> Deserialize<'de> for RawParameter {
@@ -346,7 +346,8 @@ impl<'de> Deserialize<'de> for RawParameter {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawParameter, A::Error> {
-                RawParameterFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawParameter::Full)
+                RawParameterFull::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|full| RawParameter::Full(Box::new(full)))
             }
         }
         deserializer.deserialize_any(ParameterVisitor)

@@ -40,10 +40,15 @@ impl Lowerer<'_> {
     fn parse_formula(&mut self, text: &str, location: &Location, names: &Names, what: &str) -> Option<Formula> {
         let base = self.text_start(location);
         let origin = Origin { offset: base, len: text.len() };
+        // Spans inside the formula map onto the file only where the text appears verbatim
+        // (not for folded multi-line scalars or escapes); otherwise point at the whole value.
+        let verbatim = self.text.get(base..base + text.len()) == Some(text);
+        let whole = span_of(location);
+        let locate = |span: &std::ops::Range<usize>| if verbatim { file_span(base, span) } else { whole };
         let mut expr = match parse(text) {
             Ok(expr) => expr,
             Err(error) => {
-                let span = file_span(base, &error.span);
+                let span = locate(&error.span);
                 let diagnostic =
                     Diagnostic::error("formula-syntax", format!("invalid formula for {what}: {}", error.message))
                         .at(&self.source, span, error.message.clone())
@@ -56,15 +61,15 @@ impl Lowerer<'_> {
         expr.resolve(&mut |name, span| resolve_name(name, span, names).map_err(|e| (e, span.clone())), &mut errors);
         let ok = errors.is_empty();
         for ((message, help), span) in errors {
-            let diagnostic = Diagnostic::error("unknown-name", format!("{message} in the formula for {what}"))
-                .at(&self.source, file_span(base, &span), message)
+            let diagnostic = Diagnostic::error("unknown-name", format!("in the formula for {what}: {message}"))
+                .at(&self.source, locate(&span), message)
                 .maybe_help(help);
             self.push(diagnostic);
         }
         if !ok {
             return None;
         }
-        if !self.check_columns(&expr, base, what) {
+        if !self.check_columns(&expr, if verbatim { Some(base) } else { None }, whole, what) {
             return None;
         }
         Some(Formula { text: text.to_string(), expr, origin })
@@ -72,7 +77,7 @@ impl Lowerer<'_> {
 
     /// Table columns may appear only as the first argument of `lookup`, and that argument
     /// must be a column.
-    fn check_columns(&mut self, expr: &Expr, base: usize, what: &str) -> bool {
+    fn check_columns(&mut self, expr: &Expr, base: Option<usize>, whole: SourceSpan, what: &str) -> bool {
         let mut allowed = Vec::new();
         let mut problems: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         expr.walk(&mut |node| {
@@ -97,9 +102,10 @@ impl Lowerer<'_> {
         });
         let ok = problems.is_empty();
         for (message, span) in problems {
-            let diagnostic = Diagnostic::error("lookup-misuse", format!("{message} (in the formula for {what})")).at(
+            let span = base.map_or(whole, |b| file_span(b, &span));
+            let diagnostic = Diagnostic::error("lookup-misuse", format!("in the formula for {what}: {message}")).at(
                 &self.source,
-                file_span(base, &span),
+                span,
                 "here",
             );
             self.push(diagnostic);
@@ -148,6 +154,10 @@ fn resolve_column(table: &str, column: &str, names: &Names) -> Result<Reference,
     let Some(t) = names.tables.get(table) else {
         return Err((format!("unknown table `{table}`"), did_you_mean(names.tables.suggest(table))));
     };
+    if names.table_failed.get(t).copied().unwrap_or(true) {
+        // The table's own error is reported; any column name is accepted here.
+        return Ok(Reference::Column { table: TableId::new(t), column: 0 });
+    }
     let columns = &names.table_columns[t];
     match columns.iter().position(|c| c == column) {
         Some(c) => Ok(Reference::Column { table: TableId::new(t), column: c }),

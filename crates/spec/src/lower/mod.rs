@@ -29,6 +29,8 @@ pub struct Names {
     pub strategies: NameTable,
     /// Column names of each table, by table index.
     pub table_columns: Vec<Vec<String>>,
+    /// Tables that failed to load (already reported; references to them are not reported again).
+    pub table_failed: Vec<bool>,
     pub has_start_age: bool,
 }
 

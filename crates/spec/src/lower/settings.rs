@@ -126,10 +126,10 @@ impl Lowerer<'_> {
                         "horizon",
                         &y.referenced,
                         format!(
-                            "{} years is not a whole number of cycles ({cycles:.4} cycles of {} {})",
+                            "{} years is not a whole number of cycles of {}: it makes {} cycles",
                             y.value,
-                            raw.settings.cycle_length.value.value,
-                            unit.name()
+                            unit.describe(raw.settings.cycle_length.value.value),
+                            (cycles * 1e4).round() / 1e4
                         ),
                         "horizon in years",
                     )

@@ -21,6 +21,21 @@ fn origin_of(location: &Location) -> Origin {
     Origin { offset: span.offset(), len: span.len() }
 }
 
+/// The value of a formula that reads no parameter, time variable or table.
+fn constant_value(f: &Formula) -> Option<f64> {
+    if f.expr.references().is_empty() && !has_names(&f.expr) {
+        hta_model::formula::compile(&f.expr, &[]).constant()
+    } else {
+        None
+    }
+}
+
+fn has_names(expr: &hta_model::formula::Expr) -> bool {
+    let mut found = false;
+    expr.walk(&mut |node| found |= matches!(node.kind, hta_model::formula::ExprKind::Name(_)));
+    found
+}
+
 impl Lowerer<'_> {
     fn state_ref(&mut self, name: &Spanned<String>, names: &Names, role: &str) -> Option<StateId> {
         match names.states.get(&name.value) {
@@ -133,6 +148,7 @@ impl Lowerer<'_> {
             let Some(from) = self.state_ref(from_name, names, "from-state") else { continue };
             let mut entries = Vec::new();
             let mut complements: Vec<Location> = Vec::new();
+            let mut all_valid = true;
             for (to_name, value) in &row.value {
                 let Some(to) = self.state_ref(to_name, names, "to-state") else { continue };
                 let what = format!("the probability {} -> {}{owner}", from_name.value, to_name.value);
@@ -143,10 +159,13 @@ impl Lowerer<'_> {
                     }
                     _ => match self.formula(value, names, &what) {
                         Some(f) => {
-                            self.check_literal_probability(&f, &value.referenced, &what);
+                            all_valid &= self.check_literal_probability(&f, &value.referenced, &what);
                             EntryValue::Formula(f)
                         }
-                        None => continue,
+                        None => {
+                            all_valid = false;
+                            continue;
+                        }
                     },
                 };
                 entries.push(TransitionEntry { to, value, origin: origin_of(&to_name.referenced) });
@@ -163,17 +182,22 @@ impl Lowerer<'_> {
                     "second complement",
                 );
             }
-            self.check_literal_row(&entries, &from_name.value, &row.referenced, owner);
+            if all_valid {
+                self.check_literal_row(&entries, &from_name.value, &row.referenced, owner);
+            }
             out.push(TransitionRow { from, entries, origin: origin_of(&from_name.referenced) });
         }
         out
     }
 
-    fn check_literal_probability(&mut self, f: &Formula, at: &Location, what: &str) {
-        if let Some(p) = f.expr.as_constant() {
-            if !(0.0..=1.0).contains(&p) {
+    /// Returns false if the entry is a constant outside [0, 1] (reported).
+    fn check_literal_probability(&mut self, f: &Formula, at: &Location, what: &str) -> bool {
+        match constant_value(f) {
+            Some(p) if !(0.0..=1.0).contains(&p) => {
                 self.error("probability", at, format!("{what} is {p}, outside [0, 1]"), "not a probability");
+                false
             }
+            _ => true,
         }
     }
 
@@ -184,7 +208,7 @@ impl Lowerer<'_> {
         for entry in entries {
             match &entry.value {
                 EntryValue::Complement => complement = true,
-                EntryValue::Formula(f) => match f.expr.as_constant() {
+                EntryValue::Formula(f) => match constant_value(f) {
                     Some(p) => sum += p,
                     None => return,
                 },

@@ -19,6 +19,7 @@ impl Lowerer<'_> {
         let mut tables = Vec::new();
         for (name, table) in &raw.tables {
             let loaded = self.lower_table(&name.value, table);
+            names.table_failed.push(loaded.is_none());
             names
                 .table_columns
                 .push(loaded.as_ref().map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default());
@@ -157,7 +158,7 @@ impl Lowerer<'_> {
         match parse_csv(&bytes) {
             Ok(columns) => Some(columns),
             Err(message) => {
-                let diagnostic = Diagnostic::error("table-file", format!("`{}`: {message}", file.value)).at(
+                let diagnostic = Diagnostic::error("table-content", format!("`{}`: {message}", file.value)).at(
                     &self.source,
                     crate::diagnostic::span_of(&file.referenced),
                     "read from here",
