@@ -2,6 +2,7 @@
 //! property tests, the command line, malformed inputs and the schema.
 
 mod cli;
+mod hostile;
 mod invalid;
 mod models;
 mod oracle;
