@@ -10,4 +10,5 @@ mod properties;
 mod reference;
 mod schema;
 mod support;
+mod time_in_state;
 mod worked_examples;

@@ -104,14 +104,22 @@ pub fn incremental(outcomes: &[Outcome]) -> Vec<FrontierRow> {
             break;
         }
         for &k in &flagged {
-            let i = alive[k];
-            rows[i].status = Status::ExtendedlyDominated;
-            rows[i].between = Some((order[alive[k - 1]], order[alive[k + 1]]));
+            rows[alive[k]].status = Status::ExtendedlyDominated;
         }
         let removed: Vec<usize> = flagged.iter().map(|&k| alive[k]).collect();
         alive.retain(|i| !removed.contains(i));
     }
 
+    // Each extendedly dominated strategy lies between two frontier strategies (in cost order).
+    for (i, row) in rows.iter_mut().enumerate() {
+        if row.status == Status::ExtendedlyDominated {
+            let below = alive.iter().rev().find(|&&a| a < i);
+            let above = alive.iter().find(|&&a| a > i);
+            if let (Some(&b), Some(&a)) = (below, above) {
+                row.between = Some((order[b], order[a]));
+            }
+        }
+    }
     for w in alive.windows(2) {
         let (prev, next) = (&outcomes[order[w[0]]], &outcomes[order[w[1]]]);
         let row = &mut rows[w[1]];
@@ -246,5 +254,7 @@ mod tests {
         // ICERs a->b 100, b->c 50, c->d 50, d->e 60: b is ED; then a->c 75, c->d 50: c is ED;
         // then a->d 66.7, d->e 60: d is ED; frontier a, e.
         assert_eq!(status, ["ND", "ED", "ED", "ED", "ND"]);
+        // Each lies between the frontier strategies a and e, not between dominated ones.
+        assert!(rows.iter().filter(|r| r.status == Status::ExtendedlyDominated).all(|r| r.between == Some((0, 4))));
     }
 }

@@ -1,9 +1,15 @@
 //! Compiles one strategy of a [`Model`] into closures and flat index arrays, once per run set:
-//! parameters in evaluation order split into time-invariant and time-varying, transition rows
-//! as a sparse (CSR) structure, state and transition values by slot.
+//! parameters in evaluation order split into time-invariant, time-varying and
+//! state-time-dependent; states expanded for time in state (tunnel states); transition rows as a
+//! sparse (CSR) structure over the expanded states; state and transition values by slot.
+//!
+//! Time in state: a state that tracks `N` cycles becomes sub-states `1..=N`; sub-state `j` holds
+//! the people in their `j`-th cycle in the state (`state_time = j`). Staying moves `j` to
+//! `min(j + 1, N)`; entering from another state (or starting there) puts people in sub-state 1.
+//! Only tracked states are expanded, so memory and time grow with the tracked length.
 
-use hta_model::formula::{compile, CompiledExpr, Reference};
-use hta_model::{EntryValue, Formula, Model, ParamId, StrategyId};
+use hta_model::formula::{compile, CompiledExpr, Reference, TimeVar};
+use hta_model::{EntryValue, Formula, Model, ParamId, StateId, StrategyId};
 
 /// Value slots per state and per transition: the cost categories, then QALY, then life-years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,53 +31,105 @@ impl ValueLayout {
     }
 }
 
-/// A compiled value and whether it changes from cycle to cycle.
+/// A compiled formula and what it depends on.
 #[derive(Debug)]
 pub struct Compiled {
     pub expr: CompiledExpr,
+    /// Changes from cycle to cycle (reads a varying time variable or parameter).
     pub varies: bool,
+    /// Reads `state_time` (directly or through a parameter): evaluated per sub-state.
+    pub state_time: bool,
 }
 
-/// One transition entry in CSR order.
+/// One transition entry in CSR order, between expanded states.
 #[derive(Debug)]
 pub struct Entry {
     pub from: usize,
     pub to: usize,
-    /// `None` for the complement.
-    pub value: Option<Compiled>,
+    /// Index into [`Program::formulas`]; `None` for the complement.
+    pub formula: Option<usize>,
 }
 
 /// A transition value that applies to entry `entry` (index into the CSR arrays).
 #[derive(Debug)]
 pub struct EventValue {
     pub entry: usize,
-    /// Slot in [`ValueLayout`] and its compiled value.
-    pub values: Vec<(usize, Compiled)>,
+    /// (slot in [`ValueLayout`], index into [`Program::formulas`]).
+    pub values: Vec<(usize, usize)>,
 }
 
 /// Everything needed to resolve one strategy cycle by cycle.
 #[derive(Debug)]
 pub struct Program {
     pub strategy: StrategyId,
+    /// States as the user wrote them.
+    pub n_user_states: usize,
+    /// States after expanding time in state.
     pub n_states: usize,
+    /// User state `s` occupies expanded states `sub_start[s]..sub_start[s + 1]`.
+    pub sub_start: Vec<usize>,
+    /// User state of each expanded state.
+    pub user_state: Vec<usize>,
+    /// `state_time` of each expanded state (1-based; 0 for states that do not track it).
+    pub state_time: Vec<usize>,
     pub n_params: usize,
     pub layout: ValueLayout,
     /// Compiled definition of every parameter, by parameter index.
     pub params: Vec<CompiledExpr>,
     /// Time-invariant parameters, in evaluation order.
     pub fixed_order: Vec<ParamId>,
-    /// Time-varying parameters, in evaluation order.
+    /// Time-varying parameters (not depending on state_time), in evaluation order.
     pub varying_order: Vec<ParamId>,
-    /// Row `i` occupies entries `row_start[i]..row_start[i + 1]`.
+    /// Parameters depending on state_time, in evaluation order (evaluated per sub-state).
+    pub state_time_order: Vec<ParamId>,
+    /// Every compiled entry, state and transition value.
+    pub formulas: Vec<Compiled>,
+    /// Row `i` (expanded state) occupies entries `row_start[i]..row_start[i + 1]`.
     pub row_start: Vec<usize>,
     pub entries: Vec<Entry>,
-    /// Per state: (slot, value) for costs per cycle, utility per year, life-years per year.
-    pub state_values: Vec<Vec<(usize, Compiled)>>,
+    /// Per expanded state: (slot, formula) for costs per cycle, utility and life-years per year.
+    pub state_values: Vec<Vec<(usize, usize)>>,
+    /// Per expanded state: whether any of its entries or values reads state_time.
+    pub needs_state_time: Vec<bool>,
     pub events: Vec<EventValue>,
-    /// Charged at t = 0, by slot.
-    pub at_start: Vec<(usize, Compiled)>,
+    /// Charged at t = 0, by (slot, formula).
+    pub at_start: Vec<(usize, usize)>,
+    /// Initial distribution over expanded states.
     pub initial: Vec<f64>,
     pub any_varying: bool,
+}
+
+/// What a formula depends on, given what each parameter depends on.
+fn dependence(formula: &Formula, param_varies: &[bool], param_state_time: &[bool]) -> (bool, bool) {
+    let mut varies = false;
+    let mut state_time = false;
+    for r in formula.expr.references() {
+        match r {
+            Reference::Time(TimeVar::StateTime) => state_time = true,
+            Reference::Time(var) => varies |= var.varies(),
+            Reference::Param(p) => {
+                varies |= param_varies.get(p.index()).copied().unwrap_or(false);
+                state_time |= param_state_time.get(p.index()).copied().unwrap_or(false);
+            }
+            Reference::Column { .. } => {}
+        }
+    }
+    (varies, state_time)
+}
+
+struct Builder<'m> {
+    model: &'m Model,
+    param_varies: Vec<bool>,
+    param_state_time: Vec<bool>,
+    formulas: Vec<Compiled>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, formula: &Formula) -> usize {
+        let (varies, state_time) = dependence(formula, &self.param_varies, &self.param_state_time);
+        self.formulas.push(Compiled { expr: compile(&formula.expr, &self.model.tables), varies, state_time });
+        self.formulas.len() - 1
+    }
 }
 
 impl Program {
@@ -81,92 +139,136 @@ impl Program {
         let definitions: Vec<&Formula> = (0..n_params).map(|p| model.definition(strategy, ParamId::new(p))).collect();
         let reads: Vec<Vec<ParamId>> = definitions.iter().map(|f| f.expr.params().collect()).collect();
         let order = hta_model::dependency::evaluation_order(&reads).unwrap_or_default();
-        let mut varies = vec![false; n_params];
+        let mut param_varies = vec![false; n_params];
+        let mut param_state_time = vec![false; n_params];
         for p in &order {
-            varies[p.index()] = formula_varies(definitions[p.index()], &varies);
+            let (v, st) = dependence(definitions[p.index()], &param_varies, &param_state_time);
+            param_varies[p.index()] = v;
+            param_state_time[p.index()] = st;
         }
-        let (varying_order, fixed_order): (Vec<ParamId>, Vec<ParamId>) = order.iter().partition(|p| varies[p.index()]);
-        let tables = &model.tables;
-        let compiled = |f: &Formula| Compiled { expr: compile(&f.expr, tables), varies: formula_varies(f, &varies) };
+        let state_time_order: Vec<ParamId> = order.iter().copied().filter(|p| param_state_time[p.index()]).collect();
+        let (varying_order, fixed_order): (Vec<ParamId>, Vec<ParamId>) =
+            order.iter().filter(|p| !param_state_time[p.index()]).partition(|p| param_varies[p.index()]);
         let layout = ValueLayout { n_categories: model.categories.len() };
         let s = &model.strategies[strategy.index()];
+        let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new() };
 
-        let mut row_start = Vec::with_capacity(model.n_states() + 1);
-        let mut entries = Vec::new();
-        for row in &s.rows {
-            row_start.push(entries.len());
-            for entry in &row.entries {
-                let value = match &entry.value {
-                    EntryValue::Complement => None,
-                    EntryValue::Formula(f) => Some(compiled(f)),
-                };
-                entries.push(Entry { from: row.from.index(), to: entry.to.index(), value });
+        // Expanded states.
+        let mut sub_start = Vec::with_capacity(model.n_states() + 1);
+        let mut user_state = Vec::new();
+        let mut state_time = Vec::new();
+        for (u, state) in model.states.iter().enumerate() {
+            sub_start.push(user_state.len());
+            match state.track_cycles {
+                Some(n) => (1..=n).for_each(|j| {
+                    user_state.push(u);
+                    state_time.push(j);
+                }),
+                None => {
+                    user_state.push(u);
+                    state_time.push(0);
+                }
             }
         }
-        row_start.push(entries.len());
+        sub_start.push(user_state.len());
+        let n_states = user_state.len();
 
-        let state_values: Vec<Vec<(usize, Compiled)>> = model
+        // One compiled formula per user entry and value, shared by the sub-states.
+        let row_formulas: Vec<Vec<Option<usize>>> = s
+            .rows
+            .iter()
+            .map(|row| {
+                row.entries
+                    .iter()
+                    .map(|e| match &e.value {
+                        EntryValue::Complement => None,
+                        EntryValue::Formula(f) => Some(b.add(f)),
+                    })
+                    .collect()
+            })
+            .collect();
+        let value_formulas: Vec<Vec<(usize, usize)>> = model
             .states
             .iter()
             .map(|state| {
-                let mut values: Vec<(usize, Compiled)> =
-                    state.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
-                match &state.utility {
-                    Some(u) => values.push((layout.qaly(), compiled(u))),
-                    None => values.push((layout.qaly(), Compiled { expr: CompiledExpr::Constant(0.0), varies: false })),
+                let mut values: Vec<(usize, usize)> = state.costs.iter().map(|(c, f)| (c.index(), b.add(f))).collect();
+                if let Some(u) = &state.utility {
+                    values.push((layout.qaly(), b.add(u)));
                 }
-                values.push((layout.life_years(), compiled(&state.life_years)));
+                values.push((layout.life_years(), b.add(&state.life_years)));
                 values
+            })
+            .collect();
+
+        let mut row_start = Vec::with_capacity(n_states + 1);
+        let mut entries = Vec::new();
+        for x in 0..n_states {
+            row_start.push(entries.len());
+            let (u, j) = (user_state[x], state_time[x]);
+            let row = &s.rows[u];
+            for (e, entry) in row.entries.iter().enumerate() {
+                let target = entry.to.index();
+                // Staying in sub-state j moves to sub-state j + 1 (index sub_start + j), capped at
+                // the last; entering any state lands in its first sub-state.
+                let to =
+                    if target == u && j > 0 { (sub_start[u] + j).min(sub_start[u + 1] - 1) } else { sub_start[target] };
+                entries.push(Entry { from: x, to, formula: row_formulas[u][e] });
+            }
+        }
+        row_start.push(entries.len());
+        let state_values: Vec<Vec<(usize, usize)>> =
+            (0..n_states).map(|x| value_formulas[user_state[x]].clone()).collect();
+        let needs_state_time: Vec<bool> = (0..n_states)
+            .map(|x| {
+                let range = row_start[x]..row_start[x + 1];
+                let in_row = entries[range].iter().filter_map(|e| e.formula).any(|f| b.formulas[f].state_time);
+                in_row || state_values[x].iter().any(|(_, f)| b.formulas[*f].state_time)
             })
             .collect();
 
         let mut events = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            for tv in &model.transition_values {
-                if tv.applies(hta_model::StateId::new(entry.from), hta_model::StateId::new(entry.to)) {
-                    let mut values: Vec<(usize, Compiled)> =
-                        tv.values.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
-                    if let Some(q) = &tv.values.qaly {
-                        values.push((layout.qaly(), compiled(q)));
-                    }
-                    events.push(EventValue { entry: index, values });
+            let (from, to) = (StateId::new(user_state[entry.from]), StateId::new(user_state[entry.to]));
+            for tv in model.transition_values.iter().filter(|tv| tv.applies(from, to)) {
+                let mut values: Vec<(usize, usize)> =
+                    tv.values.costs.iter().map(|(c, f)| (c.index(), b.add(f))).collect();
+                if let Some(q) = &tv.values.qaly {
+                    values.push((layout.qaly(), b.add(q)));
                 }
+                events.push(EventValue { entry: index, values });
             }
         }
-
-        let mut at_start: Vec<(usize, Compiled)> =
-            s.at_start.costs.iter().map(|(c, f)| (c.index(), compiled(f))).collect();
+        let mut at_start: Vec<(usize, usize)> = s.at_start.costs.iter().map(|(c, f)| (c.index(), b.add(f))).collect();
         if let Some(q) = &s.at_start.qaly {
-            at_start.push((layout.qaly(), compiled(q)));
+            at_start.push((layout.qaly(), b.add(q)));
         }
-        let any_varying = !varying_order.is_empty()
-            || entries.iter().filter_map(|e| e.value.as_ref()).any(|c| c.varies)
-            || state_values.iter().flatten().any(|(_, c)| c.varies)
-            || events.iter().flat_map(|e| &e.values).any(|(_, c)| c.varies);
+        let mut initial = vec![0.0; n_states];
+        for (u, share) in s.initial.iter().enumerate() {
+            initial[sub_start[u]] = *share;
+        }
+        let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies);
         Program {
             strategy,
-            n_states: model.n_states(),
+            n_user_states: model.n_states(),
+            n_states,
+            sub_start,
+            user_state,
+            state_time,
             n_params,
             layout,
-            params: definitions.iter().map(|f| compile(&f.expr, tables)).collect(),
+            params: definitions.iter().map(|f| compile(&f.expr, &model.tables)).collect(),
             fixed_order,
             varying_order,
+            state_time_order,
+            formulas: b.formulas,
             row_start,
             entries,
             state_values,
+            needs_state_time,
             events,
             at_start,
-            initial: s.initial.clone(),
+            initial,
             any_varying,
         }
     }
-}
-
-/// Whether a formula reads a time variable that changes, or a parameter that does.
-fn formula_varies(formula: &Formula, param_varies: &[bool]) -> bool {
-    formula.expr.references().iter().any(|r| match r {
-        Reference::Time(var) => var.varies(),
-        Reference::Param(p) => param_varies.get(p.index()).copied().unwrap_or(false),
-        Reference::Column { .. } => false,
-    })
 }

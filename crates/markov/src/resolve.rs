@@ -3,15 +3,15 @@
 //! per strategy run; resolving a cycle allocates nothing unless it finds a problem.
 
 use hta_model::formula::{SlotLayout, TimeVar};
-use hta_model::{ParamId, StateId, StrategyId};
+use hta_model::{ParamId, StateId};
 
 use crate::error::{Problem, RunErrors};
-use crate::program::{Compiled, Program};
+use crate::program::Program;
 
 /// Slack allowed on a row summing to 1, and on a complement dipping below 0 by rounding.
 pub const ROW_TOLERANCE: f64 = 1e-9;
 
-/// Numbers of one cycle, as the kernel reads them.
+/// Numbers of one cycle, as the kernel reads them (over expanded states).
 #[derive(Debug, Clone)]
 pub struct CycleInputs {
     /// Transition probability of each CSR entry.
@@ -26,6 +26,8 @@ pub struct CycleInputs {
 pub struct Resolver<'p> {
     program: &'p Program,
     slots: Vec<f64>,
+    /// Value of each formula that does not read state_time.
+    formula_values: Vec<f64>,
     start_age: Option<f64>,
     cycle_years: f64,
     pub inputs: CycleInputs,
@@ -45,6 +47,7 @@ impl<'p> Resolver<'p> {
         Resolver {
             program,
             slots,
+            formula_values: vec![0.0; program.formulas.len()],
             start_age,
             cycle_years,
             inputs: CycleInputs {
@@ -56,10 +59,6 @@ impl<'p> Resolver<'p> {
             param_failed: false,
             fixed_param_failed: false,
         }
-    }
-
-    fn strategy(&self) -> StrategyId {
-        self.program.strategy
     }
 
     /// Records a problem unless it follows from a parameter that already failed this cycle.
@@ -75,40 +74,49 @@ impl<'p> Resolver<'p> {
         self.slots[SlotLayout::time(TimeVar::Cycle)] = cycle as f64;
         self.slots[SlotLayout::time(TimeVar::Time)] = time;
         self.slots[SlotLayout::time(TimeVar::Age)] = self.start_age.map_or(f64::NAN, |a| a + time);
+        self.slots[SlotLayout::time(TimeVar::StateTime)] = f64::NAN;
     }
 
     fn age(&self) -> Option<f64> {
         self.start_age.map(|_| self.slots[SlotLayout::time(TimeVar::Age)])
     }
 
-    fn eval_params(&mut self, order_varying: bool, cycle: usize) {
-        let order = if order_varying { &self.program.varying_order } else { &self.program.fixed_order };
+    fn eval_params(&mut self, which: Order, cycle: usize) {
+        let program = self.program;
+        let order = match which {
+            Order::Fixed => &program.fixed_order,
+            Order::Varying => &program.varying_order,
+            Order::StateTime => &program.state_time_order,
+        };
         for &p in order {
-            let value = self.program.params[p.index()].eval(&self.slots);
+            let value = program.params[p.index()].eval(&self.slots);
             self.slots[SlotLayout::param(p)] = value;
-            if !value.is_finite() {
+            if !value.is_finite() && !self.param_failed {
                 self.param_failed = true;
-                self.fixed_param_failed |= !order_varying;
+                self.fixed_param_failed |= which == Order::Fixed;
                 let age = self.age();
-                self.errors.record(self.strategy(), cycle, age, Problem::Parameter { param: p, value });
+                self.errors.record(program.strategy, cycle, age, Problem::Parameter { param: p, value });
             }
         }
     }
 
     /// Evaluates everything that does not change with time, and the values charged at start.
-    /// Returns the start values by slot.
+    /// Adds the start values, by slot, to `start_values`.
     pub fn start(&mut self, start_values: &mut [f64]) {
         self.param_failed = false;
         self.set_time(0);
-        self.eval_params(false, 0);
-        self.eval_params(true, 0);
+        self.eval_params(Order::Fixed, 0);
+        if self.program.at_start.iter().any(|&(_, f)| self.program.formulas[f].varies) {
+            // Values charged at start read time-varying parameters at cycle 0.
+            self.eval_params(Order::Varying, 0);
+        }
         self.fill(false, 0);
-        for (slot, value) in &self.program.at_start {
-            let v = value.expr.eval(&self.slots);
+        for &(slot, f) in &self.program.at_start {
+            let v = self.program.formulas[f].expr.eval(&self.slots);
             if !v.is_finite() {
-                self.report(0, Problem::StartValue { slot: *slot, value: v });
+                self.report(0, Problem::StartValue { slot, value: v });
             }
-            start_values[*slot] += v;
+            start_values[slot] += v;
         }
     }
 
@@ -117,46 +125,75 @@ impl<'p> Resolver<'p> {
         if self.program.any_varying || cycle == 1 {
             self.param_failed = self.fixed_param_failed;
             self.set_time(cycle);
-            self.eval_params(true, cycle);
+            self.eval_params(Order::Varying, cycle);
             self.fill(true, cycle);
         }
         self.complete_rows(cycle);
     }
 
-    /// Evaluates entries and values that vary (`varying`) or those that do not.
+    /// Evaluates the entries and values that vary with time (`varying`) or those that do not.
     fn fill(&mut self, varying: bool, cycle: usize) {
         let program = self.program;
         let width = program.layout.width();
-        let pick = |c: &Compiled| c.varies == varying;
-        for (i, entry) in program.entries.iter().enumerate() {
-            if let Some(value) = entry.value.as_ref().filter(|c| pick(c)) {
-                self.inputs.probs[i] = value.expr.eval(&self.slots);
+        for (f, formula) in program.formulas.iter().enumerate() {
+            if formula.varies == varying && !formula.state_time {
+                self.formula_values[f] = formula.expr.eval(&self.slots);
             }
         }
-        for (s, values) in program.state_values.iter().enumerate() {
-            for (slot, value) in values.iter().filter(|(_, c)| pick(c)) {
-                let v = value.expr.eval(&self.slots);
-                self.inputs.state_values[s * width + slot] = v;
-                if !v.is_finite() {
-                    self.report(cycle, Problem::StateValue { state: StateId::new(s), slot: *slot, value: v });
+        let mut current_state_time = 0;
+        for x in 0..program.n_states {
+            let needs = program.needs_state_time[x];
+            if needs && program.state_time[x] != current_state_time {
+                current_state_time = program.state_time[x];
+                self.slots[SlotLayout::time(TimeVar::StateTime)] = current_state_time as f64;
+                self.eval_params(Order::StateTime, cycle);
+            }
+            for i in program.row_start[x]..program.row_start[x + 1] {
+                if let Some(f) = program.entries[i].formula {
+                    let formula = &program.formulas[f];
+                    if formula.varies == varying || (formula.state_time && varying) {
+                        self.inputs.probs[i] = self.value_of(f);
+                    }
+                }
+            }
+            for &(slot, f) in &program.state_values[x] {
+                let formula = &program.formulas[f];
+                if formula.varies == varying || (formula.state_time && varying) {
+                    let v = self.value_of(f);
+                    self.inputs.state_values[x * width + slot] = v;
+                    if !v.is_finite() {
+                        let state = StateId::new(program.user_state[x]);
+                        self.report(cycle, Problem::StateValue { state, slot, value: v });
+                    }
                 }
             }
         }
         for (e, event) in program.events.iter().enumerate() {
-            for (slot, value) in event.values.iter().filter(|(_, c)| pick(c)) {
-                let v = value.expr.eval(&self.slots);
+            for &(slot, f) in &event.values {
+                if program.formulas[f].varies != varying {
+                    continue;
+                }
+                let v = self.formula_values[f];
                 self.inputs.event_values[e * width + slot] = v;
                 if !v.is_finite() {
                     let entry = &program.entries[event.entry];
-                    let problem = Problem::TransitionValue {
-                        from: StateId::new(entry.from),
-                        to: StateId::new(entry.to),
-                        slot: *slot,
-                        value: v,
-                    };
+                    let (from, to) = (program.user_state[entry.from], program.user_state[entry.to]);
+                    let problem =
+                        Problem::TransitionValue { from: StateId::new(from), to: StateId::new(to), slot, value: v };
                     self.report(cycle, problem);
                 }
             }
+        }
+    }
+
+    /// A formula's value: from the shared evaluation, or evaluated now for the current
+    /// state_time.
+    fn value_of(&self, f: usize) -> f64 {
+        let formula = &self.program.formulas[f];
+        if formula.state_time {
+            formula.expr.eval(&self.slots)
+        } else {
+            self.formula_values[f]
         }
     }
 
@@ -169,7 +206,7 @@ impl<'p> Resolver<'p> {
             let mut complement = None;
             let mut bad_entry = None;
             for i in range.clone() {
-                match program.entries[i].value {
+                match program.entries[i].formula {
                     None => complement = Some(i),
                     Some(_) => {
                         let p = self.inputs.probs[i];
@@ -180,16 +217,14 @@ impl<'p> Resolver<'p> {
                     }
                 }
             }
+            let user_from = StateId::new(program.user_state[from]);
             if let Some(i) = bad_entry {
                 if let Some(c) = complement {
                     self.inputs.probs[c] = 1.0 - sum;
                 }
-                let problem = Problem::Probability {
-                    from: StateId::new(from),
-                    to: StateId::new(program.entries[i].to),
-                    value: self.inputs.probs[i],
-                    row: self.row(from),
-                };
+                let to = StateId::new(program.user_state[program.entries[i].to]);
+                let problem =
+                    Problem::Probability { from: user_from, to, value: self.inputs.probs[i], row: self.row(from) };
                 self.report(cycle, problem);
                 continue;
             }
@@ -198,19 +233,16 @@ impl<'p> Resolver<'p> {
                     let rest = 1.0 - sum;
                     if rest < -ROW_TOLERANCE {
                         self.inputs.probs[i] = rest;
-                        let problem = Problem::NegativeComplement {
-                            from: StateId::new(from),
-                            to: StateId::new(program.entries[i].to),
-                            value: rest,
-                            row: self.row(from),
-                        };
+                        let to = StateId::new(program.user_state[program.entries[i].to]);
+                        let problem =
+                            Problem::NegativeComplement { from: user_from, to, value: rest, row: self.row(from) };
                         self.report(cycle, problem);
                     } else {
                         self.inputs.probs[i] = rest.max(0.0);
                     }
                 }
                 None if (sum - 1.0).abs() > ROW_TOLERANCE => {
-                    let problem = Problem::RowSum { from: StateId::new(from), sum, row: self.row(from) };
+                    let problem = Problem::RowSum { from: user_from, sum, row: self.row(from) };
                     self.report(cycle, problem);
                 }
                 None => {}
@@ -220,12 +252,20 @@ impl<'p> Resolver<'p> {
 
     /// The entries of a row as (to, probability), for error messages.
     fn row(&self, from: usize) -> Vec<(StateId, f64)> {
-        let range = self.program.row_start[from]..self.program.row_start[from + 1];
-        range.map(|i| (StateId::new(self.program.entries[i].to), self.inputs.probs[i])).collect()
+        let program = self.program;
+        let range = program.row_start[from]..program.row_start[from + 1];
+        range.map(|i| (StateId::new(program.user_state[program.entries[i].to]), self.inputs.probs[i])).collect()
     }
 
     /// Value of parameter `p` as last evaluated.
     pub fn param(&self, p: ParamId) -> f64 {
         self.slots[SlotLayout::param(p)]
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Fixed,
+    Varying,
+    StateTime,
 }

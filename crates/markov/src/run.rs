@@ -1,6 +1,6 @@
 //! Runs strategies: resolve each cycle, advance the cohort, count and discount rewards.
 
-use hta_model::{EventTiming, Model, StrategyId};
+use hta_model::{DiscountTiming, EventTiming, Model, StrategyId};
 
 use crate::counting::cycle_weights;
 use crate::discount::{cycle_factors, factor};
@@ -31,12 +31,13 @@ impl StrategyResult {
     /// Total of value slot `slot` over all cycles.
     pub fn total(&self, slot: usize, discounted: bool) -> f64 {
         let values = if discounted { &self.discounted } else { &self.undiscounted };
-        values.chunks_exact(self.layout.width()).map(|row| row[slot]).sum()
+        // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
+        values.chunks_exact(self.layout.width()).map(|row| row[slot]).sum::<f64>() + 0.0
     }
 
     /// Total cost over all categories.
     pub fn total_cost(&self, discounted: bool) -> f64 {
-        (0..self.layout.n_categories).map(|c| self.total(c, discounted)).sum()
+        (0..self.layout.n_categories).map(|c| self.total(c, discounted)).sum::<f64>() + 0.0
     }
 
     pub fn qaly(&self, discounted: bool) -> f64 {
@@ -69,12 +70,14 @@ pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
 /// Runs one compiled strategy.
 pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, RunErrors> {
     let settings = &model.settings;
-    let (n, n_states, layout) = (settings.n_cycles, program.n_states, program.layout);
-    let width = layout.width();
-    let mut trace = vec![0.0; (n + 1) * n_states];
+    let (n, layout) = (settings.n_cycles, program.layout);
+    let (n_user, n_expanded, width) = (program.n_user_states, program.n_states, layout.width());
+    let mut trace = vec![0.0; (n + 1) * n_user];
     let mut undiscounted = vec![0.0; (n + 1) * width];
     let mut discounted = vec![0.0; (n + 1) * width];
-    trace[..n_states].copy_from_slice(&program.initial);
+    let mut m_prev = program.initial.clone();
+    let mut m_next = vec![0.0; n_expanded];
+    aggregate(program, &m_prev, &mut trace[..n_user]);
 
     let mut resolver = Resolver::new(program, settings.cycle_years, settings.start_age);
     resolver.start(&mut undiscounted[..width]);
@@ -85,16 +88,14 @@ pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, R
     for k in 1..=n {
         resolver.cycle(k);
         let inputs = &resolver.inputs;
-        let (before, after) = trace.split_at_mut(k * n_states);
-        let m_prev = &before[(k - 1) * n_states..];
-        let m_next = &mut after[..n_states];
-        advance(&program.row_start, &to, &inputs.probs, m_prev, m_next);
+        advance(&program.row_start, &to, &inputs.probs, &m_prev, &mut m_next);
+        aggregate(program, &m_next, &mut trace[k * n_user..(k + 1) * n_user]);
 
         let weights = cycle_weights_for(model, k);
         let row = k * width..(k + 1) * width;
         add_state_rewards(
-            m_prev,
-            m_next,
+            &m_prev,
+            &m_next,
             &inputs.state_values,
             layout.n_categories,
             &weights,
@@ -108,7 +109,17 @@ pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, R
                 EventTiming::MidCycle => (k as f64 - 0.5) * settings.cycle_years,
             };
             let d = &settings.discount;
-            let (dc, de) = (factor(d.costs, t_event, d.start_year), factor(d.effects, t_event, d.start_year));
+            // Under the point convention an event is discounted at its own time; under the
+            // per-cycle conventions (B to E) with the rest of its cycle.
+            let (dc, de) = match d.timing {
+                DiscountTiming::Point => {
+                    (factor(d.costs, t_event, d.start_year), factor(d.effects, t_event, d.start_year))
+                }
+                _ => (
+                    cycle_factors(d, d.costs, k, settings.cycle_years).1,
+                    cycle_factors(d, d.effects, k, settings.cycle_years).1,
+                ),
+            };
             for (e, event) in program.events.iter().enumerate() {
                 let flow = m_prev[from[e]] * inputs.probs[event.entry];
                 let values = &inputs.event_values[e * width..(e + 1) * width];
@@ -119,11 +130,27 @@ pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, R
                 }
             }
         }
+        std::mem::swap(&mut m_prev, &mut m_next);
     }
     if !resolver.errors.is_empty() {
         return Err(resolver.errors);
     }
-    Ok(StrategyResult { strategy: program.strategy, n_cycles: n, n_states, layout, trace, undiscounted, discounted })
+    Ok(StrategyResult {
+        strategy: program.strategy,
+        n_cycles: n,
+        n_states: n_user,
+        layout,
+        trace,
+        undiscounted,
+        discounted,
+    })
+}
+
+/// Occupancy of the user's states: the sum over each state's sub-states.
+fn aggregate(program: &Program, expanded: &[f64], user: &mut [f64]) {
+    for (u, out) in user.iter_mut().enumerate() {
+        *out = expanded[program.sub_start[u]..program.sub_start[u + 1]].iter().sum();
+    }
 }
 
 /// Counting and discount weights of cycle `k`.

@@ -95,6 +95,8 @@ pub struct State {
     pub utility: Option<Formula>,
     /// Life-year weight per year (1 alive, 0 dead unless given).
     pub life_years: Formula,
+    /// Cycles of time in state tracked (tunnel states); beyond that the last value holds.
+    pub track_cycles: Option<usize>,
     pub origin: Origin,
 }
 

@@ -1,8 +1,6 @@
 //! `results.json`: documented in docs/output.md. Field order is fixed by these structs and the
 //! file carries no timestamp, so two runs of the same input give identical bytes.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::{CeaRun, RunRecord};
@@ -66,7 +64,9 @@ struct Strategy<'a> {
     cost_undiscounted: f64,
     qaly_undiscounted: Option<f64>,
     ly_undiscounted: f64,
-    costs_by_category: BTreeMap<&'a str, Amount>,
+    /// In the order of the model's `cost_categories`.
+    #[serde(serialize_with = "ordered_map")]
+    costs_by_category: Vec<(&'a str, Amount)>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +109,11 @@ struct NetBenefit<'a> {
     name: &'a str,
     nmb: f64,
     nhb: Option<f64>,
+}
+
+/// Writes (key, value) pairs as a JSON object, keeping their order.
+fn ordered_map<S: serde::Serializer>(pairs: &[(&str, Amount)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 /// `results.json` as pretty-printed text, ending in a newline.

@@ -75,14 +75,17 @@ pub fn trace_csv(run: &CeaRun) -> String {
 /// `values.csv`: strategy, cycle, category (each cost category, `qaly`, `ly`), undiscounted and
 /// discounted value counted in that cycle (cycle 0 holds values charged at start).
 pub fn values_csv(run: &CeaRun) -> String {
-    let mut categories: Vec<String> = run.model.categories.clone();
-    categories.push("qaly".into());
-    categories.push("ly".into());
+    // (slot, name): every cost category, QALYs when every living state has a utility, LYs.
+    let mut categories: Vec<(usize, String)> = run.model.categories.iter().cloned().enumerate().collect();
+    if run.model.has_utilities() {
+        categories.push((run.model.categories.len(), "qaly".into()));
+    }
+    categories.push((run.model.categories.len() + 1, "ly".into()));
     let categories = &categories;
     let rows = run.results.iter().enumerate().flat_map(|(i, r)| {
         let width = r.layout.width();
         (0..=r.n_cycles).flat_map(move |k| {
-            categories.iter().enumerate().map(move |(v, cat)| {
+            categories.iter().map(move |(v, cat)| {
                 vec![
                     run.name(i).to_string(),
                     k.to_string(),

@@ -492,6 +492,12 @@ pub struct RawState {
     #[serde(default)]
     #[schemars(with = "Option<Scalar>")]
     pub life_years: Option<Spanned<Scalar>>,
+    /// Track time in this state for this many cycles (tunnel states): the state's transitions
+    /// and values may then use `state_time` (1 in the first cycle in the state); from this cycle
+    /// on the last value holds.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub track_cycles: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

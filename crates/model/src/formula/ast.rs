@@ -49,10 +49,14 @@ pub enum TimeVar {
     Age,
     /// Cycle length in years (constant during a run).
     CycleYears,
+    /// Cycles spent in the current state, 1 in the first cycle after entry (or at model start).
+    /// Defined only in the rows and values of states that track time in state.
+    StateTime,
 }
 
 impl TimeVar {
-    pub const ALL: [TimeVar; 4] = [TimeVar::Cycle, TimeVar::Time, TimeVar::Age, TimeVar::CycleYears];
+    pub const ALL: [TimeVar; 5] =
+        [TimeVar::Cycle, TimeVar::Time, TimeVar::Age, TimeVar::CycleYears, TimeVar::StateTime];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -60,6 +64,7 @@ impl TimeVar {
             TimeVar::Time => "time",
             TimeVar::Age => "age",
             TimeVar::CycleYears => "cycle_years",
+            TimeVar::StateTime => "state_time",
         }
     }
 
@@ -91,7 +96,14 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Applies the operator. Comparisons and logic give 1 or 0, and NaN if either side is NaN,
+    /// so that a failed lookup in a condition stops the run instead of choosing a branch.
     pub fn apply(self, a: f64, b: f64) -> f64 {
+        let is_arithmetic =
+            matches!(self, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow);
+        if !is_arithmetic && (a.is_nan() || b.is_nan()) {
+            return f64::NAN;
+        }
         let truth = |x: bool| if x { 1.0 } else { 0.0 };
         match self {
             BinaryOp::Add => a + b,

@@ -32,6 +32,8 @@ pub struct Names {
     /// Tables that failed to load (already reported; references to them are not reported again).
     pub table_failed: Vec<bool>,
     pub has_start_age: bool,
+    /// Whether each state is marked `dead: true`.
+    pub dead_states: Vec<bool>,
 }
 
 pub struct Lowerer<'a> {
@@ -125,6 +127,10 @@ impl<'a> Lowerer<'a> {
         }
         let model = Model { metadata, settings, categories, tables, parameters, states, transition_values, strategies };
         self.check_circular_definitions(&model);
+        if self.diagnostics.has_errors() {
+            return None;
+        }
+        self.check_state_time(&model);
         self.warn_unused_parameters(&model, raw);
         if self.diagnostics.has_errors() {
             return None;
@@ -133,8 +139,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn declare_names(&mut self, raw: &RawModel, names: &mut Names) {
-        for name in raw.states.keys() {
+        for (name, state) in &raw.states {
             self.declare(&mut names.states, &name.value, &name.referenced, "state");
+            names.dead_states.push(state.value.dead);
         }
         for name in &raw.cost_categories {
             if names.categories.get(&name.value).is_some() {
@@ -228,6 +235,90 @@ impl<'a> Lowerer<'a> {
             }
             reported.push(key);
             self.report_cycle(model, strategy, &cycle);
+        }
+    }
+
+    /// `state_time` is defined only in the rows and values of states that track time in state.
+    fn check_state_time(&mut self, model: &Model) {
+        use hta_model::formula::{Reference, TimeVar};
+        let expanded: usize = model.states.iter().map(|s| s.track_cycles.unwrap_or(1)).sum();
+        if expanded > hta_model::settings::limits::MAX_EXPANDED_STATES {
+            let limit = hta_model::settings::limits::MAX_EXPANDED_STATES;
+            let first = model.states.iter().find(|s| s.track_cycles.is_some()).map(|s| s.origin).unwrap_or_default();
+            let d = Diagnostic::error(
+                "too-large",
+                format!("tracking time in state makes {expanded} states; the limit is {limit}"),
+            )
+            .at(&self.source, (first.offset, first.len).into(), "tracked state");
+            self.push(d);
+            return;
+        }
+        for strategy in model.strategy_ids() {
+            let n = model.parameters.len();
+            let mut uses = vec![false; n];
+            let reads: Vec<Vec<ParamId>> =
+                (0..n).map(|p| model.definition(strategy, ParamId::new(p)).expr.params().collect()).collect();
+            let order = hta_model::dependency::evaluation_order(&reads).unwrap_or_default();
+            for p in order {
+                uses[p.index()] = model.definition(strategy, p).expr.references().iter().any(|r| match r {
+                    Reference::Time(TimeVar::StateTime) => true,
+                    Reference::Param(q) => uses[q.index()],
+                    _ => false,
+                });
+            }
+            let uses_state_time = |f: &hta_model::Formula| {
+                f.expr.references().iter().any(|r| match r {
+                    Reference::Time(TimeVar::StateTime) => true,
+                    Reference::Param(q) => uses[q.index()],
+                    _ => false,
+                })
+            };
+            let mut bad: Vec<(hta_model::Origin, String)> = Vec::new();
+            let s = &model.strategies[strategy.index()];
+            for (state, row) in model.states.iter().zip(&s.rows) {
+                if state.track_cycles.is_some() {
+                    continue;
+                }
+                let mut formulas: Vec<&hta_model::Formula> = row
+                    .entries
+                    .iter()
+                    .filter_map(|e| match &e.value {
+                        hta_model::EntryValue::Formula(f) => Some(f),
+                        hta_model::EntryValue::Complement => None,
+                    })
+                    .collect();
+                formulas.extend(state.costs.iter().map(|(_, f)| f));
+                formulas.extend(state.utility.iter());
+                formulas.push(&state.life_years);
+                for f in formulas.into_iter().filter(|f| uses_state_time(f)) {
+                    bad.push((f.origin, format!("state `{}`", state.name)));
+                }
+            }
+            let one_offs = s.at_start.costs.iter().map(|(_, f)| f).chain(s.at_start.qaly.iter());
+            let events = model
+                .transition_values
+                .iter()
+                .flat_map(|t| t.values.costs.iter().map(|(_, f)| f).chain(t.values.qaly.iter()));
+            for f in one_offs.chain(events).filter(|f| uses_state_time(f)) {
+                bad.push((f.origin, "a one-off or transition value".into()));
+            }
+            for (origin, owner) in bad {
+                if self
+                    .diagnostics
+                    .0
+                    .iter()
+                    .any(|d| d.code == "state-time" && d.span.map(|s| s.offset()) == Some(origin.offset))
+                {
+                    continue;
+                }
+                let d = Diagnostic::error(
+                    "state-time",
+                    format!("`state_time` is used (directly or through a parameter) for {owner}, which does not track time in state"),
+                )
+                .at(&self.source, (origin.offset, origin.len.max(1)).into(), "uses state_time")
+                .help("add `track_cycles: N` to the state whose rows and values need time in state");
+                self.push(d);
+            }
         }
     }
 

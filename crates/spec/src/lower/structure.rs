@@ -21,6 +21,10 @@ fn origin_of(location: &Location) -> Origin {
     Origin { offset: span.offset(), len: span.len() }
 }
 
+fn names_dead(names: &Names, state: usize) -> bool {
+    names.dead_states.get(state).copied().unwrap_or(false)
+}
+
 /// The value of a formula that reads no parameter, time variable or table.
 fn constant_value(f: &Formula) -> Option<f64> {
     if f.expr.references().is_empty() && !has_names(&f.expr) {
@@ -102,14 +106,22 @@ impl Lowerer<'_> {
                     )
                     .help = Some("add `utility:` to the state, or set `settings.effect: life_years`".into());
                 }
+                if s.dead {
+                    if let Some(u) = s.utility.as_ref().or(s.life_years.as_ref()) {
+                        self.error("dead-state", &u.referenced, format!("state `{}` is dead: it has no utility or life-year weight", name.value), "remove this")
+                            .help = Some("a dead state counts 0 QALYs and 0 life-years; costs such as terminal care belong on the transition into it".into());
+                    }
+                }
                 let life_years = match &s.life_years {
                     Some(w) => self.formula(w, names, &format!("the life-year weight of {owner}")),
                     None => Some(Formula::constant(if s.dead { 0.0 } else { 1.0 })),
                 };
+                let track_cycles = s.track_cycles.as_ref().and_then(|n| self.track_cycles(n, &name.value));
                 State {
                     name: name.value.clone(),
                     label: s.label.clone(),
                     dead: s.dead,
+                    track_cycles,
                     costs: self.costs(&s.cost, names, &owner),
                     utility,
                     life_years: life_years.unwrap_or_else(|| Formula::constant(f64::NAN)),
@@ -117,6 +129,23 @@ impl Lowerer<'_> {
                 }
             })
             .collect()
+    }
+
+    fn track_cycles(&mut self, n: &Spanned<f64>, state: &str) -> Option<usize> {
+        use hta_model::settings::limits::MAX_EXPANDED_STATES;
+        let v = n.value;
+        if !(v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= MAX_EXPANDED_STATES as f64) {
+            self.error(
+                "out-of-range",
+                &n.referenced,
+                format!(
+                    "track_cycles of state `{state}` must be a whole number from 1 to {MAX_EXPANDED_STATES}, found {v}"
+                ),
+                "cycles of time in state",
+            );
+            return None;
+        }
+        Some(v as usize)
     }
 
     pub fn lower_transition_values(&mut self, raw: &RawModel, names: &Names) -> Vec<TransitionValue> {
@@ -131,6 +160,18 @@ impl Lowerer<'_> {
                 None => None,
             };
             let Some(to) = self.state_ref(&t.to, names, "to-state") else { continue };
+            if from == Some(to) {
+                self.error(
+                    "transition-value",
+                    &t.to.referenced,
+                    format!("a transition value from `{}` to itself is never charged", t.to.value),
+                    "same as from",
+                )
+                .help = Some(
+                    "transition values are charged on moves between states; use the state's cost for staying".into(),
+                );
+                continue;
+            }
             let owner = match &t.from {
                 Some(f) => format!("the transition {} -> {}", f.value, t.to.value),
                 None => format!("entering `{}`", t.to.value),
@@ -354,6 +395,33 @@ impl Lowerer<'_> {
         for (i, row) in rows.iter().enumerate() {
             if row.is_none() {
                 missing.push(names.states.index.get_index(i).map(|(n, _)| n.clone()).unwrap_or_default());
+            }
+        }
+        for row in rows.iter().flatten() {
+            if !names_dead(names, row.from.index()) {
+                continue;
+            }
+            for entry in &row.entries {
+                if entry.to != row.from && !names_dead(names, entry.to.index()) {
+                    let from =
+                        names.states.index.get_index(row.from.index()).map(|(n, _)| n.clone()).unwrap_or_default();
+                    let to = names.states.index.get_index(entry.to.index()).map(|(n, _)| n.clone()).unwrap_or_default();
+                    let already = self
+                        .diagnostics
+                        .0
+                        .iter()
+                        .any(|d| d.code == "dead-state" && d.span.map(|s| s.offset()) == Some(entry.origin.offset));
+                    if already {
+                        continue;
+                    }
+                    let d = crate::diagnostic::Diagnostic::error(
+                        "dead-state",
+                        format!("the dead state `{from}` has a transition to the living state `{to}`"),
+                    )
+                    .at(&self.source, (entry.origin.offset, entry.origin.len.max(1)).into(), "leaves the dead state")
+                    .help("a dead state must be absorbing, e.g. `dead: { dead: 1 }`");
+                    self.push(d);
+                }
             }
         }
         if !missing.is_empty() {
