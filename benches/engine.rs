@@ -47,3 +47,14 @@ fn w1_hiv_engine(bencher: divan::Bencher) {
     };
     bencher.bench(|| analyse(divan::black_box(&loaded.model)));
 }
+
+/// Time in state: 10 states, two tracked for 120 cycles, 600 monthly cycles, 2 strategies
+/// (benches/models/tunnel_10_states.yaml): compile and run a loaded model.
+#[divan::bench]
+fn tunnel_10_states_engine(bencher: divan::Bencher) {
+    let text = std::fs::read_to_string("benches/models/tunnel_10_states.yaml").unwrap_or_default();
+    let Ok(loaded) = hta_spec::load_str(&text, "tunnel_10_states.yaml", Path::new("benches/models"), &[]) else {
+        return;
+    };
+    bencher.bench(|| hta_markov::run(divan::black_box(&loaded.model)).map(|r| r.len()).unwrap_or(0));
+}
