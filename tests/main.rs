@@ -10,5 +10,6 @@ mod properties;
 mod reference;
 mod schema;
 mod support;
+mod survival_curves;
 mod time_in_state;
 mod worked_examples;

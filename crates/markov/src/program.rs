@@ -111,6 +111,8 @@ fn dependence(formula: &Formula, param_varies: &[bool], param_state_time: &[bool
                 varies |= param_varies.get(p.index()).copied().unwrap_or(false);
                 state_time |= param_state_time.get(p.index()).copied().unwrap_or(false);
             }
+            // Survival functions read the time they are given (often `time`): treated as varying.
+            Reference::Curve(_) => varies = true,
             Reference::Column { .. } => {}
         }
     }
@@ -127,7 +129,7 @@ struct Builder<'m> {
 impl Builder<'_> {
     fn add(&mut self, formula: &Formula) -> usize {
         let (varies, state_time) = dependence(formula, &self.param_varies, &self.param_state_time);
-        self.formulas.push(Compiled { expr: compile(&formula.expr, &self.model.tables), varies, state_time });
+        self.formulas.push(Compiled { expr: compile(&formula.expr, &self.model.env()), varies, state_time });
         self.formulas.len() - 1
     }
 }
@@ -256,7 +258,7 @@ impl Program {
             state_time,
             n_params,
             layout,
-            params: definitions.iter().map(|f| compile(&f.expr, &model.tables)).collect(),
+            params: definitions.iter().map(|f| compile(&f.expr, &model.env())).collect(),
             fixed_order,
             varying_order,
             state_time_order,

@@ -38,3 +38,7 @@ id_type!(
     /// A lookup table.
     TableId
 );
+id_type!(
+    /// A survival curve.
+    CurveId
+);

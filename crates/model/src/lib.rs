@@ -8,19 +8,21 @@
 //! ```
 //! use hta_model::formula::{compile, parse};
 //! let expr = parse("1 - (1 - 0.2) ^ (1 / 12)").expect("valid formula");
-//! let monthly = compile(&expr, &[]).constant().expect("no variables");
+//! let monthly = compile(&expr, &hta_model::formula::Env::EMPTY).constant().expect("no variables");
 //! assert!((monthly - 0.018423).abs() < 1e-6);
 //! ```
 
+pub mod curve;
 pub mod dependency;
 pub mod formula;
 pub mod ids;
 pub mod model;
 pub mod settings;
 pub mod suggest;
+pub mod survival;
 pub mod table;
 
-pub use ids::{CategoryId, ParamId, StateId, StrategyId, TableId};
+pub use ids::{CategoryId, CurveId, ParamId, StateId, StrategyId, TableId};
 pub use model::{
     Distribution, EntryValue, Formula, Metadata, Model, OneOff, Origin, Parameter, State, Strategy, TransitionEntry,
     TransitionRow, TransitionValue, Uncertainty,

@@ -172,6 +172,8 @@ pub struct Model {
     pub settings: Settings,
     pub categories: Vec<String>,
     pub tables: Vec<Arc<LookupTable>>,
+    /// Survival curves (time-invariant: their formulas read no time variable).
+    pub curves: Vec<crate::curve::Curve>,
     pub parameters: Vec<Parameter>,
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
@@ -199,6 +201,11 @@ impl Model {
 
     pub fn strategy_ids(&self) -> impl Iterator<Item = StrategyId> {
         (0..self.strategies.len()).map(StrategyId::new)
+    }
+
+    /// What compiled formulas of this model may read besides slots.
+    pub fn env(&self) -> crate::formula::Env<'_> {
+        crate::formula::Env { tables: &self.tables, curves: &self.curves }
     }
 
     pub fn param_by_name(&self, name: &str) -> Option<ParamId> {

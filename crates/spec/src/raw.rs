@@ -35,6 +35,11 @@ pub struct RawModel {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawTable>")]
     pub tables: SpannedMap<Spanned<RawTable>>,
+    /// Survival curves, by name, for `surv`, `hazard`, `cumhaz`, `event_prob`, `cycle_prob` and
+    /// partitioned survival.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawCurve>")]
+    pub survival: SpannedMap<Spanned<RawCurve>>,
     /// Parameters, by name: a number, a formula, or a map with the value and its uncertainty.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawParameter>")]
@@ -551,4 +556,153 @@ pub struct RawStrategy {
     /// Costs and QALYs charged once at model start (t = 0): not discounted, not corrected.
     #[serde(default)]
     pub at_start: Option<RawOneOff>,
+}
+
+/// A survival curve: give `time_unit` (the unit its parameters were fitted in; default years)
+/// and exactly one kind of curve.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCurve {
+    #[serde(default)]
+    pub time_unit: Option<CycleUnitName>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// flexsurv `exp`: { rate }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub exponential: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `weibull` (AFT): { shape, scale }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub weibull: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `weibullPH`: { shape, scale } with S = exp(-scale t^shape).
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub weibull_ph: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `gompertz`: { shape, rate }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub gompertz: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `llogis`: { shape, scale }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub llogis: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `lnorm`: { meanlog, sdlog }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub lnorm: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `gamma`: { shape, rate }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub gamma: Option<SpannedMap<Spanned<Scalar>>>,
+    /// flexsurv `gengamma`: { mu, sigma, Q }.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, Scalar>>")]
+    pub gengamma: Option<SpannedMap<Spanned<Scalar>>>,
+    #[serde(default)]
+    pub piecewise_exponential: Option<RawPiecewise>,
+    /// A tabulated curve from a lookup table: key column = time, `survival` column = S(t).
+    #[serde(default)]
+    pub table: Option<RawCurveTable>,
+    #[serde(default)]
+    pub proportional_hazards: Option<RawHazardRatio>,
+    #[serde(default)]
+    pub accelerated_failure: Option<RawAcceleration>,
+    #[serde(default)]
+    pub join: Option<RawJoin>,
+    #[serde(default)]
+    pub mixture_cure: Option<RawMixtureCure>,
+    #[serde(default)]
+    pub life_table: Option<RawLifeTableCurve>,
+}
+
+/// Piecewise-constant hazard: `rates` has one more entry than `cuts` (curve time units).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPiecewise {
+    #[schemars(with = "Vec<f64>")]
+    pub cuts: Spanned<Vec<f64>>,
+    #[schemars(with = "Vec<Scalar>")]
+    pub rates: Vec<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCurveTable {
+    /// A table under `tables:` whose key column is time (curve units, from 0).
+    #[schemars(with = "String")]
+    pub table: Spanned<String>,
+    /// Its column holding survival (from 1, non-increasing).
+    #[schemars(with = "String")]
+    pub survival: Spanned<String>,
+    pub interpolation: CurveInterpolationName,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveInterpolationName {
+    Step,
+    Linear,
+    LogLinear,
+}
+
+/// S = S_curve^hr.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHazardRatio {
+    #[schemars(with = "String")]
+    pub curve: Spanned<String>,
+    #[schemars(with = "Scalar")]
+    pub hr: Spanned<Scalar>,
+}
+
+/// S(t) = S_curve(t / af).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceleration {
+    #[schemars(with = "String")]
+    pub curve: Spanned<String>,
+    #[schemars(with = "Scalar")]
+    pub af: Spanned<Scalar>,
+}
+
+/// `first` up to `at_years`, then `then` conditional on survival to that time.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawJoin {
+    #[schemars(with = "String")]
+    pub first: Spanned<String>,
+    #[schemars(with = "String")]
+    pub then: Spanned<String>,
+    #[schemars(with = "f64")]
+    pub at_years: Spanned<f64>,
+}
+
+/// S = S_background · (cure_fraction + (1 − cure_fraction) · S_uncured).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMixtureCure {
+    #[schemars(with = "Scalar")]
+    pub cure_fraction: Spanned<Scalar>,
+    #[schemars(with = "String")]
+    pub uncured: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub background: Option<Spanned<String>>,
+}
+
+/// Background survival from annual death probabilities q_x by age in a lookup table.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifeTableCurve {
+    /// A table under `tables:` keyed by age.
+    #[schemars(with = "String")]
+    pub table: Spanned<String>,
+    /// Its column of annual death probabilities.
+    #[schemars(with = "String")]
+    pub column: Spanned<String>,
+    /// Age at t = 0 (default: `cohort.start_age`).
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub start_age: Option<Spanned<Scalar>>,
 }

@@ -1,6 +1,6 @@
 //! The expression tree of a formula, with byte spans into the formula text.
 
-use crate::ids::{ParamId, TableId};
+use crate::ids::{CurveId, ParamId, TableId};
 
 use super::function::Function;
 
@@ -36,6 +36,8 @@ pub enum Reference {
         table: TableId,
         column: usize,
     },
+    /// A survival curve; only valid as the first argument of the survival functions.
+    Curve(CurveId),
 }
 
 /// Variables that change with model time.

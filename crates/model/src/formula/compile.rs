@@ -4,7 +4,20 @@ use std::sync::Arc;
 
 use super::ast::{BinaryOp, Expr, ExprKind, Reference, TimeVar};
 use super::function::Function;
+use crate::curve::{compile_curve, Curve};
 use crate::table::LookupTable;
+
+/// What compiled formulas may read besides slots: the model's tables and survival curves.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub tables: &'a [Arc<LookupTable>],
+    pub curves: &'a [Curve],
+}
+
+impl Env<'static> {
+    /// No tables and no curves (for formulas that read neither).
+    pub const EMPTY: Env<'static> = Env { tables: &[], curves: &[] };
+}
 
 type Closure = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
@@ -70,10 +83,13 @@ impl CompiledExpr {
 
 /// Compiles a resolved expression. Names must have been resolved ([`Expr::resolve`]); an
 /// unresolved name or a misplaced table column compiles to NaN, which run-time checks report.
-pub fn compile(expr: &Expr, tables: &[Arc<LookupTable>]) -> CompiledExpr {
+pub fn compile(expr: &Expr, env: &Env) -> CompiledExpr {
+    let tables = env;
     match &expr.kind {
         ExprKind::Number(value) => CompiledExpr::Constant(*value),
-        ExprKind::Name(_) | ExprKind::Ref(Reference::Column { .. }) => CompiledExpr::Constant(f64::NAN),
+        ExprKind::Name(_) | ExprKind::Ref(Reference::Column { .. } | Reference::Curve(_)) => {
+            CompiledExpr::Constant(f64::NAN)
+        }
         ExprKind::Ref(Reference::Param(id)) => {
             let slot = SlotLayout::param(*id);
             CompiledExpr::Dynamic(Box::new(move |slots| slots[slot]))
@@ -89,6 +105,7 @@ pub fn compile(expr: &Expr, tables: &[Arc<LookupTable>]) -> CompiledExpr {
         ExprKind::Binary(op, a, b) => binary(*op, compile(a, tables), compile(b, tables)),
         ExprKind::Call(Function::If, args) => conditional(args, tables),
         ExprKind::Call(Function::Lookup, args) => lookup(args, tables),
+        ExprKind::Call(f, args) if f.is_survival() => survival_call(*f, args, env),
         ExprKind::Call(function, args) => call(*function, args, tables),
     }
 }
@@ -107,7 +124,7 @@ fn binary(op: BinaryOp, a: CompiledExpr, b: CompiledExpr) -> CompiledExpr {
     })
 }
 
-fn conditional(args: &[Expr], tables: &[Arc<LookupTable>]) -> CompiledExpr {
+fn conditional(args: &[Expr], tables: &Env) -> CompiledExpr {
     let [condition, then, otherwise] = args else {
         return CompiledExpr::Constant(f64::NAN);
     };
@@ -133,13 +150,14 @@ fn conditional(args: &[Expr], tables: &[Arc<LookupTable>]) -> CompiledExpr {
     }
 }
 
-fn lookup(args: &[Expr], tables: &[Arc<LookupTable>]) -> CompiledExpr {
+fn lookup(args: &[Expr], env: &Env) -> CompiledExpr {
+    let tables = env;
     let (Some(ExprKind::Ref(Reference::Column { table, column })), Some(key)) =
         (args.first().map(|a| &a.kind), args.get(1))
     else {
         return CompiledExpr::Constant(f64::NAN);
     };
-    let Some(table) = tables.get(table.index()).cloned() else {
+    let Some(table) = env.tables.get(table.index()).cloned() else {
         return CompiledExpr::Constant(f64::NAN);
     };
     let column = *column;
@@ -149,7 +167,7 @@ fn lookup(args: &[Expr], tables: &[Arc<LookupTable>]) -> CompiledExpr {
     }
 }
 
-fn call(function: Function, args: &[Expr], tables: &[Arc<LookupTable>]) -> CompiledExpr {
+fn call(function: Function, args: &[Expr], tables: &Env) -> CompiledExpr {
     let compiled: Vec<CompiledExpr> = args.iter().map(|a| compile(a, tables)).collect();
     let needs_cycle_years = matches!(function, Function::RateToProb if args.len() < 2)
         || matches!(function, Function::RescaleProb if args.len() < 3);
@@ -184,10 +202,39 @@ fn call(function: Function, args: &[Expr], tables: &[Arc<LookupTable>]) -> Compi
     }
 }
 
+/// `surv`, `hazard`, `cumhaz`, `event_prob` and `cycle_prob` on a curve (first argument).
+fn survival_call(function: Function, args: &[Expr], env: &Env) -> CompiledExpr {
+    let Some(ExprKind::Ref(Reference::Curve(id))) = args.first().map(|a| &a.kind) else {
+        return CompiledExpr::Constant(f64::NAN);
+    };
+    let curve = compile_curve(*id, env);
+    let times: Vec<Closure> = args[1..].iter().map(|a| compile(a, env).into_closure()).collect();
+    let time_slot = SlotLayout::time(TimeVar::Time);
+    let cycle_years_slot = SlotLayout::time(TimeVar::CycleYears);
+    let at = move |i: usize, s: &[f64]| times.get(i).map_or(f64::NAN, |t| t(s));
+    CompiledExpr::Dynamic(match function {
+        Function::Surv => Box::new(move |s| (-curve(s, at(0, s)).0).exp()),
+        Function::CumHaz => Box::new(move |s| curve(s, at(0, s)).0),
+        Function::Hazard => Box::new(move |s| curve(s, at(0, s)).1),
+        Function::EventProb => Box::new(move |s| {
+            let (t0, t1) = (at(0, s), at(1, s));
+            if t1 < t0 {
+                return f64::NAN;
+            }
+            crate::survival::conditional_event_probability(curve(s, t0).0, curve(s, t1).0)
+        }),
+        _ => Box::new(move |s| {
+            let t0 = s[time_slot];
+            let t1 = t0 + s[cycle_years_slot];
+            crate::survival::conditional_event_probability(curve(s, t0).0, curve(s, t1).0)
+        }),
+    })
+}
+
 /// Evaluates an expression that reads no variables (used by tests).
 #[cfg(test)]
 pub fn eval_constant(expr: &Expr) -> Option<f64> {
-    compile(expr, &[]).constant()
+    compile(expr, &Env::EMPTY).constant()
 }
 
 #[cfg(test)]
@@ -227,15 +274,15 @@ mod tests {
             ("a ^ b ^ 2", 0.2f64.powf(4.0)),
         ];
         for (text, expected) in cases {
-            let got = compile(&resolved(text), &[]).eval(&slots);
+            let got = compile(&resolved(text), &Env::EMPTY).eval(&slots);
             assert!((got - expected).abs() <= 1e-15 * expected.abs().max(1.0), "{text}: {got} vs {expected}");
         }
     }
 
     #[test]
     fn constants_fold() {
-        assert!(compile(&resolved("2 * 3 + exp(0)"), &[]).constant() == Some(7.0));
-        assert!(compile(&resolved("2 * a"), &[]).constant().is_none());
-        assert!(compile(&resolved("rate_to_prob(0.1)"), &[]).constant().is_none());
+        assert!(compile(&resolved("2 * 3 + exp(0)"), &Env::EMPTY).constant() == Some(7.0));
+        assert!(compile(&resolved("2 * a"), &Env::EMPTY).constant().is_none());
+        assert!(compile(&resolved("rate_to_prob(0.1)"), &Env::EMPTY).constant().is_none());
     }
 }

@@ -33,10 +33,22 @@ pub enum Function {
     OddsToProb,
     /// `lookup(table.column, key)`: the column's value at `key`, by the table's interpolation.
     Lookup,
+    /// `surv(curve, t)`: survival S(t) of a curve at `t` years.
+    Surv,
+    /// `hazard(curve, t)`: hazard h(t) per year.
+    Hazard,
+    /// `cumhaz(curve, t)`: cumulative hazard H(t).
+    CumHaz,
+    /// `event_prob(curve, t0, t1)` = 1 − S(t1)/S(t0): the probability of the event between
+    /// `t0` and `t1` years for those event-free at `t0`.
+    EventProb,
+    /// `cycle_prob(curve)` = `event_prob(curve, time, time + cycle_years)`: the per-cycle
+    /// transition probability in the current cycle (model time since start).
+    CycleProb,
 }
 
 impl Function {
-    pub const ALL: [Function; 19] = [
+    pub const ALL: [Function; 24] = [
         Function::Exp,
         Function::Ln,
         Function::Log,
@@ -56,6 +68,11 @@ impl Function {
         Function::ProbToOdds,
         Function::OddsToProb,
         Function::Lookup,
+        Function::Surv,
+        Function::Hazard,
+        Function::CumHaz,
+        Function::EventProb,
+        Function::CycleProb,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,7 +96,17 @@ impl Function {
             Function::ProbToOdds => "prob_to_odds",
             Function::OddsToProb => "odds_to_prob",
             Function::Lookup => "lookup",
+            Function::Surv => "surv",
+            Function::Hazard => "hazard",
+            Function::CumHaz => "cumhaz",
+            Function::EventProb => "event_prob",
+            Function::CycleProb => "cycle_prob",
         }
+    }
+
+    /// Whether the first argument is a survival curve.
+    pub fn is_survival(self) -> bool {
+        matches!(self, Function::Surv | Function::Hazard | Function::CumHaz | Function::EventProb | Function::CycleProb)
     }
 
     pub fn from_name(name: &str) -> Option<Function> {
@@ -99,7 +126,9 @@ impl Function {
             | Function::ProbToOdds
             | Function::OddsToProb => (1, 1),
             Function::Log | Function::Pow | Function::ProbToRate | Function::ApplyHr => (2, 2),
-            Function::Lookup => (2, 2),
+            Function::Lookup | Function::Surv | Function::Hazard | Function::CumHaz => (2, 2),
+            Function::EventProb => (3, 3),
+            Function::CycleProb => (1, 1),
             Function::Min | Function::Max => (2, usize::MAX),
             Function::If => (3, 3),
             Function::RateToProb => (1, 2),
@@ -129,6 +158,11 @@ impl Function {
             Function::ProbToOdds => "prob_to_odds(p)",
             Function::OddsToProb => "odds_to_prob(odds)",
             Function::Lookup => "lookup(table.column, key)",
+            Function::Surv => "surv(curve, t_years)",
+            Function::Hazard => "hazard(curve, t_years)",
+            Function::CumHaz => "cumhaz(curve, t_years)",
+            Function::EventProb => "event_prob(curve, from_years, to_years)",
+            Function::CycleProb => "cycle_prob(curve)",
         }
     }
 
@@ -155,7 +189,13 @@ impl Function {
             Function::ApplyHr => -(arg(1) * (-arg(0)).ln_1p()).exp_m1(),
             Function::ProbToOdds => arg(0) / (1.0 - arg(0)),
             Function::OddsToProb => arg(0) / (1.0 + arg(0)),
-            Function::If | Function::Lookup => f64::NAN,
+            Function::If
+            | Function::Lookup
+            | Function::Surv
+            | Function::Hazard
+            | Function::CumHaz
+            | Function::EventProb
+            | Function::CycleProb => f64::NAN,
         }
     }
 }

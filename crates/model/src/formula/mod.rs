@@ -18,6 +18,6 @@ mod lexer;
 mod parser;
 
 pub use ast::{BinaryOp, Expr, ExprKind, Reference, TimeVar};
-pub use compile::{compile, CompiledExpr, SlotLayout};
+pub use compile::{compile, CompiledExpr, Env, SlotLayout};
 pub use function::Function;
 pub use parser::{parse, FormulaError, MAX_DEPTH, MAX_FORMULA_LEN};

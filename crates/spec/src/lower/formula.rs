@@ -81,6 +81,20 @@ impl Lowerer<'_> {
         let mut allowed = Vec::new();
         let mut problems: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         expr.walk(&mut |node| {
+            if let ExprKind::Call(f, args) = &node.kind {
+                if f.is_survival() {
+                    match args.first() {
+                        Some(first) if matches!(first.kind, ExprKind::Ref(Reference::Curve(_))) => {
+                            allowed.push(first.span.clone())
+                        }
+                        Some(first) => problems.push((
+                            format!("the first argument of `{}` must be a survival curve", f.name()),
+                            first.span.clone(),
+                        )),
+                        None => {}
+                    }
+                }
+            }
             if let ExprKind::Call(Function::Lookup, args) = &node.kind {
                 match args.first() {
                     Some(first) if matches!(first.kind, ExprKind::Ref(Reference::Column { .. })) => {
@@ -93,6 +107,12 @@ impl Lowerer<'_> {
             }
         });
         expr.walk(&mut |node| {
+            if matches!(node.kind, ExprKind::Ref(Reference::Curve(_))) && !allowed.contains(&node.span) {
+                problems.push((
+                    "a survival curve can only be used through surv, hazard, cumhaz, event_prob or cycle_prob".into(),
+                    node.span.clone(),
+                ));
+            }
             if matches!(node.kind, ExprKind::Ref(Reference::Column { .. })) && !allowed.contains(&node.span) {
                 problems.push((
                     "a table column can only be read through `lookup(table.column, key)`".into(),
@@ -135,6 +155,9 @@ fn resolve_name(name: &str, _span: &std::ops::Range<usize>, names: &Names) -> Re
     }
     if let Some(index) = names.params.get(name) {
         return Ok(Reference::Param(ParamId::new(index)));
+    }
+    if let Some(index) = names.curves.get(name) {
+        return Ok(Reference::Curve(hta_model::CurveId::new(index)));
     }
     if names.states.get(name).is_some() {
         return Err((

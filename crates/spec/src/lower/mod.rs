@@ -3,6 +3,7 @@
 //! Order: names first (states, categories, tables, parameters, strategies), then everything
 //! that refers to them, then whole-model checks (circular definitions, sizes, unused names).
 
+mod curves;
 mod formula;
 mod parameters;
 mod settings;
@@ -27,6 +28,9 @@ pub struct Names {
     pub tables: NameTable,
     pub params: NameTable,
     pub strategies: NameTable,
+    pub curves: NameTable,
+    /// The cohort's start age, if given.
+    pub start_age: Option<f64>,
     /// Column names of each table, by table index.
     pub table_columns: Vec<Vec<String>>,
     /// Tables that failed to load (already reported; references to them are not reported again).
@@ -113,6 +117,8 @@ impl<'a> Lowerer<'a> {
         let metadata = lower_metadata(raw);
         let tables = self.lower_tables(raw, &mut names);
         names.has_start_age = raw.cohort.as_ref().is_some_and(|c| c.start_age.is_some());
+        names.start_age = raw.cohort.as_ref().and_then(|c| c.start_age.as_ref()).map(|a| a.value);
+        let curves = self.lower_curves(raw, &names, &tables);
         let categories: Vec<String> = names.categories.index.keys().cloned().collect();
         let parameters = self.lower_parameters(raw, &names);
         let settings = self.lower_settings(raw, &names);
@@ -125,11 +131,17 @@ impl<'a> Lowerer<'a> {
         if self.diagnostics.has_errors() {
             return None;
         }
-        let model = Model { metadata, settings, categories, tables, parameters, states, transition_values, strategies };
+        let model =
+            Model { metadata, settings, categories, tables, curves, parameters, states, transition_values, strategies };
+        self.check_curve_cycles(&model);
+        if self.diagnostics.has_errors() {
+            return None;
+        }
         self.check_circular_definitions(&model);
         if self.diagnostics.has_errors() {
             return None;
         }
+        self.check_curves_time_invariant(&model);
         self.check_state_time(&model);
         self.warn_unused_parameters(&model, raw);
         if self.diagnostics.has_errors() {
@@ -176,6 +188,17 @@ impl<'a> Lowerer<'a> {
                 .help = Some("give the parameter a different name, e.g. `p_` or `c_` prefixed".into());
             }
             self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
+        }
+        for name in raw.survival.keys() {
+            if names.params.get(&name.value).is_some() || names.states.get(&name.value).is_some() {
+                self.error(
+                    "duplicate-name",
+                    &name.referenced,
+                    format!("`{}` names a survival curve and a parameter or state", name.value),
+                    "also used elsewhere",
+                );
+            }
+            self.declare(&mut names.curves, &name.value, &name.referenced, "survival curve");
         }
         for name in raw.strategies.keys() {
             self.declare(&mut names.strategies, &name.value, &name.referenced, "strategy");
@@ -225,7 +248,7 @@ impl<'a> Lowerer<'a> {
         let mut reported: Vec<Vec<ParamId>> = Vec::new();
         for strategy in model.strategy_ids() {
             let reads: Vec<Vec<ParamId>> = (0..model.parameters.len())
-                .map(|p| model.definition(strategy, ParamId::new(p)).expr.params().collect())
+                .map(|p| reads_with_curves(model, model.definition(strategy, ParamId::new(p))))
                 .collect();
             let Err(cycle) = hta_model::dependency::evaluation_order(&reads) else { continue };
             let mut key = cycle[..cycle.len() - 1].to_vec();
@@ -371,6 +394,91 @@ impl<'a> Lowerer<'a> {
                     format!("parameter `{}` is never used", name.value),
                     "defined here",
                 );
+            }
+        }
+    }
+}
+
+/// Parameters a formula reads, directly or through the curves it evaluates.
+pub fn reads_with_curves(model: &Model, formula: &hta_model::Formula) -> Vec<ParamId> {
+    let mut params: Vec<ParamId> = formula.expr.params().collect();
+    let mut stack: Vec<hta_model::CurveId> = formula
+        .expr
+        .references()
+        .into_iter()
+        .filter_map(|r| match r {
+            hta_model::formula::Reference::Curve(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut seen = Vec::new();
+    while let Some(c) = stack.pop() {
+        if seen.contains(&c) || c.index() >= model.curves.len() {
+            continue;
+        }
+        seen.push(c);
+        let curve = &model.curves[c.index()];
+        for f in curve.formulas() {
+            params.extend(f.expr.params());
+        }
+        stack.extend(curve.bases());
+    }
+    params
+}
+
+impl Lowerer<'_> {
+    /// A curve may not be built, directly or indirectly, on itself.
+    fn check_curve_cycles(&mut self, model: &Model) {
+        let reads: Vec<Vec<ParamId>> =
+            model.curves.iter().map(|c| c.bases().iter().map(|b| ParamId::new(b.index())).collect()).collect();
+        if let Err(cycle) = hta_model::dependency::evaluation_order(&reads) {
+            let path: Vec<&str> = cycle.iter().map(|c| model.curves[c.index()].name.as_str()).collect();
+            let origin = model.curves[cycle[0].index()].origin;
+            let d = Diagnostic::error(
+                "circular-definition",
+                format!("survival curves are built on each other in a circle: {}", path.join(" -> ")),
+            )
+            .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
+            self.push(d);
+        }
+    }
+
+    /// Curve definitions may not read time (directly or through parameters): a curve is a
+    /// function of the time it is evaluated at.
+    fn check_curves_time_invariant(&mut self, model: &Model) {
+        use hta_model::formula::Reference;
+        for strategy in model.strategy_ids() {
+            let n = model.parameters.len();
+            let reads: Vec<Vec<ParamId>> =
+                (0..n).map(|p| model.definition(strategy, ParamId::new(p)).expr.params().collect()).collect();
+            let order = hta_model::dependency::evaluation_order(&reads).unwrap_or_default();
+            let mut timed = vec![false; n];
+            for p in order {
+                timed[p.index()] = model.definition(strategy, p).expr.references().iter().any(|r| match r {
+                    Reference::Time(v) => v.varies(),
+                    Reference::Param(q) => timed[q.index()],
+                    _ => false,
+                });
+            }
+            for curve in &model.curves {
+                for f in curve.formulas() {
+                    let uses_time = f.expr.references().iter().any(|r| match r {
+                        Reference::Time(v) => v.varies(),
+                        Reference::Param(q) => timed[q.index()],
+                        _ => false,
+                    });
+                    let reported = self
+                        .diagnostics
+                        .0
+                        .iter()
+                        .any(|d| d.code == "curve-time" && d.span.map(|s| s.offset()) == Some(f.origin.offset));
+                    if uses_time && !reported {
+                        let d = Diagnostic::error("curve-time", format!("a parameter of survival curve `{}` changes with model time", curve.name))
+                            .at(&self.source, (f.origin.offset, f.origin.len.max(1)).into(), "reads a time variable")
+                            .help("curve parameters must be fixed; evaluate the curve at the time you need with surv(curve, t) or event_prob(curve, t0, t1)");
+                        self.push(d);
+                    }
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ fn names_dead(names: &Names, state: usize) -> bool {
 /// The value of a formula that reads no parameter, time variable or table.
 fn constant_value(f: &Formula) -> Option<f64> {
     if f.expr.references().is_empty() && !has_names(&f.expr) {
-        hta_model::formula::compile(&f.expr, &[]).constant()
+        hta_model::formula::compile(&f.expr, &hta_model::formula::Env::EMPTY).constant()
     } else {
         None
     }
