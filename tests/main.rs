@@ -6,6 +6,7 @@ mod hostile;
 mod invalid;
 mod models;
 mod oracle;
+mod partitioned;
 mod properties;
 mod reference;
 mod schema;

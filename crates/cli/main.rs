@@ -59,14 +59,40 @@ fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     }
 }
 
-fn simulate(loaded: &Loaded) -> Result<Vec<hta_markov::StrategyResult>, Exit> {
-    hta_markov::run(&loaded.model).map_err(|errors| {
+/// Runs the model with its engine; returns the results and any run-time warnings.
+fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Exit> {
+    let model = &loaded.model;
+    let outcome = match model.structure {
+        hta_model::Structure::Markov => hta_markov::run(model).map(|r| (r, Vec::new())),
+        hta_model::Structure::PartitionedSurvival => hta_psm::run(model).map(|run| {
+            let warnings = run.crossings.iter().map(|c| crossing_warning(model, c)).collect();
+            (run.results, warnings)
+        }),
+    };
+    let (results, warnings) = outcome.map_err(|errors| {
         for d in run_errors::diagnostics(loaded, &errors) {
             eprint!("{}", render::diagnostic(&d));
         }
         eprintln!("error: the model failed its run-time checks; no results were written");
         Exit::RunFailed
-    })
+    })?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok((results, warnings))
+}
+
+fn crossing_warning(model: &hta_model::Model, c: &hta_psm::Crossing) -> String {
+    format!(
+        "strategy `{}`: curve `{}` rises above curve `{}` at {} of {} cycle boundaries (first at cycle {}); it was capped at `{}` there",
+        model.strategies[c.strategy.index()].name,
+        model.curves[c.inner.index()].name,
+        model.curves[c.outer.index()].name,
+        c.n_points,
+        model.settings.n_cycles + 1,
+        c.first_cycle,
+        model.curves[c.outer.index()].name,
+    )
 }
 
 fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
@@ -86,7 +112,7 @@ fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
 
 fn run(args: &RunArgs) -> Result<(), Exit> {
     let loaded = load(&args.model, &args.set)?;
-    let results = simulate(&loaded)?;
+    let (results, run_warnings) = simulate(&loaded)?;
     let model = &loaded.model;
     let outcomes: Vec<Outcome> = results
         .iter()
@@ -107,7 +133,7 @@ fn run(args: &RunArgs) -> Result<(), Exit> {
         version: env!("CARGO_PKG_VERSION"),
         inputs: loaded.inputs.iter().map(|i| InputRecord { path: i.path.clone(), sha256: i.sha256.clone() }).collect(),
         overrides: loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
-        warnings: loaded.warnings.iter().map(|w| w.one_line()).collect(),
+        warnings: loaded.warnings.iter().map(|w| w.one_line()).chain(run_warnings).collect(),
     };
     let report = CeaRun {
         model,

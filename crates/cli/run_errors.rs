@@ -140,6 +140,20 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
                 "this transition value".into(),
             )
         }
+        Problem::Curve { curve, time, value } => {
+            let c = &model.curves[curve.index()];
+            (
+                "curve",
+                format!(
+                    "survival curve `{}` gives S({}) = {}, which is not a survival probability that falls with time",
+                    c.name,
+                    num(*time),
+                    num(*value)
+                ),
+                Some(c.origin),
+                "this curve".into(),
+            )
+        }
         Problem::StartValue { slot, value } => (
             "not-finite",
             format!("the {} charged at model start is {}", slot_name(model, *slot), num(*value)),

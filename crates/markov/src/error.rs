@@ -1,7 +1,7 @@
 //! Problems found while resolving formulas to numbers, in model ids (the binary maps them to
 //! file positions and names).
 
-use hta_model::{ParamId, StateId, StrategyId};
+use hta_model::{CurveId, ParamId, StateId, StrategyId};
 
 /// What went wrong in one cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,8 @@ pub enum Problem {
     TransitionValue { from: StateId, to: StateId, slot: usize, value: f64 },
     /// A value charged at model start is NaN or infinite.
     StartValue { slot: usize, value: f64 },
+    /// A survival curve gives no valid survival (NaN) at a time, in years.
+    Curve { curve: CurveId, time: f64, value: f64 },
 }
 
 impl Problem {
@@ -37,6 +39,7 @@ impl Problem {
                 a == b && t == u && x == y
             }
             (StartValue { slot: x, .. }, StartValue { slot: y, .. }) => x == y,
+            (Curve { curve: a, .. }, Curve { curve: b, .. }) => a == b,
             _ => false,
         }
     }

@@ -97,6 +97,9 @@ pub struct Program {
     /// Initial distribution over expanded states.
     pub initial: Vec<f64>,
     pub any_varying: bool,
+    /// Whether the strategy has transition rows (false for partitioned survival models, whose
+    /// occupancy comes from curves).
+    pub has_rows: bool,
 }
 
 /// What a formula depends on, given what each parameter depends on.
@@ -207,7 +210,8 @@ impl Program {
         for x in 0..n_states {
             row_start.push(entries.len());
             let (u, j) = (user_state[x], state_time[x]);
-            let row = &s.rows[u];
+            // Partitioned survival models have no rows.
+            let Some(row) = s.rows.get(u) else { continue };
             for (e, entry) in row.entries.iter().enumerate() {
                 let target = entry.to.index();
                 // Staying in sub-state j moves to sub-state j + 1 (index sub_start + j), capped at
@@ -271,6 +275,7 @@ impl Program {
             at_start,
             initial,
             any_varying,
+            has_rows: !s.rows.is_empty(),
         }
     }
 }

@@ -200,6 +200,9 @@ impl<'p> Resolver<'p> {
     /// Computes complements and checks every row.
     fn complete_rows(&mut self, cycle: usize) {
         let program = self.program;
+        if !program.has_rows {
+            return;
+        }
         for from in 0..program.n_states {
             let range = program.row_start[from]..program.row_start[from + 1];
             let mut sum = 0.0;
@@ -255,6 +258,11 @@ impl<'p> Resolver<'p> {
         let program = self.program;
         let range = program.row_start[from]..program.row_start[from + 1];
         range.map(|i| (StateId::new(program.user_state[program.entries[i].to]), self.inputs.probs[i])).collect()
+    }
+
+    /// The slot array as last evaluated (time variables, then parameters).
+    pub fn slots(&self) -> &[f64] {
+        &self.slots
     }
 
     /// Value of parameter `p` as last evaluated.

@@ -153,6 +153,22 @@ fn aggregate(program: &Program, expanded: &[f64], user: &mut [f64]) {
     }
 }
 
+/// Discount factors (costs, effects) of transition values in cycle `k`. Under the point
+/// convention an event is discounted at its own time (end or middle of the cycle); under the
+/// per-cycle conventions (B to E) with the rest of its cycle.
+pub fn event_factors(model: &Model, k: usize) -> (f64, f64) {
+    let s = &model.settings;
+    let d = &s.discount;
+    let t = match s.transition_timing {
+        EventTiming::EndOfCycle => k as f64 * s.cycle_years,
+        EventTiming::MidCycle => (k as f64 - 0.5) * s.cycle_years,
+    };
+    match d.timing {
+        DiscountTiming::Point => (factor(d.costs, t, d.start_year), factor(d.effects, t, d.start_year)),
+        _ => (cycle_factors(d, d.costs, k, s.cycle_years).1, cycle_factors(d, d.effects, k, s.cycle_years).1),
+    }
+}
+
 /// Counting and discount weights of cycle `k`.
 pub fn cycle_weights_for(model: &Model, k: usize) -> CycleWeights {
     let s = &model.settings;

@@ -152,9 +152,10 @@ fn compile_at_depth(id: CurveId, env: &Env, depth: usize) -> CurveFn {
         CurveKind::Tabulated { times, survival: s, interpolation } => {
             let (times, s, how) = (times.clone(), s.clone(), *interpolation);
             Box::new(move |_, t| {
+                let t = snap(t * u);
                 (
-                    survival::tabulated_cumulative_hazard(&times, &s, how, t * u),
-                    u * survival::tabulated_hazard(&times, &s, how, t * u),
+                    survival::tabulated_cumulative_hazard(&times, &s, how, t),
+                    u * survival::tabulated_hazard(&times, &s, how, t),
                 )
             })
         }
@@ -203,6 +204,17 @@ fn compile_at_depth(id: CurveId, env: &Env, depth: usize) -> CurveFn {
             let (column, start_age) = (*column, compile(&start_age.expr, env));
             Box::new(move |slots, t| life_table(&table, column, start_age.eval(slots), t))
         }
+    }
+}
+
+/// A time computed as k·(1/12)·12 can land a rounding error below a whole number (6.9999...);
+/// tabulated times are read as that number, as step lookups in tables are.
+fn snap(t: f64) -> f64 {
+    let nearest = t.round();
+    if (t - nearest).abs() <= crate::table::KEY_TOLERANCE * t.abs().max(1.0) {
+        nearest
+    } else {
+        t
     }
 }
 

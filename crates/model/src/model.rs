@@ -163,11 +163,24 @@ pub struct Strategy {
     pub initial: Vec<f64>,
     /// Charged at t = 0: not discounted, not within-cycle corrected.
     pub at_start: OneOff,
+    /// Partitioned survival: the curves that define state occupancy, innermost first
+    /// (empty for Markov models).
+    pub curves: Vec<crate::ids::CurveId>,
     pub origin: Origin,
+}
+
+/// How state occupancy is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structure {
+    /// A transition matrix per cycle (state-transition, Markov cohort).
+    Markov,
+    /// Occupancy read from ordered survival curves (partitioned survival).
+    PartitionedSurvival,
 }
 
 #[derive(Debug, Clone)]
 pub struct Model {
+    pub structure: Structure,
     pub metadata: Metadata,
     pub settings: Settings,
     pub categories: Vec<String>,

@@ -47,9 +47,16 @@ pub struct RawModel {
     /// Health states, by name, in the order used for output.
     #[schemars(with = "IndexMap<String, RawState>")]
     pub states: SpannedMap<Spanned<RawState>>,
-    /// Shared transition matrix: from-state -> { to-state: probability formula or `C` }.
+    /// Shared transition matrix: from-state -> { to-state: probability formula or `C` }
+    /// (Markov models).
+    #[serde(default)]
     #[schemars(with = "IndexMap<String, IndexMap<String, Scalar>>")]
     pub transitions: SpannedMap<Spanned<SpannedMap<Spanned<Scalar>>>>,
+    /// Makes this a partitioned survival model: states follow the listed curves instead of a
+    /// transition matrix.
+    #[serde(default)]
+    #[schemars(with = "Option<RawPartitioned>")]
+    pub partitioned_survival: Option<Spanned<RawPartitioned>>,
     /// Values charged per person making a transition.
     #[serde(default)]
     #[schemars(with = "Vec<RawTransitionValue>")]
@@ -556,6 +563,21 @@ pub struct RawStrategy {
     /// Costs and QALYs charged once at model start (t = 0): not discounted, not corrected.
     #[serde(default)]
     pub at_start: Option<RawOneOff>,
+    /// Partitioned survival: this strategy's curves, replacing the shared list.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub curves: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// Partitioned survival: N states from N − 1 curves, innermost first (e.g. [pfs, os] for
+/// progression-free, progressed, dead). State i holds S_i − S_(i−1); the last state (dead) holds
+/// 1 − S_(N−1). Where an inner curve rises above an outer one it is capped at it (PFS ≤ OS),
+/// with a warning giving the number of cycles affected.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPartitioned {
+    #[schemars(with = "Vec<String>")]
+    pub curves: Vec<Spanned<String>>,
 }
 
 /// A survival curve: give `time_unit` (the unit its parameters were fitted in; default years)

@@ -131,8 +131,23 @@ impl<'a> Lowerer<'a> {
         if self.diagnostics.has_errors() {
             return None;
         }
-        let model =
-            Model { metadata, settings, categories, tables, curves, parameters, states, transition_values, strategies };
+        let structure = if raw.partitioned_survival.is_some() {
+            hta_model::Structure::PartitionedSurvival
+        } else {
+            hta_model::Structure::Markov
+        };
+        let model = Model {
+            structure,
+            metadata,
+            settings,
+            categories,
+            tables,
+            curves,
+            parameters,
+            states,
+            transition_values,
+            strategies,
+        };
         self.check_curve_cycles(&model);
         if self.diagnostics.has_errors() {
             return None;
@@ -143,6 +158,9 @@ impl<'a> Lowerer<'a> {
         }
         self.check_curves_time_invariant(&model);
         self.check_state_time(&model);
+        if model.structure == hta_model::Structure::PartitionedSurvival {
+            self.check_partitioned(&model);
+        }
         self.warn_unused_parameters(&model, raw);
         if self.diagnostics.has_errors() {
             return None;
@@ -427,6 +445,35 @@ pub fn reads_with_curves(model: &Model, formula: &hta_model::Formula) -> Vec<Par
 }
 
 impl Lowerer<'_> {
+    /// Partitioned survival: the last state is the only dead one; no time in state; the only
+    /// transition values are on deaths (the one transition a partitioned model identifies).
+    fn check_partitioned(&mut self, model: &Model) {
+        let n = model.states.len();
+        for (i, state) in model.states.iter().enumerate() {
+            let problem = match (i + 1 == n, state.dead, state.track_cycles) {
+                (_, _, Some(_)) => Some("time in state needs a Markov model; partitioned survival has no transitions to track"),
+                (true, false, _) => Some("the last state of a partitioned survival model is dead (1 minus the outermost curve): mark it `dead: true`"),
+                (false, true, _) => Some("only the last state of a partitioned survival model can be dead"),
+                _ => None,
+            };
+            if let Some(message) = problem {
+                let d = Diagnostic::error("structure", format!("state `{}`: {message}", state.name)).at(
+                    &self.source,
+                    (state.origin.offset, state.origin.len.max(1)).into(),
+                    "this state",
+                );
+                self.push(d);
+            }
+        }
+        for tv in &model.transition_values {
+            if tv.from.is_some() || tv.to.index() + 1 != n {
+                let d = Diagnostic::error("structure", "a partitioned survival model identifies only deaths: transition values must be `to:` the dead state, without `from:`")
+                    .at(&self.source, (tv.origin.offset, tv.origin.len.max(1)).into(), "this transition value");
+                self.push(d);
+            }
+        }
+    }
+
     /// A curve may not be built, directly or indirectly, on itself.
     fn check_curve_cycles(&mut self, model: &Model) {
         let reads: Vec<Vec<ParamId>> =

@@ -305,6 +305,25 @@ impl Lowerer<'_> {
     }
 
     pub fn lower_strategies(&mut self, raw: &RawModel, names: &Names) -> Option<Vec<Strategy>> {
+        let partitioned = raw.partitioned_survival.as_ref();
+        if let (Some(_), Some((first, _))) = (partitioned, raw.transitions.first()) {
+            self.error(
+                "structure",
+                &first.referenced,
+                "a partitioned survival model has no transition matrix",
+                "transitions",
+            )
+            .help = Some("remove `transitions:`, or remove `partitioned_survival:` to make a Markov model".into());
+        }
+        if partitioned.is_none() && raw.transitions.is_empty() {
+            self.error(
+                "missing",
+                &raw.format_version.referenced,
+                "the model has no `transitions:` (Markov) or `partitioned_survival:`",
+                "this model",
+            );
+        }
+        let shared_curves = partitioned.map(|p| self.curve_list(&p.value.curves, &p.referenced, names));
         let shared = self.rows(&raw.transitions, names, "");
         let shared_initial: Option<Option<Vec<f64>>> = raw.cohort.as_ref().filter(|c| !c.initial.is_empty()).map(|c| {
             let at = c.initial.keys().next().map(|k| k.referenced).unwrap_or(raw.format_version.referenced);
@@ -316,8 +335,41 @@ impl Lowerer<'_> {
             let owner = format!(" in strategy `{}`", name.value);
             let overrides = self.overrides(&s.parameters, names, &name.value);
             let own_rows = self.rows(&s.transitions, names, &owner);
-            let rows = self.merge_rows(&shared, own_rows, names, name);
+            let (rows, curves) = match (&shared_curves, &s.curves) {
+                (Some(shared), own) => {
+                    if let Some((first, _)) = s.transitions.first() {
+                        self.error(
+                            "structure",
+                            &first.referenced,
+                            "a partitioned survival model has no transition rows",
+                            "transitions",
+                        );
+                    }
+                    let curves = match own {
+                        Some(list) => self.curve_list(&list.value, &list.referenced, names),
+                        None => shared.clone(),
+                    };
+                    (Some(Vec::new()), curves)
+                }
+                (None, Some(list)) => {
+                    self.error(
+                        "structure",
+                        &list.referenced,
+                        "`curves` belong to partitioned survival models",
+                        "curves",
+                    )
+                    .help = Some("add `partitioned_survival: { curves: [...] }` at the top level".into());
+                    (None, Vec::new())
+                }
+                (None, None) => (self.merge_rows(&shared, own_rows, names, name), Vec::new()),
+            };
             let initial = match (&s.initial, &shared_initial) {
+                _ if shared_curves.is_some() => {
+                    // Occupancy starts at S(0) = 1 in the first state.
+                    let mut first = vec![0.0; names.states.len()];
+                    first[0] = 1.0;
+                    Some(first)
+                }
                 (Some(map), _) => self.initial(&map.value, &map.referenced, names),
                 (None, Some(shared)) => shared.clone(),
                 (None, None) => {
@@ -343,10 +395,47 @@ impl Lowerer<'_> {
                 rows: rows.unwrap_or_default(),
                 initial: initial.unwrap_or_default(),
                 at_start,
+                curves,
                 origin: origin_of(&name.referenced),
             });
         }
         (!self.diagnostics.has_errors()).then_some(strategies)
+    }
+
+    /// Curves of a partitioned survival model: one fewer than the states, innermost first.
+    fn curve_list(&mut self, list: &[Spanned<String>], at: &Location, names: &Names) -> Vec<hta_model::CurveId> {
+        let mut ids = Vec::new();
+        for name in list {
+            match names.curves.get(&name.value) {
+                Some(i) => ids.push(hta_model::CurveId::new(i)),
+                None => {
+                    let help = did_you_mean(names.curves.suggest(&name.value))
+                        .unwrap_or_else(|| format!("curves: {}", names.curves.listing()));
+                    self.error(
+                        "unknown-name",
+                        &name.referenced,
+                        format!("unknown survival curve `{}`", name.value),
+                        "curve",
+                    )
+                    .help = Some(help);
+                }
+            }
+        }
+        let n_states = names.states.len();
+        if list.len() + 1 != n_states {
+            self.error(
+                "structure",
+                at,
+                format!(
+                    "{} curves for {n_states} states: a partitioned survival model needs one curve fewer than states",
+                    list.len()
+                ),
+                "curves",
+            )
+            .help =
+                Some("list the curves innermost first, e.g. [pfs, os] for progression-free, progressed, dead".into());
+        }
+        ids
     }
 
     fn overrides(
