@@ -149,3 +149,25 @@ fn mixture_cure_tends_to_cure_fraction_times_background() {
     let expected = 0.99f64.powi(10) * 0.97f64.powi(10) * 0.92f64.powi(10) * 0.8f64.powi(5);
     assert!((bg - expected).abs() < 1e-12, "{bg} vs {expected}");
 }
+
+/// A plateauing Gompertz (hazard b·e^(at), a < 0) under a background hazard of 0.02 a year:
+/// H(t) = (b/a)(e^(at) − 1) up to the crossing t* = ln(0.02/b)/a, then + 0.02 (t − t*).
+#[test]
+fn hazard_floor_integrates_the_larger_hazard() {
+    let curves = "  gomp: { gompertz: { shape: -0.3, rate: 0.3 } }\n  bg: { exponential: { rate: 0.02 } }\n  floored: { hazard_floor: { curve: gomp, background: bg } }\n  lnormal: { lnorm: { meanlog: 1, sdlog: 1 } }\n";
+    let (a, b): (f64, f64) = (-0.3, 0.3);
+    let crossing = (0.02 / b).ln() / a;
+    let gompertz_h = |t: f64| (b / a) * (a * t).exp_m1();
+    for t in [0.5, 5.0, 9.0, 12.0, 30.0] {
+        let expected = if t <= crossing { gompertz_h(t) } else { gompertz_h(crossing) + 0.02 * (t - crossing) };
+        let text = model(curves, "floored", "years", 1)
+            .replace("  shape: 1.3", &format!("  shape: 1.3\n  h: \"cumhaz(floored, {t:?})\""));
+        let m = load_str(&text);
+        let program = hta_markov::Program::new(&m, hta_model::StrategyId::new(0));
+        let mut resolver = hta_markov::Resolver::new(&program, 1.0, m.settings.start_age);
+        resolver.start(&mut [0.0; 8]);
+        resolver.cycle(1);
+        let got = resolver.param(m.param_by_name("h").expect("h"));
+        assert!((got - expected).abs() <= 1e-6 * expected, "H({t}) = {got}, expected {expected}");
+    }
+}

@@ -636,6 +636,19 @@ pub struct RawCurve {
     pub mixture_cure: Option<RawMixtureCure>,
     #[serde(default)]
     pub life_table: Option<RawLifeTableCurve>,
+    /// The hazard of `curve`, never below that of `background`.
+    #[serde(default)]
+    pub hazard_floor: Option<RawHazardFloor>,
+}
+
+/// h(t) = max(h_curve(t), h_background(t)).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHazardFloor {
+    #[schemars(with = "String")]
+    pub curve: Spanned<String>,
+    #[schemars(with = "String")]
+    pub background: Spanned<String>,
 }
 
 /// Piecewise-constant hazard: `rates` has one more entry than `cuts` (curve time units).

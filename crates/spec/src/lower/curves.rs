@@ -64,11 +64,12 @@ impl Lowerer<'_> {
             c.join.is_some(),
             c.mixture_cure.is_some(),
             c.life_table.is_some(),
+            c.hazard_floor.is_some(),
         ];
         let count = given.len() + others.iter().filter(|x| **x).count();
         if count != 1 {
             self.error("curve", &spanned.referenced, format!("survival curve `{name}` needs exactly one kind of curve, found {count}"), "this curve").help = Some(
-                "e.g. `weibull: { shape: 1.2, scale: 3 }`; kinds: exponential, weibull, weibull_ph, gompertz, llogis, lnorm, gamma, gengamma, piecewise_exponential, table, proportional_hazards, accelerated_failure, join, mixture_cure, life_table".into(),
+                "e.g. `weibull: { shape: 1.2, scale: 3 }`; kinds: exponential, weibull, weibull_ph, gompertz, llogis, lnorm, gamma, gengamma, piecewise_exponential, table, proportional_hazards, accelerated_failure, join, mixture_cure, life_table, hazard_floor".into(),
             );
             return None;
         }
@@ -163,6 +164,10 @@ impl Lowerer<'_> {
                 }
             }
             return Some(CurveKind::MixtureCure { cure_fraction: cure, uncured: uncured?, background });
+        }
+        if let Some(f) = &c.hazard_floor {
+            let (curve, background) = (self.curve_ref(&f.curve, names), self.curve_ref(&f.background, names));
+            return Some(CurveKind::HazardFloor { curve: curve?, background: background? });
         }
         if let Some(l) = &c.life_table {
             let (table, column) = self.table_column(&l.table, &l.column, names)?;
