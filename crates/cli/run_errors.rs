@@ -154,6 +154,10 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
                 "this curve".into(),
             )
         }
+        Problem::CurveParameter { curve, message } => {
+            let c = &model.curves[curve.index()];
+            ("curve", format!("survival curve `{}`: {message}", c.name), Some(c.origin), "this curve".into())
+        }
         Problem::StartValue { slot, value } => (
             "not-finite",
             format!("the {} charged at model start is {}", slot_name(model, *slot), num(*value)),

@@ -23,6 +23,8 @@ pub enum Problem {
     StartValue { slot: usize, value: f64 },
     /// A survival curve gives no valid survival (NaN) at a time, in years.
     Curve { curve: CurveId, time: f64, value: f64 },
+    /// A survival curve's parameters, as evaluated, are invalid.
+    CurveParameter { curve: CurveId, message: String },
 }
 
 impl Problem {
@@ -40,6 +42,7 @@ impl Problem {
             }
             (StartValue { slot: x, .. }, StartValue { slot: y, .. }) => x == y,
             (Curve { curve: a, .. }, Curve { curve: b, .. }) => a == b,
+            (CurveParameter { curve: a, .. }, CurveParameter { curve: b, .. }) => a == b,
             _ => false,
         }
     }

@@ -59,7 +59,6 @@ pub struct EventValue {
 }
 
 /// Everything needed to resolve one strategy cycle by cycle.
-#[derive(Debug)]
 pub struct Program {
     pub strategy: StrategyId,
     /// States as the user wrote them.
@@ -100,7 +99,18 @@ pub struct Program {
     /// Whether the strategy has transition rows (false for partitioned survival models, whose
     /// occupancy comes from curves).
     pub has_rows: bool,
+    /// Run-time checks of every curve's parameters.
+    pub curve_checks: Vec<(hta_model::CurveId, hta_model::curve::CurveCheck)>,
 }
+
+impl std::fmt::Debug for CurveChecks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} curve checks", self.0.len())
+    }
+}
+
+/// Debug view of the curve checks (closures have no Debug).
+pub struct CurveChecks<'a>(pub &'a [(hta_model::CurveId, hta_model::curve::CurveCheck)]);
 
 /// What a formula depends on, given what each parameter depends on.
 fn dependence(formula: &Formula, param_varies: &[bool], param_state_time: &[bool]) -> (bool, bool) {
@@ -276,6 +286,24 @@ impl Program {
             initial,
             any_varying,
             has_rows: !s.rows.is_empty(),
+            curve_checks: model
+                .curves
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (hta_model::CurveId::new(i), hta_model::curve::compile_check(c, &model.env())))
+                .collect(),
         }
+    }
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("strategy", &self.strategy)
+            .field("n_states", &self.n_states)
+            .field("entries", &self.entries.len())
+            .field("formulas", &self.formulas.len())
+            .field("curve_checks", &CurveChecks(&self.curve_checks))
+            .finish()
     }
 }

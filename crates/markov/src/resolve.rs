@@ -106,6 +106,7 @@ impl<'p> Resolver<'p> {
         self.param_failed = false;
         self.set_time(0);
         self.eval_params(Order::Fixed, 0);
+        self.check_curves();
         if self.program.at_start.iter().any(|&(_, f)| self.program.formulas[f].varies) {
             // Values charged at start read time-varying parameters at cycle 0.
             self.eval_params(Order::Varying, 0);
@@ -117,6 +118,25 @@ impl<'p> Resolver<'p> {
                 self.report(0, Problem::StartValue { slot, value: v });
             }
             start_values[slot] += v;
+        }
+    }
+
+    /// Checks every curve's parameters once the time-invariant parameters are known; a failure
+    /// is reported once, and what follows from it is not.
+    fn check_curves(&mut self) {
+        for (curve, check) in &self.program.curve_checks {
+            if let Some(message) = check(&self.slots) {
+                if !self.fixed_param_failed {
+                    self.errors.record(
+                        self.program.strategy,
+                        0,
+                        self.start_age,
+                        Problem::CurveParameter { curve: *curve, message },
+                    );
+                }
+                self.fixed_param_failed = true;
+                self.param_failed = true;
+            }
         }
     }
 

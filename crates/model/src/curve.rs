@@ -105,6 +105,54 @@ impl Curve {
     }
 }
 
+/// Checks a curve's parameters as evaluated from the slots: `Some(problem)` if invalid.
+pub type CurveCheck = Box<dyn Fn(&[f64]) -> Option<String> + Send + Sync>;
+
+/// Compiles the run-time check of curve `curve`'s own parameters (those written as formulas are
+/// known only once parameters are evaluated, e.g. per strategy or per PSA draw).
+pub fn compile_check(curve: &Curve, env: &Env) -> CurveCheck {
+    let positive = |what: &'static str, f: &Formula| {
+        let e = compile(&f.expr, env);
+        Box::new(move |slots: &[f64]| {
+            let v = e.eval(slots);
+            (!(v.is_finite() && v > 0.0)).then(|| format!("{what} must be positive, found {v}"))
+        }) as CurveCheck
+    };
+    match &curve.kind {
+        CurveKind::Parametric { family, params } => {
+            let (family, exprs) = (*family, params.iter().map(|p| compile(&p.expr, env)).collect::<Vec<_>>());
+            Box::new(move |slots| {
+                let values: Vec<f64> = exprs.iter().map(|e| e.eval(slots)).collect();
+                family.check(&values).err()
+            })
+        }
+        CurveKind::PiecewiseExponential { cuts, rates } => {
+            let (cuts, exprs) = (cuts.clone(), rates.iter().map(|p| compile(&p.expr, env)).collect::<Vec<_>>());
+            Box::new(move |slots| {
+                let values: Vec<f64> = exprs.iter().map(|e| e.eval(slots)).collect();
+                survival::check_piecewise_exponential(&cuts, &values).err()
+            })
+        }
+        CurveKind::ProportionalHazards { hr, .. } => positive("the hazard ratio", hr),
+        CurveKind::AcceleratedFailure { af, .. } => positive("the acceleration factor", af),
+        CurveKind::MixtureCure { cure_fraction, .. } => {
+            let e = compile(&cure_fraction.expr, env);
+            Box::new(move |slots| {
+                let v = e.eval(slots);
+                (!(0.0..=1.0).contains(&v)).then(|| format!("the cure fraction must lie in [0, 1], found {v}"))
+            })
+        }
+        CurveKind::LifeTable { start_age, .. } => {
+            let e = compile(&start_age.expr, env);
+            Box::new(move |slots| {
+                let v = e.eval(slots);
+                (!v.is_finite()).then(|| format!("the start age must be a finite number, found {v}"))
+            })
+        }
+        CurveKind::Tabulated { .. } | CurveKind::Joined { .. } | CurveKind::HazardFloor { .. } => Box::new(|_| None),
+    }
+}
+
 /// (cumulative hazard, hazard per year) at a time in years, reading parameters from the slots.
 pub type CurveFn = Box<dyn Fn(&[f64], f64) -> (f64, f64) + Send + Sync>;
 
@@ -230,8 +278,11 @@ fn integrate_hazard(h: &dyn Fn(f64) -> f64, t: f64) -> f64 {
         [0.183_434_642_495_649_8, 0.525_532_409_916_329, 0.796_666_477_413_626_7, 0.960_289_856_497_536_3];
     const WEIGHTS: [f64; 4] =
         [0.362_683_783_378_362, 0.313_706_645_877_887_3, 0.222_381_034_453_374_5, 0.101_228_536_290_376_3];
-    if !(t > 0.0) {
-        return if t == 0.0 { 0.0 } else { f64::NAN };
+    if t.is_nan() || t < 0.0 {
+        return f64::NAN;
+    }
+    if t == 0.0 {
+        return 0.0;
     }
     let pieces = (t * 4.0).ceil().max(1.0);
     let width = t / pieces;

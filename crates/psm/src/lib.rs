@@ -55,8 +55,15 @@ pub fn run(model: &Model) -> Result<PsmRun, RunErrors> {
     }
 }
 
-/// Survival of each curve at every boundary, capped so that inner ≤ outer; records crossings.
-fn curve_survival(model: &Model, strategy: StrategyId, slots: &[f64], crossings: &mut Vec<Crossing>) -> Vec<Vec<f64>> {
+/// Survival of each curve at every boundary, checked, then capped so that inner ≤ outer;
+/// records crossings.
+fn curve_survival(
+    model: &Model,
+    strategy: StrategyId,
+    slots: &[f64],
+    crossings: &mut Vec<Crossing>,
+    errors: &mut RunErrors,
+) -> Vec<Vec<f64>> {
     let s = &model.settings;
     let curves = &model.strategies[strategy.index()].curves;
     let env = model.env();
@@ -67,6 +74,7 @@ fn curve_survival(model: &Model, strategy: StrategyId, slots: &[f64], crossings:
             (0..=s.n_cycles).map(|k| (-curve(slots, k as f64 * s.cycle_years).0).exp()).collect()
         })
         .collect();
+    check_curves(model, strategy, &survival, errors);
     for i in (0..curves.len().saturating_sub(1)).rev() {
         let (inner, outer) = survival.split_at_mut(i + 1);
         let (inner, outer) = (&mut inner[i], &outer[0]);
@@ -105,7 +113,8 @@ fn run_strategy(
     resolver.start(&mut undiscounted[..width]);
     discounted[..width].copy_from_slice(&undiscounted[..width]);
 
-    let survival = curve_survival(model, strategy, resolver.slots(), crossings);
+    let mut curve_errors = RunErrors::default();
+    let survival = curve_survival(model, strategy, resolver.slots(), crossings, &mut curve_errors);
     let mut trace = vec![0.0; (n + 1) * n_states];
     for k in 0..=n {
         let row = &mut trace[k * n_states..(k + 1) * n_states];
@@ -155,7 +164,10 @@ fn run_strategy(
         }
     }
     let mut errors = std::mem::take(&mut resolver.errors);
-    check_curves(model, strategy, &survival, &mut errors);
+    if errors.is_empty() {
+        // Otherwise the curves' invalid parameters are already reported as the cause.
+        errors.extend(curve_errors);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -8,6 +8,7 @@ use hta_model::survival::{self, Family, TableInterpolation};
 use hta_model::{CurveId, Formula, LookupTable, Origin, TableId};
 use serde_saphyr::{Location, Spanned};
 
+use super::structure::constant_value;
 use super::{Lowerer, Names};
 use crate::diagnostic::span_of;
 use crate::names::did_you_mean;
@@ -66,9 +67,22 @@ impl Lowerer<'_> {
             c.life_table.is_some(),
             c.hazard_floor.is_some(),
         ];
-        let count = given.len() + others.iter().filter(|x| **x).count();
+        let other_names = [
+            "piecewise_exponential",
+            "table",
+            "proportional_hazards",
+            "accelerated_failure",
+            "join",
+            "mixture_cure",
+            "life_table",
+            "hazard_floor",
+        ];
+        let mut kinds: Vec<&str> = given.iter().map(|f| f.name()).collect();
+        kinds.extend(other_names.iter().zip(others).filter(|(_, given)| *given).map(|(n, _)| *n));
+        let count = kinds.len();
         if count != 1 {
-            self.error("curve", &spanned.referenced, format!("survival curve `{name}` needs exactly one kind of curve, found {count}"), "this curve").help = Some(
+            let found = if count == 0 { "none".to_string() } else { format!("{count}: {}", kinds.join(", ")) };
+            self.error("curve", &spanned.referenced, format!("survival curve `{name}` needs exactly one kind of curve, found {found}"), "this curve").help = Some(
                 "e.g. `weibull: { shape: 1.2, scale: 3 }`; kinds: exponential, weibull, weibull_ph, gompertz, llogis, lnorm, gamma, gengamma, piecewise_exponential, table, proportional_hazards, accelerated_failure, join, mixture_cure, life_table, hazard_floor".into(),
             );
             return None;
@@ -94,7 +108,7 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            let constant: Option<Vec<f64>> = rates.iter().map(|r| r.expr.as_constant()).collect();
+            let constant: Option<Vec<f64>> = rates.iter().map(constant_value).collect();
             let check_rates = constant.unwrap_or_else(|| vec![1.0; rates.len()]);
             if let Err(message) = survival::check_piecewise_exponential(&p.cuts.value, &check_rates) {
                 self.error("curve", &p.cuts.referenced, format!("{owner}: {message}"), "piecewise exponential");
@@ -152,7 +166,7 @@ impl Lowerer<'_> {
                 None => None,
             };
             let cure = self.formula(&m.cure_fraction, names, &format!("the cure fraction of {owner}"))?;
-            if let Some(pi) = cure.expr.as_constant() {
+            if let Some(pi) = constant_value(&cure) {
                 if !(0.0..=1.0).contains(&pi) {
                     self.error(
                         "curve",
@@ -219,6 +233,7 @@ impl Lowerer<'_> {
         for name in expected {
             match params.iter().find(|(k, _)| k.value == *name) {
                 Some((_, value)) => formulas.push(self.formula(value, names, &format!("the {name} of {owner}"))),
+                None if !ok => {}
                 None => {
                     ok = false;
                     self.error("curve", at, format!("{owner}: {} needs `{name}`", family.name()), "this curve").help =
@@ -233,7 +248,7 @@ impl Lowerer<'_> {
         }
         let formulas: Option<Vec<Formula>> = formulas.into_iter().collect();
         let formulas = formulas.filter(|_| ok)?;
-        let constants: Option<Vec<f64>> = formulas.iter().map(|f| f.expr.as_constant()).collect();
+        let constants: Option<Vec<f64>> = formulas.iter().map(constant_value).collect();
         if let Some(values) = constants {
             if let Err(message) = family.check(&values) {
                 self.error("curve", at, format!("{owner}: {message}"), "this curve");
@@ -245,7 +260,7 @@ impl Lowerer<'_> {
 
     fn positive_formula(&mut self, value: &Spanned<Scalar>, names: &Names, what: &str) -> Option<Formula> {
         let f = self.formula(value, names, what)?;
-        if let Some(v) = f.expr.as_constant() {
+        if let Some(v) = constant_value(&f) {
             if v <= 0.0 {
                 self.error("curve", &value.referenced, format!("{what} must be positive, found {v}"), "not positive");
                 return None;

@@ -167,6 +167,7 @@ fn resolve_name(name: &str, _span: &std::ops::Range<usize>, names: &Names) -> Re
     }
     let mut candidates: Vec<&str> = names.params.index.keys().map(String::as_str).collect();
     candidates.extend(TimeVar::ALL.iter().map(|v| v.name()));
+    candidates.extend(names.curves.index.keys().map(String::as_str));
     let suggestion = hta_model::suggest::closest(name, candidates).map(str::to_string);
     let help = did_you_mean(suggestion)
         .or_else(|| (names.params.len() > 0).then(|| format!("parameters: {}", names.params.listing())));

@@ -341,7 +341,7 @@ impl<'a> Lowerer<'a> {
                 .iter()
                 .flat_map(|t| t.values.costs.iter().map(|(_, f)| f).chain(t.values.qaly.iter()));
             for f in one_offs.chain(events).filter(|f| uses_state_time(f)) {
-                bad.push((f.origin, "a one-off or transition value".into()));
+                bad.push((f.origin, "a one-off or transition value (charged once, not per cycle in a state)".into()));
             }
             for (origin, owner) in bad {
                 if self
@@ -352,12 +352,14 @@ impl<'a> Lowerer<'a> {
                 {
                     continue;
                 }
-                let d = Diagnostic::error(
-                    "state-time",
-                    format!("`state_time` is used (directly or through a parameter) for {owner}, which does not track time in state"),
-                )
-                .at(&self.source, (origin.offset, origin.len.max(1)).into(), "uses state_time")
-                .help("add `track_cycles: N` to the state whose rows and values need time in state");
+                let message = if owner.starts_with("a one-off") {
+                    format!("`state_time` is used (directly or through a parameter) for {owner}")
+                } else {
+                    format!("`state_time` is used (directly or through a parameter) for {owner}, which does not track time in state")
+                };
+                let d = Diagnostic::error("state-time", message)
+                    .at(&self.source, (origin.offset, origin.len.max(1)).into(), "uses state_time")
+                    .help("add `track_cycles: N` to the state whose rows and values need time in state");
                 self.push(d);
             }
         }
@@ -383,6 +385,7 @@ impl<'a> Lowerer<'a> {
         let mut used = vec![false; model.parameters.len()];
         let mut mark = |formula: &hta_model::Formula| formula.expr.params().for_each(|p| used[p.index()] = true);
         model.parameters.iter().for_each(|p| mark(&p.definition));
+        model.curves.iter().flat_map(|c| c.formulas()).for_each(&mut mark);
         for state in &model.states {
             state.costs.iter().for_each(|(_, f)| mark(f));
             state.utility.iter().for_each(&mut mark);

@@ -26,7 +26,7 @@ fn names_dead(names: &Names, state: usize) -> bool {
 }
 
 /// The value of a formula that reads no parameter, time variable or table.
-fn constant_value(f: &Formula) -> Option<f64> {
+pub(super) fn constant_value(f: &Formula) -> Option<f64> {
     if f.expr.references().is_empty() && !has_names(&f.expr) {
         hta_model::formula::compile(&f.expr, &hta_model::formula::Env::EMPTY).constant()
     } else {
@@ -324,6 +324,15 @@ impl Lowerer<'_> {
             );
         }
         let shared_curves = partitioned.map(|p| self.curve_list(&p.value.curves, &p.referenced, names));
+        if let (Some(_), Some((first, _))) = (partitioned, raw.cohort.as_ref().and_then(|c| c.initial.first())) {
+            self.error(
+                "structure",
+                &first.referenced,
+                "a partitioned survival model starts everyone in the first state; `initial` does not apply",
+                "initial",
+            )
+            .help = Some("remove `initial:`; occupancy comes from the curves (S(0) = 1)".into());
+        }
         let shared = self.rows(&raw.transitions, names, "");
         let shared_initial: Option<Option<Vec<f64>>> = raw.cohort.as_ref().filter(|c| !c.initial.is_empty()).map(|c| {
             let at = c.initial.keys().next().map(|k| k.referenced).unwrap_or(raw.format_version.referenced);
@@ -421,14 +430,23 @@ impl Lowerer<'_> {
                 }
             }
         }
+        let mut seen = Vec::new();
+        for (name, id) in list.iter().zip(&ids) {
+            if seen.contains(id) {
+                let message =
+                    format!("curve `{}` is listed twice: the state between the two would always be empty", name.value);
+                self.error("structure", &name.referenced, message, "repeated curve");
+            }
+            seen.push(*id);
+        }
         let n_states = names.states.len();
         if list.len() + 1 != n_states {
+            let curves = if list.len() == 1 { "1 curve".to_string() } else { format!("{} curves", list.len()) };
             self.error(
                 "structure",
                 at,
                 format!(
-                    "{} curves for {n_states} states: a partitioned survival model needs one curve fewer than states",
-                    list.len()
+                    "{curves} for {n_states} states: a partitioned survival model needs one curve fewer than states"
                 ),
                 "curves",
             )
