@@ -37,8 +37,13 @@ pub fn load_file(path: &str) -> Model {
     }
 }
 
+/// Runs a model with its engine (Markov or partitioned survival).
 pub fn run(model: &Model) -> Vec<StrategyResult> {
-    match hta_markov::run(model) {
+    let results = match model.structure {
+        hta_model::Structure::Markov => hta_markov::run(model),
+        hta_model::Structure::PartitionedSurvival => hta_psm::run(model).map(|run| run.results),
+    };
+    match results {
         Ok(results) => results,
         Err(e) => panic!("run failed: {e:?}"),
     }

@@ -171,3 +171,23 @@ fn hazard_floor_integrates_the_larger_hazard() {
         assert!((got - expected).abs() <= 1e-6 * expected, "H({t}) = {got}, expected {expected}");
     }
 }
+
+/// A life-table curve for a cohort aged 60.5: the hazard changes at each birthday, so over the
+/// first year H = 0.5 (−ln 0.99) + 0.5 (−ln 0.99) and from age 69.5 to 70.5 half a year at q 0.01
+/// and half at q 0.03.
+#[test]
+fn life_table_hazard_changes_at_birthdays() {
+    let text = model(CURVES, "background", "years", 1)
+        .replace("  shape: 1.3", "  shape: 1.3\n  h1: \"cumhaz(background, 1)\"\n  h10: \"cumhaz(background, 10)\"")
+        .replace("start_age: 60", "start_age: 60.5");
+    let m = load_str(&text);
+    let program = hta_markov::Program::new(&m, hta_model::StrategyId::new(0));
+    let mut resolver = hta_markov::Resolver::new(&program, 1.0, m.settings.start_age);
+    resolver.start(&mut [0.0; 8]);
+    resolver.cycle(1);
+    let (h1, h10) =
+        (resolver.param(m.param_by_name("h1").expect("h1")), resolver.param(m.param_by_name("h10").expect("h10")));
+    let (a, b) = (-(0.99f64.ln()), -(0.97f64.ln()));
+    assert!((h1 - a).abs() < 1e-14, "{h1}");
+    assert!((h10 - (9.5 * a + 0.5 * b)).abs() < 1e-13, "{h10}");
+}

@@ -142,10 +142,13 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         }
         Problem::Curve { curve, time, value } => {
             let c = &model.curves[curve.index()];
+            let hint = curve_tables(model, *curve)
+                .map(|r| format!(" (is the age beyond the life table? {r})"))
+                .unwrap_or_default();
             (
                 "curve",
                 format!(
-                    "survival curve `{}` gives S({}) = {}, which is not a survival probability that falls with time",
+                    "survival curve `{}` gives S({} years) = {}, which is not a survival probability that falls with time{hint}",
                     c.name,
                     num(*time),
                     num(*value)
@@ -181,5 +184,23 @@ fn lookup_ranges(model: &Model, formula: &hta_model::Formula) -> Option<String> 
             }
         }
     }
+    (!ranges.is_empty()).then(|| ranges.join("; "))
+}
+
+/// Key ranges of the life tables a curve (or any curve it is built on) reads.
+fn curve_tables(model: &Model, curve: hta_model::CurveId) -> Option<String> {
+    let mut stack = vec![curve];
+    let mut ranges = Vec::new();
+    while let Some(c) = stack.pop() {
+        let Some(def) = model.curves.get(c.index()) else { continue };
+        if let hta_model::curve::CurveKind::LifeTable { table, .. } = &def.kind {
+            let t = &model.tables[table.index()];
+            if let (Some(first), Some(last)) = (t.keys.first(), t.keys.last()) {
+                ranges.push(format!("table `{}` covers {} {} to {}", t.name, t.key_name, num(*first), num(*last)));
+            }
+        }
+        stack.extend(def.bases());
+    }
+    ranges.dedup();
     (!ranges.is_empty()).then(|| ranges.join("; "))
 }

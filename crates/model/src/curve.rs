@@ -311,22 +311,20 @@ fn snap(t: f64) -> f64 {
 }
 
 /// Cumulative hazard and hazard at `t` years for a cohort aged `age0` at t = 0, from annual
-/// death probabilities q(age) (constant hazard −ln(1 − q) within each year of age).
+/// death probabilities q(x) at whole ages x (constant hazard −ln(1 − q(x)) from birthday x to
+/// birthday x + 1, so a fractional start age changes hazard at the birthdays).
 fn life_table(table: &Arc<crate::table::LookupTable>, column: usize, age0: f64, t: f64) -> (f64, f64) {
     if t.is_nan() || t < 0.0 || !age0.is_finite() {
         return (f64::NAN, f64::NAN);
     }
-    let yearly = |y: f64| -(-table.lookup(column, age0 + y)).ln_1p();
-    let whole = t.floor();
+    let yearly = |age: f64| -(-table.lookup(column, snap(age).floor())).ln_1p();
+    let end = age0 + t;
     let mut cumulative = 0.0;
-    let mut y = 0.0;
-    while y < whole {
-        cumulative += yearly(y);
-        y += 1.0;
+    let mut age = age0;
+    while age < end {
+        let birthday = (snap(age).floor() + 1.0).min(end);
+        cumulative += (birthday - age) * yearly(age);
+        age = birthday;
     }
-    let h = yearly(whole);
-    if t > whole {
-        cumulative += (t - whole) * h;
-    }
-    (cumulative, h)
+    (cumulative, yearly(end))
 }
