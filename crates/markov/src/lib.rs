@@ -25,4 +25,4 @@ pub mod run;
 pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};
-pub use run::{run, run_program, StrategyResult};
+pub use run::{run, run_program, run_program_with, run_totals, StrategyResult, Totals};

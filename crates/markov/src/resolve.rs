@@ -37,6 +37,8 @@ pub struct Resolver<'p> {
     param_failed: bool,
     /// A time-invariant parameter failed: every cycle is downstream of it.
     fixed_param_failed: bool,
+    /// Parameters whose values are given (a sensitivity-analysis draw), not evaluated.
+    pinned: Vec<bool>,
 }
 
 impl<'p> Resolver<'p> {
@@ -58,6 +60,15 @@ impl<'p> Resolver<'p> {
             errors: RunErrors::default(),
             param_failed: false,
             fixed_param_failed: false,
+            pinned: vec![false; program.n_params],
+        }
+    }
+
+    /// Fixes parameters at given values for this run: their definitions are not evaluated.
+    pub fn pin(&mut self, pins: &[(ParamId, f64)]) {
+        for &(p, value) in pins {
+            self.pinned[p.index()] = true;
+            self.slots[SlotLayout::param(p)] = value;
         }
     }
 
@@ -89,6 +100,9 @@ impl<'p> Resolver<'p> {
             Order::StateTime => &program.state_time_order,
         };
         for &p in order {
+            if self.pinned[p.index()] {
+                continue;
+            }
             let value = program.params[p.index()].eval(&self.slots);
             self.slots[SlotLayout::param(p)] = value;
             if !value.is_finite() && !self.param_failed {

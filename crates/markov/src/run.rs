@@ -1,6 +1,6 @@
 //! Runs strategies: resolve each cycle, advance the cohort, count and discount rewards.
 
-use hta_model::{DiscountTiming, EventTiming, Model, StrategyId};
+use hta_model::{DiscountTiming, EventTiming, Model, ParamId, StrategyId};
 
 use crate::counting::cycle_weights;
 use crate::discount::{cycle_factors, factor};
@@ -67,21 +67,140 @@ pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
     }
 }
 
-/// Runs one compiled strategy.
+/// Runs one compiled strategy, keeping the trace and the values of every cycle.
 pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, RunErrors> {
+    run_program_with(model, program, &[])
+}
+
+/// As [`run_program`], with some parameters pinned to given values (their definitions are not
+/// evaluated): one draw of a sensitivity analysis.
+pub fn run_program_with(
+    model: &Model,
+    program: &Program,
+    pins: &[(ParamId, f64)],
+) -> Result<StrategyResult, RunErrors> {
+    let (n, width, n_user) = (model.settings.n_cycles, program.layout.width(), program.n_user_states);
+    let mut sink = FullSink {
+        trace: vec![0.0; (n + 1) * n_user],
+        undiscounted: vec![0.0; (n + 1) * width],
+        discounted: vec![0.0; (n + 1) * width],
+        width,
+        n_user,
+    };
+    simulate(model, program, pins, &mut sink)?;
+    Ok(StrategyResult {
+        strategy: program.strategy,
+        n_cycles: n,
+        n_states: n_user,
+        layout: program.layout,
+        trace: sink.trace,
+        undiscounted: sink.undiscounted,
+        discounted: sink.discounted,
+    })
+}
+
+/// Totals of one strategy without the per-cycle detail (for sensitivity analyses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Totals {
+    pub layout: ValueLayout,
+    /// By value slot (cost categories, QALY, life-years), summed over all cycles.
+    pub undiscounted: Vec<f64>,
+    pub discounted: Vec<f64>,
+}
+
+impl Totals {
+    pub fn total_cost(&self, discounted: bool) -> f64 {
+        let values = if discounted { &self.discounted } else { &self.undiscounted };
+        values[..self.layout.n_categories].iter().sum::<f64>() + 0.0
+    }
+
+    pub fn qaly(&self, discounted: bool) -> f64 {
+        if discounted {
+            self.discounted[self.layout.qaly()]
+        } else {
+            self.undiscounted[self.layout.qaly()]
+        }
+    }
+
+    pub fn life_years(&self, discounted: bool) -> f64 {
+        if discounted {
+            self.discounted[self.layout.life_years()]
+        } else {
+            self.undiscounted[self.layout.life_years()]
+        }
+    }
+}
+
+/// Runs one compiled strategy with pinned parameters and returns only its totals. Memory does
+/// not grow with the horizon.
+pub fn run_totals(model: &Model, program: &Program, pins: &[(ParamId, f64)]) -> Result<Totals, RunErrors> {
+    let width = program.layout.width();
+    let mut sink = TotalsSink { undiscounted: vec![0.0; width], discounted: vec![0.0; width] };
+    simulate(model, program, pins, &mut sink)?;
+    Ok(Totals { layout: program.layout, undiscounted: sink.undiscounted, discounted: sink.discounted })
+}
+
+/// Where a run puts what it counts.
+trait Sink {
+    /// The value rows (undiscounted, discounted) that cycle `k` (0 = start) adds into.
+    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64]);
+    /// The occupancy row of boundary `k`, if the trace is kept.
+    fn trace_row(&mut self, k: usize) -> Option<&mut [f64]>;
+}
+
+struct FullSink {
+    trace: Vec<f64>,
+    undiscounted: Vec<f64>,
+    discounted: Vec<f64>,
+    width: usize,
+    n_user: usize,
+}
+
+impl Sink for FullSink {
+    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64]) {
+        let row = k * self.width..(k + 1) * self.width;
+        (&mut self.undiscounted[row.clone()], &mut self.discounted[row])
+    }
+
+    fn trace_row(&mut self, k: usize) -> Option<&mut [f64]> {
+        Some(&mut self.trace[k * self.n_user..(k + 1) * self.n_user])
+    }
+}
+
+struct TotalsSink {
+    undiscounted: Vec<f64>,
+    discounted: Vec<f64>,
+}
+
+impl Sink for TotalsSink {
+    fn values(&mut self, _: usize) -> (&mut [f64], &mut [f64]) {
+        (&mut self.undiscounted, &mut self.discounted)
+    }
+
+    fn trace_row(&mut self, _: usize) -> Option<&mut [f64]> {
+        None
+    }
+}
+
+/// The cycle loop shared by full and totals-only runs.
+fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mut impl Sink) -> Result<(), RunErrors> {
     let settings = &model.settings;
     let (n, layout) = (settings.n_cycles, program.layout);
-    let (n_user, n_expanded, width) = (program.n_user_states, program.n_states, layout.width());
-    let mut trace = vec![0.0; (n + 1) * n_user];
-    let mut undiscounted = vec![0.0; (n + 1) * width];
-    let mut discounted = vec![0.0; (n + 1) * width];
+    let width = layout.width();
     let mut m_prev = program.initial.clone();
-    let mut m_next = vec![0.0; n_expanded];
-    aggregate(program, &m_prev, &mut trace[..n_user]);
-
+    let mut m_next = vec![0.0; program.n_states];
+    if let Some(row) = sink.trace_row(0) {
+        aggregate(program, &m_prev, row);
+    }
     let mut resolver = Resolver::new(program, settings.cycle_years, settings.start_age);
-    resolver.start(&mut undiscounted[..width]);
-    discounted[..width].copy_from_slice(&undiscounted[..width]);
+    resolver.pin(pins);
+    let mut start = vec![0.0; width];
+    resolver.start(&mut start);
+    let (undiscounted, discounted) = sink.values(0);
+    for (slot, value) in start.iter().enumerate() {
+        undiscounted[slot] += value;
+        discounted[slot] += value;
+    }
     let to: Vec<usize> = program.entries.iter().map(|e| e.to).collect();
     let from: Vec<usize> = program.events.iter().map(|e| program.entries[e.entry].from).collect();
 
@@ -89,61 +208,39 @@ pub fn run_program(model: &Model, program: &Program) -> Result<StrategyResult, R
         resolver.cycle(k);
         let inputs = &resolver.inputs;
         advance(&program.row_start, &to, &inputs.probs, &m_prev, &mut m_next);
-        aggregate(program, &m_next, &mut trace[k * n_user..(k + 1) * n_user]);
-
+        if let Some(row) = sink.trace_row(k) {
+            aggregate(program, &m_next, row);
+        }
         let weights = cycle_weights_for(model, k);
-        let row = k * width..(k + 1) * width;
+        let (undiscounted, discounted) = sink.values(k);
         add_state_rewards(
             &m_prev,
             &m_next,
             &inputs.state_values,
             layout.n_categories,
             &weights,
-            &mut undiscounted[row.clone()],
-            &mut discounted[row.clone()],
+            undiscounted,
+            discounted,
         );
-
         if !program.events.is_empty() {
-            let t_event = match settings.transition_timing {
-                EventTiming::EndOfCycle => k as f64 * settings.cycle_years,
-                EventTiming::MidCycle => (k as f64 - 0.5) * settings.cycle_years,
-            };
-            let d = &settings.discount;
-            // Under the point convention an event is discounted at its own time; under the
-            // per-cycle conventions (B to E) with the rest of its cycle.
-            let (dc, de) = match d.timing {
-                DiscountTiming::Point => {
-                    (factor(d.costs, t_event, d.start_year), factor(d.effects, t_event, d.start_year))
-                }
-                _ => (
-                    cycle_factors(d, d.costs, k, settings.cycle_years).1,
-                    cycle_factors(d, d.effects, k, settings.cycle_years).1,
-                ),
-            };
+            let (dc, de) = event_factors(model, k);
             for (e, event) in program.events.iter().enumerate() {
                 let flow = m_prev[from[e]] * inputs.probs[event.entry];
                 let values = &inputs.event_values[e * width..(e + 1) * width];
                 for (slot, value) in values.iter().enumerate() {
                     let amount = flow * value;
-                    undiscounted[row.start + slot] += amount;
-                    discounted[row.start + slot] += amount * if slot < layout.n_categories { dc } else { de };
+                    undiscounted[slot] += amount;
+                    discounted[slot] += amount * if slot < layout.n_categories { dc } else { de };
                 }
             }
         }
         std::mem::swap(&mut m_prev, &mut m_next);
     }
-    if !resolver.errors.is_empty() {
-        return Err(resolver.errors);
+    if resolver.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(resolver.errors)
     }
-    Ok(StrategyResult {
-        strategy: program.strategy,
-        n_cycles: n,
-        n_states: n_user,
-        layout,
-        trace,
-        undiscounted,
-        discounted,
-    })
 }
 
 /// Occupancy of the user's states: the sum over each state's sub-states.

@@ -169,6 +169,16 @@ pub struct Strategy {
     pub origin: Origin,
 }
 
+/// Parameters drawn jointly from a Dirichlet distribution; their base values are the counts'
+/// shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirichletGroup {
+    pub name: String,
+    pub params: Vec<ParamId>,
+    pub counts: Vec<f64>,
+    pub origin: Origin,
+}
+
 /// How state occupancy is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Structure {
@@ -188,6 +198,8 @@ pub struct Model {
     /// Survival curves (time-invariant: their formulas read no time variable).
     pub curves: Vec<crate::curve::Curve>,
     pub parameters: Vec<Parameter>,
+    /// Groups of parameters drawn jointly (PSA).
+    pub dirichlet: Vec<DirichletGroup>,
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
     pub strategies: Vec<Strategy>,

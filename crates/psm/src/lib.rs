@@ -17,7 +17,7 @@ use hta_markov::run::{cycle_weights_for, event_factors};
 use hta_markov::{Problem, Program, Resolver, RunErrors, StrategyResult};
 use hta_model::curve::compile_curve;
 use hta_model::formula::compile;
-use hta_model::{CurveId, Model, StrategyId};
+use hta_model::{CurveId, Model, ParamId, StrategyId};
 
 /// An inner curve above an outer one, capped.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +40,15 @@ pub struct PsmRun {
 
 /// Runs every strategy of a partitioned survival model.
 pub fn run(model: &Model) -> Result<PsmRun, RunErrors> {
+    run_with(model, &[])
+}
+
+/// As [`run`], with some parameters pinned to given values (one draw of a sensitivity analysis).
+pub fn run_with(model: &Model, pins: &[(ParamId, f64)]) -> Result<PsmRun, RunErrors> {
     let mut run = PsmRun { results: Vec::new(), crossings: Vec::new() };
     let mut errors = RunErrors::default();
     for strategy in model.strategy_ids() {
-        match run_strategy(model, strategy, &mut run.crossings) {
+        match run_strategy(model, strategy, pins, &mut run.crossings) {
             Ok(result) => run.results.push(result),
             Err(e) => errors.extend(e),
         }
@@ -101,6 +106,7 @@ fn curve_survival(
 fn run_strategy(
     model: &Model,
     strategy: StrategyId,
+    pins: &[(ParamId, f64)],
     crossings: &mut Vec<Crossing>,
 ) -> Result<StrategyResult, RunErrors> {
     let settings = &model.settings;
@@ -108,6 +114,7 @@ fn run_strategy(
     let (n, layout) = (settings.n_cycles, program.layout);
     let (n_states, width) = (program.n_user_states, layout.width());
     let mut resolver = Resolver::new(&program, settings.cycle_years, settings.start_age);
+    resolver.pin(pins);
     let mut undiscounted = vec![0.0; (n + 1) * width];
     let mut discounted = vec![0.0; (n + 1) * width];
     resolver.start(&mut undiscounted[..width]);

@@ -35,6 +35,12 @@ pub struct RawModel {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawTable>")]
     pub tables: SpannedMap<Spanned<RawTable>>,
+    /// Dirichlet groups: group name -> { parameter: count }. Declares each parameter with base
+    /// value count / total; PSA draws the group jointly from Dirichlet(counts) (e.g. a row of
+    /// transition probabilities from observed transitions).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, IndexMap<String, f64>>")]
+    pub dirichlet: SpannedMap<Spanned<SpannedMap<Spanned<f64>>>>,
     /// Survival curves, by name, for `surv`, `hazard`, `cumhaz`, `event_prob`, `cycle_prob` and
     /// partitioned survival.
     #[serde(default)]

@@ -120,7 +120,7 @@ impl<'a> Lowerer<'a> {
         names.start_age = raw.cohort.as_ref().and_then(|c| c.start_age.as_ref()).map(|a| a.value);
         let curves = self.lower_curves(raw, &names, &tables);
         let categories: Vec<String> = names.categories.index.keys().cloned().collect();
-        let parameters = self.lower_parameters(raw, &names);
+        let (parameters, dirichlet) = self.lower_parameters(raw, &names);
         let settings = self.lower_settings(raw, &names);
         let states = self.lower_states(raw, &names);
         let transition_values = self.lower_transition_values(raw, &names);
@@ -144,6 +144,7 @@ impl<'a> Lowerer<'a> {
             tables,
             curves,
             parameters,
+            dirichlet,
             states,
             transition_values,
             strategies,
@@ -206,6 +207,38 @@ impl<'a> Lowerer<'a> {
                 .help = Some("give the parameter a different name, e.g. `p_` or `c_` prefixed".into());
             }
             self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
+        }
+        for (group, members) in &raw.dirichlet {
+            if members.value.len() < 2 {
+                self.error(
+                    "distribution",
+                    &group.referenced,
+                    format!("Dirichlet group `{}` needs at least two parameters", group.value),
+                    "group",
+                );
+            }
+            for (name, count) in &members.value {
+                if names.params.get(&name.value).is_some() {
+                    self.error(
+                        "duplicate-name",
+                        &name.referenced,
+                        format!(
+                            "parameter `{}` is declared twice (under `parameters:` or another Dirichlet group)",
+                            name.value
+                        ),
+                        "repeated",
+                    );
+                }
+                if !(count.value.is_finite() && count.value > 0.0) {
+                    self.error(
+                        "distribution",
+                        &count.referenced,
+                        format!("Dirichlet count of `{}` must be a positive number, found {}", name.value, count.value),
+                        "count",
+                    );
+                }
+                self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
+            }
         }
         for name in raw.survival.keys() {
             if names.params.get(&name.value).is_some() || names.states.get(&name.value).is_some() {
@@ -407,7 +440,7 @@ impl<'a> Lowerer<'a> {
             value.values.costs.iter().for_each(|(_, f)| mark(f));
             value.values.qaly.iter().for_each(&mut mark);
         }
-        for ((name, _), used) in raw.parameters.iter().zip(used) {
+        for ((name, _), used) in raw.parameters.iter().zip(used.iter().copied()) {
             if !used {
                 self.warning(
                     "unused-parameter",

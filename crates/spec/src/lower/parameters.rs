@@ -9,7 +9,45 @@ use crate::diagnostic::span_of;
 use crate::raw::{RawDistribution, RawModel, RawParameter};
 
 impl Lowerer<'_> {
-    pub fn lower_parameters(&mut self, raw: &RawModel, names: &Names) -> Vec<Parameter> {
+    /// The parameters in declaration order (those under `parameters:`, then the members of each
+    /// Dirichlet group), and the Dirichlet groups.
+    pub fn lower_parameters(
+        &mut self,
+        raw: &RawModel,
+        names: &Names,
+    ) -> (Vec<Parameter>, Vec<hta_model::DirichletGroup>) {
+        let mut parameters = self.lower_plain_parameters(raw, names);
+        let mut groups = Vec::new();
+        for (group, members) in &raw.dirichlet {
+            let total: f64 = members.value.values().map(|c| c.value).sum();
+            let mut params = Vec::new();
+            for (name, count) in &members.value {
+                params.push(hta_model::ParamId::new(parameters.len()));
+                let span = span_of(&name.referenced);
+                let origin = hta_model::Origin { offset: span.offset(), len: span.len() };
+                let mut definition = Formula::constant(count.value / total);
+                definition.origin = origin;
+                parameters.push(Parameter {
+                    name: name.value.clone(),
+                    label: Some(format!("share of Dirichlet group `{}`", group.value)),
+                    definition,
+                    source: None,
+                    uncertainty: Uncertainty::default(),
+                    origin,
+                });
+            }
+            let span = span_of(&group.referenced);
+            groups.push(hta_model::DirichletGroup {
+                name: group.value.clone(),
+                params,
+                counts: members.value.values().map(|c| c.value).collect(),
+                origin: hta_model::Origin { offset: span.offset(), len: span.len() },
+            });
+        }
+        (parameters, groups)
+    }
+
+    fn lower_plain_parameters(&mut self, raw: &RawModel, names: &Names) -> Vec<Parameter> {
         raw.parameters
             .iter()
             .map(|(name, spanned)| {

@@ -1,0 +1,124 @@
+//! Probabilistic sensitivity analysis: draws `first..first + n` of the model's uncertain
+//! parameters, each evaluated independently and in parallel (rayon), collected in draw order.
+//! Draw i depends only on (seed, i): the same numbers for any thread count, and shards of draw
+//! ranges concatenate to the single run.
+
+use rayon::prelude::*;
+
+use hta_markov::RunErrors;
+use hta_model::ParamId;
+
+use crate::engine::{Evaluator, Outcome};
+use crate::sample::Sampler;
+
+/// What to do with a draw that fails the model's run-time checks (e.g. a row that no longer
+/// sums to 1 with the sampled values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Stop the analysis and report the first failing draw.
+    Stop,
+    /// Leave the draw out and count it.
+    Skip,
+}
+
+impl OnInvalid {
+    pub fn name(self) -> &'static str {
+        match self {
+            OnInvalid::Stop => "stop",
+            OnInvalid::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsaSettings {
+    pub seed: u64,
+    /// First draw number (for shards).
+    pub first_draw: u64,
+    pub draws: u64,
+    pub on_invalid: OnInvalid,
+}
+
+/// Per-draw results, in draw order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PsaRun {
+    pub n_strategies: usize,
+    /// Draw numbers kept.
+    pub draws: Vec<u64>,
+    /// Discounted outcomes, `draws x strategies`, row-major.
+    pub outcomes: Vec<Outcome>,
+    /// Sampled parameters (columns of `values`).
+    pub params: Vec<ParamId>,
+    /// Sampled values, `draws x params`, row-major.
+    pub values: Vec<f64>,
+    /// Draws left out under [`OnInvalid::Skip`], with their problems.
+    pub skipped: Vec<(u64, RunErrors)>,
+}
+
+/// The first draw that failed under [`OnInvalid::Stop`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawFailure {
+    pub draw: u64,
+    pub values: Vec<(ParamId, f64)>,
+    pub errors: RunErrors,
+}
+
+type DrawResult = Result<(Vec<(ParamId, f64)>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
+
+/// Runs the PSA. Deterministic for any number of rayon threads.
+pub fn run_psa(evaluator: &Evaluator, sampler: &Sampler, settings: &PsaSettings) -> Result<PsaRun, DrawFailure> {
+    let range = settings.first_draw..settings.first_draw + settings.draws;
+    let results: Vec<DrawResult> = range
+        .clone()
+        .into_par_iter()
+        .map_init(Vec::new, |pins, draw| {
+            sampler.draw(settings.seed, draw, pins);
+            match evaluator.evaluate(pins) {
+                Ok(outcomes) => Ok((pins.clone(), outcomes)),
+                Err(errors) => Err((pins.clone(), errors)),
+            }
+        })
+        .collect();
+    let n_strategies = evaluator.model().strategies.len();
+    let mut run = PsaRun {
+        n_strategies,
+        draws: Vec::with_capacity(results.len()),
+        outcomes: Vec::with_capacity(results.len() * n_strategies),
+        params: sampler.params.clone(),
+        values: Vec::with_capacity(results.len() * sampler.params.len()),
+        skipped: Vec::new(),
+    };
+    for (draw, result) in range.zip(results) {
+        match result {
+            Ok((pins, outcomes)) => {
+                run.draws.push(draw);
+                run.outcomes.extend(outcomes);
+                run.values.extend(pins.iter().map(|p| p.1));
+            }
+            Err((values, errors)) => match settings.on_invalid {
+                OnInvalid::Stop => return Err(DrawFailure { draw, values, errors }),
+                OnInvalid::Skip => run.skipped.push((draw, errors)),
+            },
+        }
+    }
+    Ok(run)
+}
+
+impl PsaRun {
+    pub fn n_draws(&self) -> usize {
+        self.draws.len()
+    }
+
+    /// Costs and effects as `draws x strategies` matrices (for the summaries).
+    pub fn matrices(&self, measure: hta_model::EffectMeasure) -> (Vec<f64>, Vec<f64>) {
+        let cost = self.outcomes.iter().map(|o| o.cost).collect();
+        let effect = self.outcomes.iter().map(|o| o.effect(measure)).collect();
+        (cost, effect)
+    }
+
+    /// Column `j` of the sampled values.
+    pub fn param_column(&self, j: usize) -> Vec<f64> {
+        let n = self.params.len();
+        self.values.iter().skip(j).step_by(n.max(1)).copied().collect()
+    }
+}
