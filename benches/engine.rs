@@ -58,3 +58,30 @@ fn tunnel_10_states_engine(bencher: divan::Bencher) {
     };
     bencher.bench(|| hta_markov::run(divan::black_box(&loaded.model)).map(|r| r.len()).unwrap_or(0));
 }
+
+fn psa_model(path: &str) -> Option<hta_model::Model> {
+    let text = std::fs::read_to_string(path).ok()?;
+    hta_spec::load_str(&text, path, Path::new("benches/models"), &[]).ok().map(|l| l.model)
+}
+
+fn run_psa(model: &hta_model::Model, draws: u64) -> usize {
+    let evaluator = hta_sensitivity::Evaluator::new(model);
+    let Ok(sampler) = hta_sensitivity::Sampler::new(model) else { return 0 };
+    let settings =
+        hta_sensitivity::PsaSettings { seed: 1, first_draw: 0, draws, on_invalid: hta_sensitivity::OnInvalid::Stop };
+    hta_sensitivity::run_psa(&evaluator, &sampler, &settings).map(|r| r.n_draws()).unwrap_or(0)
+}
+
+/// W2: the HIV model with 10,000 probabilistic draws (both strategies), all threads.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn w2_hiv_psa_10000_draws(bencher: divan::Bencher) {
+    let Some(model) = psa_model("benches/models/w2_hiv.yaml") else { return };
+    bencher.bench(|| run_psa(divan::black_box(&model), 10_000));
+}
+
+/// W3: 20 states x 600 monthly cycles x 3 strategies, 1,000 draws, all threads.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn w3_psa_1000_draws(bencher: divan::Bencher) {
+    let Some(model) = psa_model("benches/models/w3_synthetic.yaml") else { return };
+    bencher.bench(|| run_psa(divan::black_box(&model), 1_000));
+}

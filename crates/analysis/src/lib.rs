@@ -4,6 +4,8 @@
 //! frontier with strong and extended dominance ([`frontier`]), pairwise comparisons against a
 //! reference with quadrant labels instead of bare negative ratios ([`pairwise`]), and net
 //! monetary and health benefit with the optimal strategy at each threshold ([`net_benefit`]).
+//! From probabilistic draws it summarises uncertainty (means, intervals, CEAC, CEAF, expected
+//! loss, running means: [`psa`]) and the value of information (EVPI, EVPPI: [`voi`]).
 //! It knows nothing of models or files; engines produce the numbers, reports present them.
 //!
 //! ```
@@ -17,7 +19,9 @@
 pub mod frontier;
 pub mod net_benefit;
 pub mod pairwise;
+pub mod psa;
 pub mod tolerance;
+pub mod voi;
 
 pub use frontier::{incremental, FrontierRow, Status};
 pub use net_benefit::{at_threshold, ThresholdResult};

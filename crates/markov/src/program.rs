@@ -101,6 +101,14 @@ pub struct Program {
     pub has_rows: bool,
     /// Run-time checks of every curve's parameters.
     pub curve_checks: Vec<(hta_model::CurveId, hta_model::curve::CurveCheck)>,
+    /// Counting and discount weights of cycle k at index k - 1 (the same in every run).
+    pub weights: Vec<crate::kernel::CycleWeights>,
+    /// Discount factors (costs, effects) of transition values in cycle k at index k - 1.
+    pub event_factors: Vec<(f64, f64)>,
+    /// Destination of each entry (for the kernel).
+    pub entry_to: Vec<usize>,
+    /// Origin state of each transition value's entry.
+    pub event_from: Vec<usize>,
 }
 
 impl std::fmt::Debug for CurveChecks<'_> {
@@ -262,6 +270,8 @@ impl Program {
         for (u, share) in s.initial.iter().enumerate() {
             initial[sub_start[u]] = *share;
         }
+        let entry_to: Vec<usize> = entries.iter().map(|e| e.to).collect();
+        let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
         let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies);
         Program {
             strategy,
@@ -286,6 +296,10 @@ impl Program {
             initial,
             any_varying,
             has_rows: !s.rows.is_empty(),
+            weights: (1..=model.settings.n_cycles).map(|k| crate::run::cycle_weights_for(model, k)).collect(),
+            event_factors: (1..=model.settings.n_cycles).map(|k| crate::run::event_factors(model, k)).collect(),
+            entry_to,
+            event_from,
             curve_checks: model
                 .curves
                 .iter()

@@ -201,13 +201,11 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
         undiscounted[slot] += value;
         discounted[slot] += value;
     }
-    let to: Vec<usize> = program.entries.iter().map(|e| e.to).collect();
-    let from: Vec<usize> = program.events.iter().map(|e| program.entries[e.entry].from).collect();
-
+    let (to, from) = (&program.entry_to, &program.event_from);
     for k in 1..=n {
         resolver.cycle(k);
         let inputs = &resolver.inputs;
-        advance(&program.row_start, &to, &inputs.probs, &m_prev, &mut m_next);
+        advance(&program.row_start, to, &inputs.probs, &m_prev, &mut m_next);
         if let Some(row) = sink.trace_row(k) {
             aggregate(program, &m_next, row);
         }

@@ -13,7 +13,6 @@
 //! returns the same [`StrategyResult`].
 
 use hta_markov::kernel::add_state_rewards;
-use hta_markov::run::{cycle_weights_for, event_factors};
 use hta_markov::{Problem, Program, Resolver, RunErrors, StrategyResult};
 use hta_model::curve::compile_curve;
 use hta_model::formula::compile;
@@ -149,7 +148,7 @@ fn run_strategy(
     for k in 1..=n {
         resolver.cycle(k);
         let (m_prev, m_next) = (&trace[(k - 1) * n_states..k * n_states], &trace[k * n_states..(k + 1) * n_states]);
-        let weights = cycle_weights_for(model, k);
+        let weights = &program.weights[k - 1];
         let row = k * width..(k + 1) * width;
         add_state_rewards(
             m_prev,
@@ -162,7 +161,7 @@ fn run_strategy(
         );
         if let (Some(outer), false) = (outer, deaths.is_empty()) {
             let flow = outer[k - 1] - outer[k];
-            let (dc, de) = event_factors(model, k);
+            let (dc, de) = program.event_factors[k - 1];
             for (slot, value) in &deaths {
                 let amount = flow * value.eval(resolver.slots());
                 undiscounted[row.start + slot] += amount;
