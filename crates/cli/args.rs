@@ -37,6 +37,20 @@ pub enum Command {
     /// dominance and ICERs, and net benefit at the model's thresholds.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// One-way sensitivity analysis: each parameter at its low and high value (from the model
+    /// file, or ±--range-percent), on incremental net monetary benefit (default) or another
+    /// outcome; tornado data sorted by width.
+    #[command(after_help = EXIT_CODES)]
+    Dsa(DsaArgs),
+    /// Threshold analysis: the value of a parameter at which a strategy's ICER against a
+    /// comparator equals each willingness-to-pay threshold (e.g. the value-based price).
+    #[command(after_help = EXIT_CODES)]
+    Threshold(ThresholdArgs),
+    /// Probabilistic sensitivity analysis: seeded draws of every parameter with a distribution
+    /// (and every Dirichlet group), in parallel; CE-plane data, means with 95% intervals, CEAC,
+    /// CEAF, expected loss and EVPI.
+    #[command(after_help = EXIT_CODES)]
+    Psa(PsaArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -57,6 +71,95 @@ pub struct RunArgs {
     /// --set discount.costs=0.035. Repeatable. Settings: discount.costs, discount.effects,
     /// discount.start_year, discount.timing, horizon.cycles, horizon.years, counting, effect,
     /// cohort.start_age.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+/// Outcome of a one-way analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DsaOutcome {
+    /// Incremental net monetary benefit of a strategy against the reference, at a threshold.
+    Inmb,
+    /// Net monetary benefit of each strategy at a threshold.
+    Nmb,
+    /// Discounted total cost of each strategy.
+    Cost,
+    /// Discounted effect (QALYs or life-years, the model's measure) of each strategy.
+    Effect,
+    /// ICER of a strategy against the reference, with its quadrant.
+    Icer,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DsaArgs {
+    pub model: PathBuf,
+    /// What each bar measures.
+    #[arg(long, value_enum, default_value = "inmb")]
+    pub outcome: DsaOutcome,
+    /// Willingness to pay per unit of effect for NMB outcomes (default: the model's first threshold).
+    #[arg(long, value_name = "AMOUNT")]
+    pub wtp: Option<f64>,
+    /// Also vary every numeric parameter without low/high by this many percent either way.
+    #[arg(long, value_name = "PERCENT")]
+    pub range_percent: Option<f64>,
+    /// Write tornado.csv and dsa.json here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ThresholdArgs {
+    pub model: PathBuf,
+    /// The parameter to solve for (e.g. the therapy's price).
+    #[arg(long, value_name = "NAME")]
+    pub param: String,
+    /// The strategy whose ICER is set to the threshold (default: the last strategy).
+    #[arg(long, value_name = "NAME")]
+    pub strategy: Option<String>,
+    /// Its comparator (default: the model's reference strategy).
+    #[arg(long, value_name = "NAME")]
+    pub vs: Option<String>,
+    /// Thresholds to solve at (default: the model's).
+    #[arg(long, value_name = "AMOUNT")]
+    pub wtp: Vec<f64>,
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+/// What to do with a draw that fails the model's run-time checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnInvalidArg {
+    Stop,
+    Skip,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PsaArgs {
+    pub model: PathBuf,
+    /// Number of draws.
+    #[arg(long, default_value_t = 1000)]
+    pub draws: u64,
+    /// First draw number (to run a shard of a larger analysis: draws FIRST..FIRST+DRAWS).
+    #[arg(long, default_value_t = 0)]
+    pub first_draw: u64,
+    /// Random seed: the same seed gives the same draws on any number of threads.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// A draw that fails a run-time check stops the analysis (default) or is skipped and counted.
+    #[arg(long, value_enum, default_value = "stop")]
+    pub on_invalid: OnInvalidArg,
+    /// Thresholds for the CEAC, CEAF and EVPI: MIN:MAX:STEP (default: 0 to twice the model's
+    /// largest threshold in 100 steps).
+    #[arg(long, value_name = "MIN:MAX:STEP")]
+    pub wtp_grid: Option<String>,
+    /// Write psa_draws.csv, psa_parameters.csv, ceac.csv, evpi.csv and psa.json here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
 }

@@ -7,6 +7,7 @@ mod args;
 mod exit;
 mod render;
 mod run_errors;
+mod sensitivity;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -24,6 +25,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { model, set } => check(&model, &set),
         Command::Run(args) => run(&args),
+        Command::Dsa(args) => sensitivity::dsa(&args),
+        Command::Threshold(args) => sensitivity::threshold(&args),
+        Command::Psa(args) => sensitivity::psa(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     match result {
@@ -69,17 +73,37 @@ fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<Str
             (run.results, warnings)
         }),
     };
-    let (results, warnings) = outcome.map_err(|errors| {
-        for d in run_errors::diagnostics(loaded, &errors) {
-            eprint!("{}", render::diagnostic(&d));
-        }
-        eprintln!("error: the model failed its run-time checks; no results were written");
-        Exit::RunFailed
-    })?;
+    let (results, warnings) = outcome.map_err(|errors| report_run_errors(loaded, &errors))?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     Ok((results, warnings))
+}
+
+/// Prints run-time problems as diagnostics; the exit code for them.
+fn report_run_errors(loaded: &Loaded, errors: &hta_markov::RunErrors) -> Exit {
+    for d in run_errors::diagnostics(loaded, errors) {
+        eprint!("{}", render::diagnostic(&d));
+    }
+    eprintln!("error: the model failed its run-time checks; no results were written");
+    Exit::RunFailed
+}
+
+/// `1234567.891` -> `1,234,567.89`.
+fn number(value: f64, decimals: usize) -> String {
+    hta_report::number::grouped(value, decimals)
+}
+
+/// Writes named text files into `dir` (created if missing).
+fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| io_error(&path, &e))?;
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    println!("\nwrote {} to {}", names.join(", "), dir.display());
+    Ok(())
 }
 
 fn crossing_warning(model: &hta_model::Model, c: &hta_psm::Crossing) -> String {
@@ -154,19 +178,13 @@ fn run(args: &RunArgs) -> Result<(), Exit> {
 }
 
 fn write_outputs(dir: &Path, report: &CeaRun) -> Result<(), Exit> {
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
     let files = [
         ("results.json", hta_report::json::results_json(report)),
         ("summary.csv", hta_report::tables::summary_csv(report)),
         ("trace.csv", hta_report::tables::trace_csv(report)),
         ("values.csv", hta_report::tables::values_csv(report)),
     ];
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| io_error(&path, &e))?;
-    }
-    println!("\nwrote results.json, summary.csv, trace.csv, values.csv to {}", dir.display());
-    Ok(())
+    write_files(dir, &files)
 }
 
 fn schema(out: Option<&Path>) -> Result<(), Exit> {

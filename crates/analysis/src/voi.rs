@@ -125,11 +125,12 @@ pub fn evppi_binned(
 pub enum Metamodel {
     /// One linear term per parameter: E(INMB | φ) = β_0 + Σ β_p φ_p.
     Linear,
-    /// Per parameter, a natural (restricted) cubic regression spline with `knots` ≥ 3 knots at
-    /// the type-7 quantiles 5 %, …, 95 % evenly spaced in probability (for 5 knots: 5, 27.5,
-    /// 50, 72.5, 95 %, Harrell's placement); linear beyond the outer knots; `knots − 1`
-    /// coefficients per parameter; additive, no interactions, no penalty. A parameter with fewer
-    /// than 3 distinct knot values gets a linear term only.
+    /// Per parameter, a natural cubic regression spline with `knots` ≥ 3 knots at the type-7
+    /// quantiles 0, 1/(K − 1), …, 1 (so the outer knots are the smallest and largest draw, as
+    /// mgcv's `cr` basis places them); `knots − 1` coefficients per parameter; additive, no
+    /// interactions, no penalty. 5–10 knots suit smooth effects; more knots fit more closely
+    /// but, unpenalised, add upward bias. A parameter with fewer than 3 distinct knot values gets
+    /// a linear term only.
     AdditiveSpline { knots: usize },
 }
 
@@ -243,7 +244,7 @@ fn spline_columns(column: &[f64], knots: usize, x: &mut Vec<f64>) {
     sorted.sort_by(f64::total_cmp);
     let mut xi: Vec<f64> = (0..knots)
         .map(|k| {
-            let p = 0.05 + 0.9 * k as f64 / (knots - 1) as f64;
+            let p = k as f64 / (knots - 1) as f64;
             let h = (sorted.len() - 1) as f64 * p;
             let lo = h.floor() as usize;
             let hi = (lo + 1).min(sorted.len() - 1);
@@ -329,4 +330,307 @@ impl Qr {
 fn reflect(v: &[f64], b: f64, y: &mut [f64]) {
     let s = b * v.iter().zip(y.iter()).map(|(a, c)| a * c).sum::<f64>();
     y.iter_mut().zip(v).for_each(|(c, a)| *c -= s * a);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::psa::test_support::{inv_norm, norm_cdf, normal_evpi, normal_quantiles, psa, two_strategy, Rng};
+    use approx::assert_relative_eq;
+    use proptest::prelude::*;
+
+    /// Reference values from Python's `math.erfc` and `statistics.NormalDist.inv_cdf`.
+    #[test]
+    fn normal_helpers_are_accurate() {
+        for (p, x) in [(0.001, -3.090232306167813), (0.975, 1.9599639845400536), (5e-6, -4.417173413469022)] {
+            assert_relative_eq!(inv_norm(p), x, max_relative = 1e-12);
+        }
+        for (x, p) in [(-2.5, 0.006209665325776139), (-0.5, 0.3085375387259869), (1.2, 0.8849303297782917)] {
+            assert_relative_eq!(norm_cdf(x), p, max_relative = 1e-12);
+        }
+        assert_relative_eq!(norm_cdf(-4.4), 5.412543907703858e-06, max_relative = 1e-10);
+        assert_relative_eq!(norm_cdf(-3.6), 0.000159108590157534, max_relative = 1e-10);
+    }
+
+    /// Two strategies, INMB ~ N(μ, σ²) from n = 100,000 deterministic normal quantiles: EVPI
+    /// equals the unit normal loss integral σφ(μ/σ) − |μ|Φ(−|μ|/σ) to 1e-3 relative.
+    #[test]
+    fn evpi_matches_the_unit_normal_loss_integral() {
+        let z = normal_quantiles(100_000);
+        let (c, e) = two_strategy(&z);
+        // μ = 0.25λ − 10,000 and σ = 0.1λ: μ/σ = −2.5, −0.83, 0, 0.5, 1.5.
+        let thresholds = [20_000.0, 30_000.0, 40_000.0, 50_000.0, 100_000.0];
+        let got = evpi(&psa(&c, &e, 2), &thresholds).expect("ok");
+        for (l, got) in thresholds.iter().zip(got) {
+            let expected = normal_evpi(0.25 * l - 10_000.0, 0.1 * l);
+            assert_relative_eq!(got, expected, max_relative = 1e-3);
+        }
+    }
+
+    #[test]
+    fn population_evpi_discounts_from_year_zero() {
+        let n = [1_000.0, 1_000.0, 1_000.0];
+        assert_relative_eq!(discounted_population(&n, 0.0).expect("ok"), 3_000.0, max_relative = 1e-15);
+        let expected = 1_000.0 * (1.0 + 1.0 / 1.03 + 1.0 / (1.03 * 1.03));
+        assert_relative_eq!(discounted_population(&n, 0.03).expect("ok"), expected, max_relative = 1e-14);
+        assert_relative_eq!(population_evpi(100.0, &n, 0.03).expect("ok"), 100.0 * expected, max_relative = 1e-14);
+        assert_eq!(population_evpi(100.0, &[], 0.03), Ok(0.0));
+        assert!(discounted_population(&n, -1.0).is_err());
+        assert!(discounted_population(&[-1.0], 0.0).is_err());
+        assert!(population_evpi(f64::NAN, &n, 0.0).is_err());
+    }
+
+    /// Draws of the two-strategy PSA in shuffled order, with the z behind each draw and an
+    /// independent standard normal parameter.
+    struct Fixture {
+        z: Vec<f64>,
+        noise: Vec<f64>,
+        cost: Vec<f64>,
+        effect: Vec<f64>,
+    }
+
+    fn fixture(n: usize) -> Fixture {
+        let mut rng = Rng(42);
+        let mut z = normal_quantiles(n);
+        rng.shuffle(&mut z);
+        let mut noise = normal_quantiles(n);
+        rng.shuffle(&mut noise);
+        let (cost, effect) = two_strategy(&z);
+        Fixture { z, noise, cost, effect }
+    }
+
+    const THRESHOLDS: [f64; 3] = [30_000.0, 50_000.0, 100_000.0];
+
+    /// EVPPI (binned, √n = 100 bins) of the parameter that determines NMB equals the EVPI up to
+    /// the binning error, here < 5e-3 relative (only the bin where the decision switches loses
+    /// value); of an independent parameter it is below 1 % of the EVPI.
+    #[test]
+    fn binned_evppi_of_determining_and_irrelevant_parameters() {
+        let f = fixture(10_000);
+        let p = psa(&f.cost, &f.effect, 2);
+        let total = evpi(&p, &THRESHOLDS).expect("ok");
+        let full = evppi_binned(&p, &f.z, &THRESHOLDS, None).expect("ok");
+        let none = evppi_binned(&p, &f.noise, &THRESHOLDS, None).expect("ok");
+        for ((t, full), none) in total.iter().zip(&full).zip(&none) {
+            assert!(*full <= *t + 1e-9 * t.abs());
+            assert_relative_eq!(*full, *t, max_relative = 5e-3);
+            assert!(*none >= 0.0 && *none < 0.01 * t, "irrelevant EVPPI {none} vs EVPI {t}");
+        }
+    }
+
+    /// Few draws per bin bias the binned EVPPI upward: an irrelevant parameter with 2 draws per
+    /// bin appears to be worth about a third of the EVPI at λ = 40,000 (where μ = 0).
+    #[test]
+    fn small_bins_bias_evppi_upward() {
+        let f = fixture(1_000);
+        let p = psa(&f.cost, &f.effect, 2);
+        let t = evpi(&p, &[40_000.0]).expect("ok")[0];
+        let fine = evppi_binned(&p, &f.noise, &[40_000.0], Some(500)).expect("ok")[0];
+        let default = evppi_binned(&p, &f.noise, &[40_000.0], None).expect("ok")[0];
+        assert!(fine > 0.2 * t, "{fine} vs {t}");
+        assert!(default < fine);
+        // One bin: no information at all.
+        assert!(evppi_binned(&p, &f.z, &[40_000.0], Some(1)).expect("ok")[0].abs() < 1e-9 * t);
+    }
+
+    /// With a linear metamodel, a parameter that determines INMB linearly has EVPPI = EVPI
+    /// (1e-9 relative); an independent one ~0 (< 0.1 % of EVPI).
+    #[test]
+    fn linear_metamodel_recovers_linear_dependence() {
+        let f = fixture(10_000);
+        let p = psa(&f.cost, &f.effect, 2);
+        let total = evpi(&p, &THRESHOLDS).expect("ok");
+        let full = evppi_regression(&p, &[&f.z], &THRESHOLDS, Metamodel::Linear).expect("ok");
+        let none = evppi_regression(&p, &[&f.noise], &THRESHOLDS, Metamodel::Linear).expect("ok");
+        let both = evppi_regression(&p, &[&f.noise, &f.z], &THRESHOLDS, Metamodel::Linear).expect("ok");
+        for i in 0..THRESHOLDS.len() {
+            assert_relative_eq!(full[i], total[i], max_relative = 1e-9);
+            assert_relative_eq!(both[i], total[i], max_relative = 1e-9);
+            assert!(none[i] >= 0.0 && none[i] < 1e-3 * total[i]);
+        }
+    }
+
+    /// Group EVPPI: INMB = 1,000·(a + b) on a full 100 × 100 grid of normal quantiles, so that a
+    /// and b are exactly independent in the draws and E(INMB | a) = 1,000·(a + mean b) exactly.
+    /// The group {a, b} is worth the EVPI; a alone is worth mean_a max(0, E(INMB | a)) − max(0,
+    /// mean INMB), whichever estimator is used (1e-9 relative; bins hold one value of a each).
+    #[test]
+    fn group_evppi_of_two_parameters() {
+        let q = normal_quantiles(100);
+        let (a, b): (Vec<f64>, Vec<f64>) = q.iter().flat_map(|&a| q.iter().map(move |&b| (a, b))).unzip();
+        let cost: Vec<f64> = a.iter().zip(&b).flat_map(|(a, b)| [0.0, -1_000.0 * (a + b)]).collect();
+        let effect = vec![0.0; cost.len()];
+        let p = psa(&cost, &effect, 2);
+        let mean_b = b.iter().sum::<f64>() / b.len() as f64;
+        let inmb_mean = cost.iter().skip(1).step_by(2).map(|c| -c).sum::<f64>() / a.len() as f64;
+        let oracle = q.iter().map(|a| (1_000.0 * (a + mean_b)).max(0.0)).sum::<f64>() / 100.0 - inmb_mean.max(0.0);
+        let total = evpi(&p, &[1.0]).expect("ok")[0];
+        let phi0 = 1.0 / (2.0 * std::f64::consts::PI).sqrt();
+        assert_relative_eq!(total, 2f64.sqrt() * 1_000.0 * phi0, max_relative = 1e-2);
+        assert_relative_eq!(oracle, 1_000.0 * phi0, max_relative = 1e-2);
+        for model in [Metamodel::Linear, Metamodel::AdditiveSpline { knots: 5 }] {
+            let group = evppi_regression(&p, &[&a, &b], &[1.0], model).expect("ok")[0];
+            assert_relative_eq!(group, total, max_relative = 1e-9);
+            let single = evppi_regression(&p, &[&a], &[1.0], model).expect("ok")[0];
+            assert_relative_eq!(single, oracle, max_relative = 1e-9);
+        }
+        let binned = evppi_binned(&p, &a, &[1.0], None).expect("ok")[0];
+        assert_relative_eq!(binned, oracle, max_relative = 1e-9);
+    }
+
+    /// INMB = 1,000·(z² − 1): the linear metamodel sees no dependence (EVPPI ≈ 0, the documented
+    /// limitation), while a 10-knot spline recovers the EVPI, 2000·φ(1), to 1 % and binning to
+    /// 1 %. (A 5-knot spline is within 2 %: z² is not linear beyond the outer knots.)
+    #[test]
+    fn spline_metamodel_captures_non_linear_dependence() {
+        let f = fixture(10_000);
+        let cost: Vec<f64> = f.z.iter().flat_map(|z| [0.0, -1_000.0 * (z * z - 1.0)]).collect();
+        let effect = vec![0.0; cost.len()];
+        let p = psa(&cost, &effect, 2);
+        let total = evpi(&p, &[1.0]).expect("ok")[0];
+        assert_relative_eq!(total, 2_000.0 * crate::psa::test_support::norm_pdf(1.0), max_relative = 1e-3);
+        let linear = evppi_regression(&p, &[&f.z], &[1.0], Metamodel::Linear).expect("ok")[0];
+        assert!(linear < 0.01 * total, "{linear}");
+        let spline = evppi_regression(&p, &[&f.z], &[1.0], Metamodel::AdditiveSpline { knots: 10 }).expect("ok")[0];
+        assert_relative_eq!(spline, total, max_relative = 1e-2);
+        let spline = evppi_regression(&p, &[&f.z], &[1.0], Metamodel::AdditiveSpline { knots: 5 }).expect("ok")[0];
+        assert_relative_eq!(spline, total, max_relative = 2e-2);
+        let binned = evppi_binned(&p, &f.z, &[1.0], None).expect("ok")[0];
+        assert_relative_eq!(binned, total, max_relative = 1e-2);
+    }
+
+    /// Duplicated or constant parameters make the basis rank-deficient; dependent columns are
+    /// dropped, so the fit (and EVPPI) is that of the distinct parameters.
+    #[test]
+    fn rank_deficient_basis_is_handled() {
+        let f = fixture(2_000);
+        let p = psa(&f.cost, &f.effect, 2);
+        let constant = vec![3.0; 2_000];
+        let doubled: Vec<f64> = f.z.iter().map(|z| 2.0 * z + 1.0).collect();
+        for model in [Metamodel::Linear, Metamodel::AdditiveSpline { knots: 4 }] {
+            let one = evppi_regression(&p, &[&f.z], &THRESHOLDS, model).expect("ok");
+            let many = evppi_regression(&p, &[&f.z, &constant, &doubled], &THRESHOLDS, model).expect("ok");
+            for (a, b) in one.iter().zip(&many) {
+                assert_relative_eq!(*a, *b, max_relative = 1e-6);
+            }
+            assert_eq!(evppi_regression(&p, &[&constant], &THRESHOLDS, model), Ok(vec![0.0; 3]));
+        }
+    }
+
+    #[test]
+    fn more_than_two_strategies_and_single_strategy() {
+        let f = fixture(2_000);
+        // Strategy 2 = strategy 1 with 1,000 more cost: never optimal, changes nothing.
+        let cost: Vec<f64> = f.cost.chunks(2).flat_map(|r| [r[0], r[1], r[1] + 1_000.0]).collect();
+        let effect: Vec<f64> = f.effect.chunks(2).flat_map(|r| [r[0], r[1], r[1]]).collect();
+        let two = evppi_regression(&psa(&f.cost, &f.effect, 2), &[&f.z], &THRESHOLDS, Metamodel::Linear);
+        let three = evppi_regression(&psa(&cost, &effect, 3), &[&f.z], &THRESHOLDS, Metamodel::Linear);
+        for (a, b) in two.expect("ok").iter().zip(three.expect("ok")) {
+            assert_relative_eq!(*a, b, max_relative = 1e-12);
+        }
+        let only: Vec<f64> = f.cost.iter().step_by(2).copied().collect();
+        let p = psa(&only, &only, 1);
+        assert_eq!(evppi_regression(&p, &[&f.z], &[1.0], Metamodel::Linear), Ok(vec![0.0]));
+        assert_eq!(evppi_binned(&p, &f.z, &[1.0], None), Ok(vec![0.0]));
+    }
+
+    #[test]
+    fn invalid_evppi_arguments_are_rejected() {
+        let f = fixture(100);
+        let p = psa(&f.cost, &f.effect, 2);
+        assert_eq!(default_bins(100), 10);
+        assert_eq!(default_bins(1), 1);
+        assert!(evppi_binned(&p, &f.z, &[1.0], Some(0)).is_err());
+        assert!(evppi_binned(&p, &f.z, &[1.0], Some(101)).is_err());
+        assert!(matches!(evppi_binned(&p, &f.z[..99], &[1.0], None), Err(PsaError::ParameterLength { .. })));
+        assert!(evppi_regression(&p, &[], &[1.0], Metamodel::Linear).is_err());
+        assert!(evppi_regression(&p, &[&f.z], &[1.0], Metamodel::AdditiveSpline { knots: 2 }).is_err());
+        let small = psa(&f.cost[..6], &f.effect[..6], 2);
+        let cols: Vec<&[f64]> = vec![&f.z[..3], &f.noise[..3], &f.z[..3]];
+        assert!(evppi_regression(&small, &cols[..1], &[1.0], Metamodel::Linear).is_ok());
+        assert_eq!(
+            evppi_regression(&small, &cols[..2], &[1.0], Metamodel::Linear),
+            Err(PsaError::TooFewDraws { draws: 3, coefficients: 3 })
+        );
+        assert_eq!(
+            evppi_regression(&small, &cols, &[1.0], Metamodel::AdditiveSpline { knots: 3 }),
+            Err(PsaError::TooFewDraws { draws: 3, coefficients: 7 })
+        );
+    }
+
+    fn arbitrary_psa_with_parameter() -> impl Strategy<Value = (usize, Vec<f64>, Vec<f64>, Vec<f64>, f64)> {
+        (2usize..60, 1usize..5).prop_flat_map(|(n, s)| {
+            (
+                Just(s),
+                proptest::collection::vec(-1e4f64..1e5, n * s),
+                proptest::collection::vec(0f64..20.0, n * s),
+                proptest::collection::vec(-1f64..1.0, n),
+                0f64..1e5,
+            )
+        })
+    }
+
+    proptest! {
+        /// For any PSA and parameter: 0 ≤ binned EVPPI ≤ EVPI (up to rounding, 1e-9 of the NMB
+        /// scale), and the regression EVPPI ≥ 0.
+        #[test]
+        fn evppi_bounds((s, c, e, phi, l) in arbitrary_psa_with_parameter()) {
+            let p = psa(&c, &e, s);
+            let total = evpi(&p, &[l]).expect("ok")[0];
+            let scale = 1e5 + 20.0 * l;
+            for bins in [None, Some(1), Some(p.n_draws())] {
+                let binned = evppi_binned(&p, &phi, &[l], bins).expect("ok")[0];
+                prop_assert!(binned >= 0.0);
+                prop_assert!(binned <= total + 1e-9 * scale, "{} > {}", binned, total);
+            }
+            if p.n_draws() > 2 {
+                let reg = evppi_regression(&p, &[&phi], &[l], Metamodel::Linear).expect("ok")[0];
+                prop_assert!(reg >= 0.0);
+            }
+        }
+    }
+
+    /// Timing of every summary for 10,000 draws × 3 strategies × 101 thresholds. Run with
+    /// `cargo test --release -p hta-analysis -- --ignored timing`; the budget is for an
+    /// optimised build.
+    #[test]
+    #[ignore = "timing; meaningful only in a release build"]
+    fn timing_of_all_summaries() {
+        let n = 10_000;
+        let mut rng = Rng(9);
+        let cost: Vec<f64> = (0..3 * n).map(|_| 50_000.0 * rng.uniform()).collect();
+        let effect: Vec<f64> = (0..3 * n).map(|_| 5.0 + rng.uniform()).collect();
+        let phi: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+        let thresholds: Vec<f64> = (0..=100).map(|k| 1_000.0 * k as f64).collect();
+        let p = psa(&cost, &effect, 3);
+        for _ in 0..5 {
+            let t0 = std::time::Instant::now();
+            let _summary = crate::psa::summarise(&p, 0, 50_000.0).expect("ok");
+            let t1 = std::time::Instant::now();
+            let _decisions = crate::psa::decision_uncertainty(&p, &thresholds).expect("ok");
+            let t2 = std::time::Instant::now();
+            let _running = crate::psa::running_means(&p, 1).expect("ok");
+            let t3 = std::time::Instant::now();
+            let _binned = evppi_binned(&p, &phi, &thresholds, None).expect("ok");
+            let t4 = std::time::Instant::now();
+            let _reg = evppi_regression(&p, &[&phi], &thresholds, Metamodel::AdditiveSpline { knots: 5 }).expect("ok");
+            let t5 = std::time::Instant::now();
+            eprintln!("summ {:?} dec {:?} run {:?} bin {:?} reg {:?}", t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
+        }
+        let start = std::time::Instant::now();
+        let summary = crate::psa::summarise(&p, 0, 50_000.0).expect("ok");
+        let decisions = crate::psa::decision_uncertainty(&p, &thresholds).expect("ok");
+        let running = crate::psa::running_means(&p, 1).expect("ok");
+        let binned = evppi_binned(&p, &phi, &thresholds, None).expect("ok");
+        let summaries = start.elapsed();
+        let start = std::time::Instant::now();
+        let reg = evppi_regression(&p, &[&phi], &thresholds, Metamodel::AdditiveSpline { knots: 5 }).expect("ok");
+        let regression = start.elapsed();
+        assert_eq!(
+            (summary.len(), decisions.len(), running.draws.len(), binned.len(), reg.len()),
+            (3, 101, n, 101, 101)
+        );
+        assert!(summaries.as_secs_f64() < 0.010, "summaries took {summaries:?}");
+        assert!(regression.as_secs_f64() < 0.010, "regression EVPPI took {regression:?}");
+    }
 }

@@ -155,7 +155,7 @@ fn run_strategy(
             m_next,
             &resolver.inputs.state_values,
             layout.n_categories,
-            &weights,
+            weights,
             &mut undiscounted[row.clone()],
             &mut discounted[row.clone()],
         );

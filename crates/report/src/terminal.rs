@@ -120,3 +120,12 @@ fn percent(rate: f64) -> String {
     let text = format!("{:.6}", rate * 100.0);
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// A plain table with a header row, in the same style as the summary.
+pub fn simple_table(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
+    let mut t = table(header);
+    for row in rows {
+        t.add_row(row);
+    }
+    format!("{t}")
+}

@@ -1,0 +1,511 @@
+//! `hta dsa`, `hta threshold` and `hta psa`: drive `hta-sensitivity`, summarise with
+//! `hta-analysis`, print and write.
+
+use hta_model::{Model, ParamId};
+use hta_sensitivity::{Evaluator, Outcome};
+use hta_spec::Loaded;
+
+use crate::args::{DsaArgs, DsaOutcome, ThresholdArgs};
+use crate::exit::Exit;
+use crate::{load, number, write_files};
+
+/// The strategy index named `name`, or a usage error listing the strategies.
+pub fn strategy_index(model: &Model, name: &str) -> Result<usize, Exit> {
+    model.strategies.iter().position(|s| s.name == name).ok_or_else(|| {
+        let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+        eprintln!("error: unknown strategy `{name}`; strategies: {}", names.join(", "));
+        Exit::Usage
+    })
+}
+
+fn effect(model: &Model, o: &Outcome) -> f64 {
+    o.effect(model.settings.effect)
+}
+
+fn first_threshold(model: &Model, wtp: Option<f64>) -> Result<f64, Exit> {
+    wtp.or_else(|| model.settings.thresholds.first().map(|t| t.value)).ok_or_else(|| {
+        eprintln!("error: the model has no willingness-to-pay threshold; give one with --wtp");
+        Exit::Usage
+    })
+}
+
+/// The parameters a one-way analysis varies: those with low/high, plus ±percent for other
+/// numeric parameters.
+fn ranges(model: &Model, percent: Option<f64>) -> Vec<(ParamId, f64, f64)> {
+    model
+        .parameters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match (p.uncertainty.low, p.uncertainty.high, percent, p.definition.expr.as_constant()) {
+            (Some(low), Some(high), _, _) => Some((ParamId::new(i), low, high)),
+            (_, _, Some(pct), Some(base)) if base != 0.0 => {
+                let delta = base.abs() * pct / 100.0;
+                Some((ParamId::new(i), base - delta, base + delta))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// One bar of a tornado.
+struct Bar {
+    param: String,
+    low: f64,
+    high: f64,
+    comparison: String,
+    at_low: f64,
+    at_high: f64,
+    label_low: String,
+    label_high: String,
+}
+
+pub fn dsa(args: &DsaArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let evaluator = Evaluator::new(model);
+    let base = evaluator.evaluate(&[]).map_err(|e| crate::report_run_errors(&loaded, &e))?;
+    let ranges = ranges(model, args.range_percent);
+    if ranges.is_empty() {
+        eprintln!("error: no parameter has `low` and `high`; add them to the model or use --range-percent");
+        return Err(Exit::Usage);
+    }
+    let rows = hta_sensitivity::one_way(&evaluator, &ranges).map_err(|f| {
+        eprintln!("error: with `{}` = {}:", model.parameters[f.param.index()].name, f.value);
+        crate::report_run_errors(&loaded, &f.errors)
+    })?;
+    let wtp = match args.outcome {
+        DsaOutcome::Inmb | DsaOutcome::Nmb => Some(first_threshold(model, args.wtp)?),
+        _ => None,
+    };
+    let reference = model.settings.reference.index();
+    let comparisons: Vec<usize> = match args.outcome {
+        DsaOutcome::Inmb | DsaOutcome::Icer => (0..model.strategies.len()).filter(|&i| i != reference).collect(),
+        _ => (0..model.strategies.len()).collect(),
+    };
+    let measure = |o: &[Outcome], s: usize| -> (f64, String) {
+        let (c, e) = (o[s].cost, effect(model, &o[s]));
+        let (rc, re) = (o[reference].cost, effect(model, &o[reference]));
+        match args.outcome {
+            DsaOutcome::Inmb => (wtp.unwrap_or(0.0) * (e - re) - (c - rc), String::new()),
+            DsaOutcome::Nmb => (wtp.unwrap_or(0.0) * e - c, String::new()),
+            DsaOutcome::Cost => (c, String::new()),
+            DsaOutcome::Effect => (e, String::new()),
+            DsaOutcome::Icer => {
+                let q = hta_analysis::Quadrant::of(c - rc, e - re, rc, re);
+                let icer = matches!(q, hta_analysis::Quadrant::NorthEast | hta_analysis::Quadrant::SouthWest);
+                (if icer { (c - rc) / (e - re) } else { f64::NAN }, q.label().to_string())
+            }
+        }
+    };
+    let mut bars = Vec::new();
+    for row in &rows {
+        for &s in &comparisons {
+            let (at_low, label_low) = measure(&row.at_low, s);
+            let (at_high, label_high) = measure(&row.at_high, s);
+            let comparison = match args.outcome {
+                DsaOutcome::Inmb | DsaOutcome::Icer => {
+                    format!("{} vs {}", model.strategies[s].name, model.strategies[reference].name)
+                }
+                _ => model.strategies[s].name.clone(),
+            };
+            let param = model.parameters[row.param.index()].name.clone();
+            bars.push(Bar { param, low: row.low, high: row.high, comparison, at_low, at_high, label_low, label_high });
+        }
+    }
+    let width = |b: &Bar| {
+        let w = (b.at_high - b.at_low).abs();
+        if w.is_nan() {
+            f64::INFINITY
+        } else {
+            w
+        }
+    };
+    bars.sort_by(|a, b| width(b).total_cmp(&width(a)).then(a.param.cmp(&b.param)));
+    let base_values: Vec<(String, f64, String)> = comparisons
+        .iter()
+        .map(|&s| (model.strategies[s].name.clone(), measure(&base, s).0, measure(&base, s).1))
+        .collect();
+    print_tornado(model, args, wtp, &bars, &base_values);
+    if let Some(dir) = &args.out {
+        let mut csv = String::from(
+            "parameter,low,high,comparison,outcome_at_low,outcome_at_high,width,quadrant_at_low,quadrant_at_high\n",
+        );
+        for b in &bars {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{}\n",
+                b.param,
+                b.low,
+                b.high,
+                b.comparison,
+                fmt(b.at_low),
+                fmt(b.at_high),
+                fmt((b.at_high - b.at_low).abs()),
+                b.label_low,
+                b.label_high
+            ));
+        }
+        write_files(dir, &[("tornado.csv", csv)])?;
+    }
+    Ok(())
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn print_tornado(model: &Model, args: &DsaArgs, wtp: Option<f64>, bars: &[Bar], base: &[(String, f64, String)]) {
+    let what = match (args.outcome, wtp) {
+        (DsaOutcome::Inmb, Some(w)) => {
+            format!("incremental net monetary benefit at {} per {}", number(w, 0), model.settings.effect.unit())
+        }
+        (DsaOutcome::Nmb, Some(w)) => {
+            format!("net monetary benefit at {} per {}", number(w, 0), model.settings.effect.unit())
+        }
+        (DsaOutcome::Cost, _) => "discounted cost".into(),
+        (DsaOutcome::Effect, _) => format!("discounted {}s", model.settings.effect.unit()),
+        _ => "ICER (with the quadrant where there is no ratio)".into(),
+    };
+    println!("{}\nOne-way sensitivity analysis: {what}", model.metadata.title);
+    for (name, value, label) in base {
+        println!("  base case {name}: {} {label}", number(*value, 2));
+    }
+    let header = ["Parameter", "Low", "High", "Comparison", "At low", "At high", "Width"].map(String::from).to_vec();
+    let mut rows = Vec::new();
+    for b in bars.iter().take(20) {
+        let show = |v: f64, label: &str| if v.is_finite() { number(v, 2) } else { label.to_string() };
+        rows.push(vec![
+            b.param.clone(),
+            number(b.low, 4),
+            number(b.high, 4),
+            b.comparison.clone(),
+            show(b.at_low, &b.label_low),
+            show(b.at_high, &b.label_high),
+            number((b.at_high - b.at_low).abs(), 2),
+        ]);
+    }
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if bars.len() > 20 {
+        println!("({} more rows in tornado.csv with --out)", bars.len() - 20);
+    }
+}
+
+pub fn threshold(args: &ThresholdArgs) -> Result<(), Exit> {
+    let loaded: Loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let Some(param) = model.param_by_name(&args.param) else {
+        eprintln!("error: unknown parameter `{}`", args.param);
+        return Err(Exit::Usage);
+    };
+    let strategy = match &args.strategy {
+        Some(name) => strategy_index(model, name)?,
+        None => model.strategies.len() - 1,
+    };
+    let comparator = match &args.vs {
+        Some(name) => strategy_index(model, name)?,
+        None => model.settings.reference.index(),
+    };
+    if strategy == comparator {
+        eprintln!("error: the strategy and its comparator are the same; use --strategy and --vs");
+        return Err(Exit::Usage);
+    }
+    let thresholds: Vec<(String, f64)> = if args.wtp.is_empty() {
+        model.settings.thresholds.iter().map(|t| (t.label.clone(), t.value)).collect()
+    } else {
+        args.wtp.iter().map(|w| (format!("{w}"), *w)).collect()
+    };
+    if thresholds.is_empty() {
+        eprintln!("error: no threshold; give --wtp");
+        return Err(Exit::Usage);
+    }
+    let evaluator = Evaluator::new(model);
+    let p = &model.parameters[param.index()];
+    let base = p.definition.expr.as_constant().unwrap_or(1.0);
+    let bracket = match (p.uncertainty.low, p.uncertainty.high) {
+        (Some(l), Some(h)) => (l.min(0.0), h),
+        _ => (0.0, base.abs().max(1.0)),
+    };
+    println!(
+        "{}\nThreshold analysis of `{}`: the value at which {} vs {} has ICER = threshold",
+        model.metadata.title, p.name, model.strategies[strategy].name, model.strategies[comparator].name
+    );
+    for (label, wtp) in thresholds {
+        let inmb = |o: &[Outcome]| {
+            wtp * (effect(model, &o[strategy]) - effect(model, &o[comparator]))
+                - (o[strategy].cost - o[comparator].cost)
+        };
+        let result = hta_sensitivity::threshold(&evaluator, param, bracket, Some(1e15), 1e-9, &inmb).map_err(|f| {
+            eprintln!("error: with `{}` = {}:", p.name, f.value);
+            crate::report_run_errors(&loaded, &f.errors)
+        })?;
+        match result {
+            hta_sensitivity::Threshold::Found { value, .. } => {
+                let check = evaluator.evaluate(&[(param, value)]).map_err(|e| crate::report_run_errors(&loaded, &e))?;
+                let (dc, de) = (
+                    check[strategy].cost - check[comparator].cost,
+                    effect(model, &check[strategy]) - effect(model, &check[comparator]),
+                );
+                println!(
+                    "  {label} ({} per {}): {} = {}  (re-run: ICER {}, relative error {:.1e})",
+                    number(wtp, 0),
+                    model.settings.effect.unit(),
+                    p.name,
+                    number(value, 6),
+                    number(dc / de, 2),
+                    ((dc / de) - wtp).abs() / wtp.abs().max(1.0)
+                );
+            }
+            hta_sensitivity::Threshold::NotInRange { at_low, at_high } => {
+                println!(
+                    "  {label} ({}): no value found: the incremental net benefit keeps one sign ({} to {}) over the range searched",
+                    number(wtp, 0),
+                    number(at_low, 2),
+                    number(at_high, 2)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The threshold grid: MIN:MAX:STEP, or 0 to twice the largest model threshold in 100 steps.
+fn grid(model: &Model, spec: Option<&str>) -> Result<Vec<f64>, Exit> {
+    let (min, max, step) = match spec {
+        Some(text) => {
+            let parts: Vec<f64> = text.split(':').filter_map(|p| p.trim().parse().ok()).collect();
+            match parts[..] {
+                [min, max, step] if step > 0.0 && max >= min && ((max - min) / step) <= 100_000.0 => (min, max, step),
+                _ => {
+                    eprintln!("error: --wtp-grid must be MIN:MAX:STEP with STEP > 0, MAX >= MIN and at most 100,000 steps, found `{text}`");
+                    return Err(Exit::Usage);
+                }
+            }
+        }
+        None => {
+            let top = model.settings.thresholds.iter().map(|t| t.value).fold(0.0, f64::max);
+            let max = if top > 0.0 { 2.0 * top } else { 100_000.0 };
+            (0.0, max, max / 100.0)
+        }
+    };
+    let n = ((max - min) / step + 1e-9).floor() as usize;
+    Ok((0..=n).map(|i| min + i as f64 * step).collect())
+}
+
+pub fn psa(args: &crate::args::PsaArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let sampler = hta_sensitivity::Sampler::new(model).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::InvalidModel
+    })?;
+    if sampler.is_empty() {
+        eprintln!("error: no parameter has a `distribution` and there is no Dirichlet group: nothing to sample");
+        return Err(Exit::Usage);
+    }
+    let thresholds = grid(model, args.wtp_grid.as_deref())?;
+    let on_invalid = match args.on_invalid {
+        crate::args::OnInvalidArg::Stop => hta_sensitivity::OnInvalid::Stop,
+        crate::args::OnInvalidArg::Skip => hta_sensitivity::OnInvalid::Skip,
+    };
+    let settings =
+        hta_sensitivity::PsaSettings { seed: args.seed, first_draw: args.first_draw, draws: args.draws, on_invalid };
+    let evaluator = Evaluator::new(model);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t.max(1));
+    }
+    let pool = pool.build().map_err(|e| {
+        eprintln!("error: cannot start worker threads: {e}");
+        Exit::Usage
+    })?;
+    let started = std::time::Instant::now();
+    let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings)).map_err(|failure| {
+        let values: Vec<String> =
+            failure.values.iter().map(|(p, v)| format!("{} = {v}", model.parameters[p.index()].name)).collect();
+        eprintln!("error: draw {} failed its run-time checks with {}", failure.draw, values.join(", "));
+        eprintln!("(use --on-invalid skip to leave such draws out and count them)");
+        crate::report_run_errors(&loaded, &failure.errors)
+    })?;
+    let elapsed = started.elapsed();
+    if run.n_draws() == 0 {
+        eprintln!("error: every draw failed its run-time checks");
+        return Err(Exit::RunFailed);
+    }
+    let (cost, effect) = run.matrices(model.settings.effect);
+    let psa = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies).map_err(|e| {
+        eprintln!("error: {e:?}");
+        Exit::RunFailed
+    })?;
+    let reference = model.settings.reference.index();
+    let first_wtp = model.settings.thresholds.first().map_or(0.0, |t| t.value);
+    let summaries = hta_analysis::psa::summarise(&psa, reference, first_wtp).map_err(|e| {
+        eprintln!("error: {e:?}");
+        Exit::RunFailed
+    })?;
+    let model_wtp: Vec<f64> = model.settings.thresholds.iter().map(|t| t.value).collect();
+    let at_model = hta_analysis::psa::decision_uncertainty(&psa, &model_wtp).unwrap_or_default();
+    let at_grid = hta_analysis::psa::decision_uncertainty(&psa, &thresholds).unwrap_or_default();
+    print_psa(model, args, &run, elapsed, &summaries, &at_model);
+    if let Some(dir) = &args.out {
+        let files = psa_files(model, &loaded, args, &run, &thresholds, &summaries, &at_grid);
+        crate::write_files(dir, &files)?;
+    }
+    Ok(())
+}
+
+fn print_psa(
+    model: &Model,
+    args: &crate::args::PsaArgs,
+    run: &hta_sensitivity::PsaRun,
+    elapsed: std::time::Duration,
+    summaries: &[hta_analysis::psa::StrategySummary],
+    at_model: &[hta_analysis::psa::ThresholdAnalysis],
+) {
+    let unit = model.settings.effect.unit();
+    println!("{}", model.metadata.title);
+    println!(
+        "Probabilistic analysis: {} draws (from draw {}), seed {}, {} parameters sampled, {} skipped, {:.3} s",
+        run.n_draws(),
+        args.first_draw,
+        args.seed,
+        run.params.len(),
+        run.skipped.len(),
+        elapsed.as_secs_f64()
+    );
+    let header = vec![
+        "Strategy".to_string(),
+        "Mean cost (95% interval)".into(),
+        format!("Mean {unit}s (95% interval)"),
+        "Mean Δ cost vs reference".into(),
+        format!("Mean Δ {unit}s"),
+    ];
+    let rows = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                model.strategies[s.strategy].name.clone(),
+                format!("{} ({} to {})", number(s.cost.mean, 2), number(s.cost.lower, 2), number(s.cost.upper, 2)),
+                format!(
+                    "{} ({} to {})",
+                    number(s.effect.mean, 4),
+                    number(s.effect.lower, 4),
+                    number(s.effect.upper, 4)
+                ),
+                number(s.incremental_cost.mean, 2),
+                number(s.incremental_effect.mean, 4),
+            ]
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if !at_model.is_empty() {
+        let mut header = vec!["Threshold".to_string()];
+        header.extend(model.strategies.iter().map(|s| format!("P(cost-effective) {}", s.name)));
+        header.push("Optimal (expected NMB)".into());
+        header.push("EVPI per person".into());
+        let rows = model
+            .settings
+            .thresholds
+            .iter()
+            .zip(at_model)
+            .map(|(t, a)| {
+                let mut row = vec![format!("{} ({})", t.label, number(t.value, 0))];
+                row.extend(a.probability_optimal.iter().map(|p| format!("{p:.3}")));
+                row.push(model.strategies[a.optimal].name.clone());
+                row.push(number(a.evpi, 2));
+                row
+            })
+            .collect();
+        println!("{}", hta_report::terminal::simple_table(header, rows));
+    }
+}
+
+fn psa_files(
+    model: &Model,
+    loaded: &Loaded,
+    args: &crate::args::PsaArgs,
+    run: &hta_sensitivity::PsaRun,
+    thresholds: &[f64],
+    summaries: &[hta_analysis::psa::StrategySummary],
+    at_grid: &[hta_analysis::psa::ThresholdAnalysis],
+) -> Vec<(&'static str, String)> {
+    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+    let measure = model.settings.effect;
+    let mut draws = String::from("draw,strategy,cost,effect,qaly,ly\n");
+    for (i, draw) in run.draws.iter().enumerate() {
+        for (j, name) in names.iter().enumerate() {
+            let o = &run.outcomes[i * run.n_strategies + j];
+            draws.push_str(&format!("{draw},{name},{},{},{},{}\n", o.cost, o.effect(measure), o.qaly, o.ly));
+        }
+    }
+    let param_names: Vec<&str> = run.params.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
+    let mut params = format!("draw,{}\n", param_names.join(","));
+    for (i, draw) in run.draws.iter().enumerate() {
+        let row: Vec<String> =
+            run.values[i * run.params.len()..(i + 1) * run.params.len()].iter().map(|v| v.to_string()).collect();
+        params.push_str(&format!("{draw},{}\n", row.join(",")));
+    }
+    let mut ceac = String::from(
+        "threshold,strategy,probability_cost_effective,expected_nmb,expected_loss,optimal_in_expectation\n",
+    );
+    let mut evpi = String::from("threshold,evpi_per_person\n");
+    for a in at_grid {
+        for (j, name) in names.iter().enumerate() {
+            ceac.push_str(&format!(
+                "{},{name},{},{},{},{}\n",
+                a.threshold,
+                a.probability_optimal[j],
+                a.expected_nmb[j],
+                a.expected_loss[j],
+                a.optimal == j
+            ));
+        }
+        evpi.push_str(&format!("{},{}\n", a.threshold, a.evpi));
+    }
+    let summary: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|s| {
+            let stat = |x: &hta_analysis::psa::Summary| serde_json::json!({ "mean": x.mean, "sd": x.sd, "lower_95": x.lower, "upper_95": x.upper });
+            serde_json::json!({
+                "name": names[s.strategy],
+                "cost": stat(&s.cost),
+                "effect": stat(&s.effect),
+                "incremental_cost": stat(&s.incremental_cost),
+                "incremental_effect": stat(&s.incremental_effect),
+                "incremental_nmb_at_first_threshold": stat(&s.incremental_nmb),
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "format": "hta-psa",
+        "format_version": 1,
+        "run": {
+            "tool": "hta",
+            "version": env!("CARGO_PKG_VERSION"),
+            "inputs": loaded.inputs.iter().map(|i| serde_json::json!({ "path": i.path, "sha256": i.sha256 })).collect::<Vec<_>>(),
+            "overrides": loaded.overrides.iter().map(|o| [o.name.clone(), o.value.clone()]).collect::<Vec<_>>(),
+            "seed": args.seed,
+            "first_draw": args.first_draw,
+            "draws_requested": args.draws,
+            "draws_kept": run.n_draws(),
+            "draws_skipped": run.skipped.iter().map(|(d, _)| d).collect::<Vec<_>>(),
+            "on_invalid": match args.on_invalid { crate::args::OnInvalidArg::Stop => "stop", crate::args::OnInvalidArg::Skip => "skip" },
+            "generator": "ChaCha8 (rand_chacha 0.10), stream = draw number; rand_distr 0.6",
+            "sampled_parameters": param_names,
+        },
+        "effect": measure.name(),
+        "reference_strategy": names[model.settings.reference.index()],
+        "thresholds": thresholds,
+        "strategies": summary,
+    });
+    let json = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+    vec![
+        ("psa_draws.csv", draws),
+        ("psa_parameters.csv", params),
+        ("ceac.csv", ceac),
+        ("evpi.csv", evpi),
+        ("psa.json", json),
+    ]
+}
