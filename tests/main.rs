@@ -10,6 +10,7 @@ mod partitioned;
 mod properties;
 mod reference;
 mod schema;
+mod sensitivity;
 mod support;
 mod survival_curves;
 mod time_in_state;

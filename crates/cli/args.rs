@@ -42,6 +42,13 @@ pub enum Command {
     /// outcome; tornado data sorted by width.
     #[command(after_help = EXIT_CODES)]
     Dsa(DsaArgs),
+    /// Two-way sensitivity analysis: a grid over two parameters (low to high), with the optimal
+    /// strategy (highest net monetary benefit) in each cell.
+    #[command(after_help = EXIT_CODES)]
+    Twoway(TwowayArgs),
+    /// Run the model's named scenarios (and the base case) and show the results side by side.
+    #[command(after_help = EXIT_CODES)]
+    Scenarios(ScenariosArgs),
     /// Threshold analysis: the value of a parameter at which a strategy's ICER against a
     /// comparator equals each willingness-to-pay threshold (e.g. the value-based price).
     #[command(after_help = EXIT_CODES)]
@@ -160,6 +167,39 @@ pub struct PsaArgs {
     /// Write psa_draws.csv, psa_parameters.csv, ceac.csv, evpi.csv and psa.json here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TwowayArgs {
+    pub model: PathBuf,
+    /// First parameter (grid columns).
+    #[arg(long, value_name = "NAME")]
+    pub x: String,
+    /// Second parameter (grid rows).
+    #[arg(long, value_name = "NAME")]
+    pub y: String,
+    /// Values per parameter, evenly spaced from low to high (from the model file, else ±20%).
+    #[arg(long, default_value_t = 11)]
+    pub steps: usize,
+    /// Willingness to pay per unit of effect (default: the model's first threshold).
+    #[arg(long, value_name = "AMOUNT")]
+    pub wtp: Option<f64>,
+    /// Write twoway.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScenariosArgs {
+    pub model: PathBuf,
+    /// Write scenarios.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overrides applied to the base case and every scenario.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
 }

@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Dsa(args) => sensitivity::dsa(&args),
         Command::Threshold(args) => sensitivity::threshold(&args),
+        Command::Twoway(args) => sensitivity::twoway(&args),
+        Command::Scenarios(args) => sensitivity::scenarios(&args),
         Command::Psa(args) => sensitivity::psa(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
@@ -48,7 +50,7 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
     }
 }
 
-fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
+pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     for d in &diagnostics.0 {
         eprint!("{}", render::diagnostic(d));
     }

@@ -509,3 +509,170 @@ fn psa_files(
         ("psa.json", json),
     ]
 }
+
+/// (low, high) of a parameter: from the model file, else ±20% of a numeric base value.
+fn range_of(model: &Model, p: ParamId) -> Option<(f64, f64)> {
+    let param = &model.parameters[p.index()];
+    match (param.uncertainty.low, param.uncertainty.high, param.definition.expr.as_constant()) {
+        (Some(l), Some(h), _) => Some((l, h)),
+        (_, _, Some(base)) if base != 0.0 => Some((base - 0.2 * base.abs(), base + 0.2 * base.abs())),
+        _ => None,
+    }
+}
+
+fn param_named(model: &Model, name: &str) -> Result<ParamId, Exit> {
+    model.param_by_name(name).ok_or_else(|| {
+        let names: Vec<&str> = model.parameters.iter().map(|p| p.name.as_str()).collect();
+        let hint = hta_model::suggest::closest(name, names.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        eprintln!("error: unknown parameter `{name}`{hint}");
+        Exit::Usage
+    })
+}
+
+pub fn twoway(args: &crate::args::TwowayArgs) -> Result<(), Exit> {
+    use rayon::prelude::*;
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let (x, y) = (param_named(model, &args.x)?, param_named(model, &args.y)?);
+    let steps = args.steps.clamp(2, 1001);
+    let (Some((x0, x1)), Some((y0, y1))) = (range_of(model, x), range_of(model, y)) else {
+        eprintln!("error: both parameters need `low` and `high`, or a numeric base value");
+        return Err(Exit::Usage);
+    };
+    let wtp = first_threshold(model, args.wtp)?;
+    let at = |a: f64, b: f64, i: usize| a + (b - a) * i as f64 / (steps - 1) as f64;
+    let evaluator = Evaluator::new(model);
+    let cells: Vec<(f64, f64)> =
+        (0..steps).flat_map(|j| (0..steps).map(move |i| (i, j))).map(|(i, j)| (at(x0, x1, i), at(y0, y1, j))).collect();
+    let results: Vec<Result<Vec<Outcome>, (f64, f64, hta_markov::RunErrors)>> =
+        cells.par_iter().map(|&(xv, yv)| evaluator.evaluate(&[(x, xv), (y, yv)]).map_err(|e| (xv, yv, e))).collect();
+    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+    let mut csv = format!(
+        "{},{},optimal,{}\n",
+        args.x,
+        args.y,
+        names.iter().map(|n| format!("nmb_{n}")).collect::<Vec<_>>().join(",")
+    );
+    let mut grid = vec![vec![0usize; steps]; steps];
+    for (k, ((xv, yv), result)) in cells.iter().zip(results).enumerate() {
+        let outcomes = result.map_err(|(xv, yv, e)| {
+            eprintln!("error: with `{}` = {xv} and `{}` = {yv}:", args.x, args.y);
+            crate::report_run_errors(&loaded, &e)
+        })?;
+        let as_outcomes: Vec<hta_analysis::Outcome> =
+            outcomes.iter().zip(&names).map(|(o, n)| hta_analysis::Outcome::new(n, o.cost, effect(model, o))).collect();
+        let r = hta_analysis::at_threshold(&as_outcomes, wtp);
+        grid[k / steps][k % steps] = r.optimal;
+        let nmb: Vec<String> = r.nmb.iter().map(|v| v.to_string()).collect();
+        csv.push_str(&format!("{xv},{yv},{},{}\n", names[r.optimal], nmb.join(",")));
+    }
+    println!(
+        "{}\nTwo-way analysis: optimal strategy (highest NMB at {} per {}) by `{}` (columns) and `{}` (rows)",
+        model.metadata.title,
+        number(wtp, 0),
+        model.settings.effect.unit(),
+        args.x,
+        args.y
+    );
+    let mut header = vec![format!("{} \\ {}", args.y, args.x)];
+    header.extend((0..steps).map(|i| number(at(x0, x1, i), 4)));
+    let rows = grid
+        .iter()
+        .enumerate()
+        .map(|(j, row)| {
+            let mut cells = vec![number(at(y0, y1, j), 4)];
+            cells.extend(row.iter().map(|&s| names[s].to_string()));
+            cells
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if let Some(dir) = &args.out {
+        write_files(dir, &[("twoway.csv", csv)])?;
+    }
+    Ok(())
+}
+
+pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<(), Exit> {
+    let base = load(&args.model, &args.set)?;
+    let model = &base.model;
+    if model.scenarios.is_empty() {
+        eprintln!("error: the model defines no `scenarios:`");
+        return Err(Exit::Usage);
+    }
+    let reference = model.settings.reference.index();
+    let wtp = model.settings.thresholds.first().map(|t| t.value);
+    let mut runs: Vec<(String, Vec<Outcome>)> = Vec::new();
+    runs.push((
+        "base case".into(),
+        Evaluator::new(model).evaluate(&[]).map_err(|e| crate::report_run_errors(&base, &e))?,
+    ));
+    for scenario in &model.scenarios {
+        let mut set = args.set.clone();
+        set.extend(scenario.overrides.iter().map(|(n, v)| hta_spec::Override { name: n.clone(), value: v.clone() }));
+        let loaded = match hta_spec::load(&args.model, &set) {
+            Ok(l) => l,
+            Err(d) => {
+                eprintln!("error: scenario `{}`:", scenario.name);
+                return Err(crate::report_load_failure(&d));
+            }
+        };
+        let outcomes = Evaluator::new(&loaded.model).evaluate(&[]).map_err(|e| {
+            eprintln!("error: scenario `{}`:", scenario.name);
+            crate::report_run_errors(&loaded, &e)
+        })?;
+        runs.push((scenario.label.clone().unwrap_or_else(|| scenario.name.clone()), outcomes));
+    }
+    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+    let unit = model.settings.effect.unit();
+    let mut header = vec![
+        "Scenario".to_string(),
+        "Strategy".into(),
+        "Cost".into(),
+        format!("{unit}s"),
+        "Status".into(),
+        format!("ICER per {unit}"),
+    ];
+    if let Some(w) = wtp {
+        header.push(format!("INMB vs {} at {}", names[reference], number(w, 0)));
+    }
+    let mut rows = Vec::new();
+    let mut csv = String::from("scenario,strategy,cost,effect,status,icer,inmb_vs_reference\n");
+    for (label, outcomes) in &runs {
+        let as_outcomes: Vec<hta_analysis::Outcome> =
+            outcomes.iter().zip(&names).map(|(o, n)| hta_analysis::Outcome::new(n, o.cost, effect(model, o))).collect();
+        for row in hta_analysis::incremental(&as_outcomes) {
+            let o = &as_outcomes[row.strategy];
+            let inmb =
+                wtp.map(|w| w * (o.effect - as_outcomes[reference].effect) - (o.cost - as_outcomes[reference].cost));
+            let mut cells = vec![
+                label.clone(),
+                o.name.clone(),
+                number(o.cost, 2),
+                number(o.effect, 4),
+                row.status.code().to_string(),
+                row.icer.map(|v| number(v, 2)).unwrap_or_default(),
+            ];
+            if let Some(v) = inmb {
+                cells.push(number(v, 2));
+            }
+            rows.push(cells);
+            csv.push_str(&format!(
+                "\"{label}\",{},{},{},{},{},{}\n",
+                o.name,
+                o.cost,
+                o.effect,
+                row.status.code(),
+                row.icer.map(|v| v.to_string()).unwrap_or_default(),
+                inmb.map(|v| v.to_string()).unwrap_or_default()
+            ));
+        }
+    }
+    println!("{}\nScenarios", model.metadata.title);
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if let Some(dir) = &args.out {
+        write_files(dir, &[("scenarios.csv", csv)])?;
+    }
+    Ok(())
+}

@@ -282,20 +282,32 @@ pub fn decision_uncertainty(psa: &Psa<'_>, thresholds: &[f64]) -> Result<Vec<Thr
     if t_len == 0 {
         return Ok(Vec::new());
     }
-    // Accumulators over draws, `[strategy][threshold]`; per-draw state `[threshold]`. The
+    let mut sorted = thresholds.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Accumulators over draws, `[strategy][threshold]`, and per-draw state, `[threshold]`. The
     // threshold loop is innermost and branch-free, so it vectorises and never mispredicts.
     let s = psa.n_strategies;
     let mut sums = vec![0.0; s * t_len];
     let mut wins = vec![0u64; s * t_len];
     let mut sum_max = vec![0.0; t_len];
-    let mut draw = DrawState { best: vec![0.0; t_len], best_effect: vec![0.0; t_len], winner: vec![0; t_len] };
+    let mut draw = DrawState {
+        max: vec![0.0; t_len],
+        winner: vec![0; t_len],
+        best: vec![0.0; t_len],
+        best_effect: vec![0.0; t_len],
+    };
     for (c, e) in psa.rows() {
+        let near_tie = near_tie(c, e, &sorted);
         for (j, sums_j) in sums.chunks_exact_mut(t_len).enumerate() {
-            draw.update(j, c[j], e[j], thresholds, sums_j);
+            if near_tie {
+                draw.offer_with_ties(j, c[j], e[j], thresholds, sums_j);
+            } else {
+                draw.offer(j, c[j], e[j], thresholds, sums_j);
+            }
         }
-        // The largest NMB is the winner's up to TIE; summing the winner's NMB, in the same order as
-        // `sums`, keeps expected losses and EVPI ≥ 0 in floating point (rounding is monotone).
-        sum_max.iter_mut().zip(&draw.best).for_each(|(m, b)| *m += b);
+        // Summed in the same order as `sums`, the largest NMB keeps expected losses and EVPI ≥ 0 in
+        // floating point too (rounding is monotone).
+        sum_max.iter_mut().zip(&draw.max).for_each(|(s, m)| *s += m);
         for (j, wins_j) in wins.chunks_exact_mut(t_len).enumerate() {
             wins_j.iter_mut().zip(&draw.winner).for_each(|(w, &k)| *w += u64::from(k == j));
         }
@@ -328,21 +340,70 @@ pub fn decision_uncertainty(psa: &Psa<'_>, thresholds: &[f64]) -> Result<Vec<Thr
         .collect())
 }
 
-/// Within one draw, the best strategy so far at each threshold.
+/// Whether two strategies of one draw (costs `c`, effects `e`) may have NMBs within [`TIE`] of
+/// each other at some threshold of the ascending grid `sorted`. Conservative: it uses the largest
+/// |NMB| of the draw over the grid (at an end, NMB being linear in λ) as the scale, doubled. The
+/// NMB difference of two strategies is linear in λ, so its smallest |value| on the grid is at one
+/// of the two grid points around its root, or everywhere when the effects are equal.
+fn near_tie(c: &[f64], e: &[f64], sorted: &[f64]) -> bool {
+    let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
+    let scale = c.iter().zip(e).fold(1.0, |m: f64, (c, e)| m.max((lo * e - c).abs()).max((hi * e - c).abs()));
+    let tol = 2.0 * TIE * scale;
+    for j in 0..c.len() {
+        for k in j + 1..c.len() {
+            let (de, dc) = (e[j] - e[k], c[j] - c[k]);
+            if de == 0.0 {
+                if dc.abs() <= tol {
+                    return true;
+                }
+                continue;
+            }
+            let root = dc / de;
+            let p = sorted.partition_point(|&l| l < root);
+            let around = [p.checked_sub(1), (p < sorted.len()).then_some(p)];
+            if around.into_iter().flatten().any(|i| (sorted[i] * de - dc).abs() <= tol) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Within one draw, at each threshold: the largest NMB so far and the strategy that has it. With
+/// near ties, [`DrawState::offer_with_ties`] applies the tie rule, and `winner` may then have an
+/// NMB below `max` by up to [`TIE`]; `best` and `best_effect` are the winner's NMB and effect.
 struct DrawState {
+    max: Vec<f64>,
+    winner: Vec<usize>,
     best: Vec<f64>,
     best_effect: Vec<f64>,
-    winner: Vec<usize>,
 }
 
 impl DrawState {
-    /// Offers strategy `j` (cost `c`, effect `e`) at every threshold and adds its NMB to `sums`.
-    fn update(&mut self, j: usize, c: f64, e: f64, thresholds: &[f64], sums: &mut [f64]) {
-        let state = self.best.iter_mut().zip(self.best_effect.iter_mut()).zip(self.winner.iter_mut());
-        for (((l, sum), ((best, best_effect), winner))) in thresholds.iter().zip(sums.iter_mut()).zip(state) {
+    /// Offers strategy `j` (cost `c`, effect `e`) at every threshold and adds its NMB to `sums`,
+    /// for a draw without near ties: the winner is the strategy with the largest NMB.
+    fn offer(&mut self, j: usize, c: f64, e: f64, thresholds: &[f64], sums: &mut [f64]) {
+        let first = j == 0;
+        let state = self.max.iter_mut().zip(self.winner.iter_mut());
+        for ((l, sum), (max, winner)) in thresholds.iter().zip(sums.iter_mut()).zip(state) {
             let nmb = l * e - c;
             *sum += nmb;
-            let take = j == 0 || beats(nmb, e, *best, *best_effect);
+            let take = first | (nmb > *max);
+            *max = if take { nmb } else { *max };
+            *winner = if take { j } else { *winner };
+        }
+    }
+
+    /// As [`DrawState::offer`], for a draw with near ties: the tie rule of [`beats`].
+    fn offer_with_ties(&mut self, j: usize, c: f64, e: f64, thresholds: &[f64], sums: &mut [f64]) {
+        let first = j == 0;
+        let state =
+            self.max.iter_mut().zip(self.best.iter_mut()).zip(self.best_effect.iter_mut()).zip(self.winner.iter_mut());
+        for ((l, sum), (((max, best), best_effect), winner)) in thresholds.iter().zip(sums.iter_mut()).zip(state) {
+            let nmb = l * e - c;
+            *sum += nmb;
+            *max = if first { nmb } else { larger(*max, nmb) };
+            let take = first | beats(nmb, e, *best, *best_effect);
             *best = if take { nmb } else { *best };
             *best_effect = if take { e } else { *best_effect };
             *winner = if take { j } else { *winner };
@@ -355,8 +416,17 @@ impl DrawState {
 /// `net_benefit`, whose `greater` and `same` this spells out without branches).
 fn beats(nmb: f64, effect: f64, best_nmb: f64, best_effect: f64) -> bool {
     let d = nmb - best_nmb;
-    let tie = d.abs() <= TIE * nmb.abs().max(best_nmb.abs()).max(1.0);
-    (d > 0.0 && !tie) | (tie && effect > best_effect)
+    let tie = d.abs() <= TIE * larger(larger(nmb.abs(), best_nmb.abs()), 1.0);
+    (d > 0.0) & !tie | tie & (effect > best_effect)
+}
+
+/// The larger of two finite numbers (`f64::max` also handles NaN, at a cost in the hot loop).
+fn larger(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
 }
 
 /// CEAC: `[threshold][strategy]` probability of having the highest NMB.

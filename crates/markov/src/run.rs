@@ -135,7 +135,12 @@ impl Totals {
 /// not grow with the horizon.
 pub fn run_totals(model: &Model, program: &Program, pins: &[(ParamId, f64)]) -> Result<Totals, RunErrors> {
     let width = program.layout.width();
-    let mut sink = TotalsSink { undiscounted: vec![0.0; width], discounted: vec![0.0; width] };
+    let mut sink = TotalsSink {
+        undiscounted: vec![0.0; width],
+        discounted: vec![0.0; width],
+        cycle_undiscounted: vec![0.0; width],
+        cycle_discounted: vec![0.0; width],
+    };
     simulate(model, program, pins, &mut sink)?;
     Ok(Totals { layout: program.layout, undiscounted: sink.undiscounted, discounted: sink.discounted })
 }
@@ -146,6 +151,8 @@ trait Sink {
     fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64]);
     /// The occupancy row of boundary `k`, if the trace is kept.
     fn trace_row(&mut self, k: usize) -> Option<&mut [f64]>;
+    /// Cycle `k` is complete.
+    fn end_cycle(&mut self) {}
 }
 
 struct FullSink {
@@ -167,18 +174,33 @@ impl Sink for FullSink {
     }
 }
 
+/// Sums each cycle's row separately and then into the totals, in cycle order, so that totals
+/// are bit-identical to summing a full run's per-cycle rows.
 struct TotalsSink {
     undiscounted: Vec<f64>,
     discounted: Vec<f64>,
+    cycle_undiscounted: Vec<f64>,
+    cycle_discounted: Vec<f64>,
 }
 
 impl Sink for TotalsSink {
     fn values(&mut self, _: usize) -> (&mut [f64], &mut [f64]) {
-        (&mut self.undiscounted, &mut self.discounted)
+        (&mut self.cycle_undiscounted, &mut self.cycle_discounted)
     }
 
     fn trace_row(&mut self, _: usize) -> Option<&mut [f64]> {
         None
+    }
+
+    fn end_cycle(&mut self) {
+        for (total, value) in self.undiscounted.iter_mut().zip(&mut self.cycle_undiscounted) {
+            *total += *value;
+            *value = 0.0;
+        }
+        for (total, value) in self.discounted.iter_mut().zip(&mut self.cycle_discounted) {
+            *total += *value;
+            *value = 0.0;
+        }
     }
 }
 
@@ -201,6 +223,7 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
         undiscounted[slot] += value;
         discounted[slot] += value;
     }
+    sink.end_cycle();
     let (to, from) = (&program.entry_to, &program.event_from);
     for k in 1..=n {
         resolver.cycle(k);
@@ -232,6 +255,7 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
                 }
             }
         }
+        sink.end_cycle();
         std::mem::swap(&mut m_prev, &mut m_next);
     }
     if resolver.errors.is_empty() {

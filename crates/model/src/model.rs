@@ -179,6 +179,14 @@ pub struct DirichletGroup {
     pub origin: Origin,
 }
 
+/// A named set of overrides (parameter or setting name, value as text), as `--set` takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub label: Option<String>,
+    pub overrides: Vec<(String, String)>,
+}
+
 /// How state occupancy is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Structure {
@@ -203,6 +211,7 @@ pub struct Model {
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
     pub strategies: Vec<Strategy>,
+    pub scenarios: Vec<Scenario>,
 }
 
 impl Model {

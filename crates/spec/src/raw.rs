@@ -67,6 +67,11 @@ pub struct RawModel {
     #[serde(default)]
     #[schemars(with = "Vec<RawTransitionValue>")]
     pub transition_values: Vec<Spanned<RawTransitionValue>>,
+    /// Named scenarios: sets of overrides (parameters or settings, as `--set` takes them) run
+    /// side by side by `hta scenarios`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawScenario>")]
+    pub scenarios: SpannedMap<Spanned<RawScenario>>,
     /// Strategies (comparators and interventions), by name.
     #[schemars(with = "IndexMap<String, RawStrategy>")]
     pub strategies: SpannedMap<Spanned<RawStrategy>>,
@@ -746,4 +751,14 @@ pub struct RawLifeTableCurve {
     #[serde(default)]
     #[schemars(with = "Option<Scalar>")]
     pub start_age: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Parameter or setting -> value (a number, or a method name for settings such as counting).
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub set: SpannedMap<Spanned<Scalar>>,
 }

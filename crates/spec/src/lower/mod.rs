@@ -148,6 +148,7 @@ impl<'a> Lowerer<'a> {
             states,
             transition_values,
             strategies,
+            scenarios: self.lower_scenarios(raw, &names),
         };
         self.check_curve_cycles(&model);
         if self.diagnostics.has_errors() {
@@ -450,6 +451,53 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
+    }
+}
+
+impl Lowerer<'_> {
+    /// Scenarios: every name must be a parameter or a setting `--set` accepts; values are checked
+    /// when the scenario is run, like `--set`.
+    fn lower_scenarios(&mut self, raw: &RawModel, names: &Names) -> Vec<hta_model::Scenario> {
+        let mut scenarios = Vec::new();
+        for (name, scenario) in &raw.scenarios {
+            let mut overrides = Vec::new();
+            for (key, value) in &scenario.value.set {
+                let known =
+                    names.params.get(&key.value).is_some() || crate::overrides::SETTINGS.contains(&key.value.as_str());
+                if !known {
+                    let mut candidates: Vec<&str> = names.params.index.keys().map(String::as_str).collect();
+                    candidates.extend(crate::overrides::SETTINGS);
+                    let help = crate::names::did_you_mean(
+                        hta_model::suggest::closest(&key.value, candidates).map(str::to_string),
+                    )
+                    .unwrap_or_else(|| {
+                        format!("settings: {}; or any parameter", crate::overrides::SETTINGS.join(", "))
+                    });
+                    self.error(
+                        "unknown-name",
+                        &key.referenced,
+                        format!(
+                            "scenario `{}` sets `{}`, which is neither a parameter nor a setting",
+                            name.value, key.value
+                        ),
+                        "unknown name",
+                    )
+                    .help = Some(help);
+                    continue;
+                }
+                let text = match &value.value {
+                    crate::raw::Scalar::Number(v) => v.to_string(),
+                    crate::raw::Scalar::Text(t) => t.clone(),
+                };
+                overrides.push((key.value.clone(), text));
+            }
+            scenarios.push(hta_model::Scenario {
+                name: name.value.clone(),
+                label: scenario.value.label.clone(),
+                overrides,
+            });
+        }
+        scenarios
     }
 }
 

@@ -1,0 +1,150 @@
+//! Sensitivity analyses: sampled distributions match their targets, Dirichlet rows sum to 1,
+//! PSA is identical for any thread count and any split into shards, one-way values equal
+//! manual re-runs, and a threshold re-run meets the threshold.
+
+use std::path::Path;
+
+use hta_model::Distribution;
+use hta_sensitivity::{Evaluator, OnInvalid, PsaSettings, Sampler};
+
+use crate::support::load_file;
+
+fn model_with(distributions: &str) -> hta_model::Model {
+    let text = std::fs::read_to_string("models/hiv.yaml")
+        .expect("hiv")
+        .replace("  treatment_years:", &format!("{distributions}\n  treatment_years:"));
+    match hta_spec::load_str(&text, "t.yaml", Path::new("models"), &[]) {
+        Ok(l) => l.model,
+        Err(d) => panic!("{d}"),
+    }
+}
+
+/// Mean and variance of 100,000 draws against each distribution's (tolerance: 4 standard
+/// errors of the mean, 6% on the variance).
+#[test]
+fn sampled_moments_match_the_distributions() {
+    let model = model_with(
+        "  d_beta: { value: 0.2, distribution: { beta: { mean: 0.2, se: 0.05 } } }\n  d_gamma: { value: 50, distribution: { gamma: { shape: 4, rate: 0.08 } } }\n  d_lognormal: { value: 1, distribution: { lognormal: { meanlog: 0.1, sdlog: 0.3 } } }\n  d_normal: { value: 3, distribution: { normal: { mean: 3, sd: 2 } } }\n  d_uniform: { value: 1, distribution: { uniform: { min: -1, max: 3 } } }\n  d_triangular: { value: 1, distribution: { triangular: { min: 0, mode: 1, max: 4 } } }",
+    );
+    let sampler = Sampler::new(&model).expect("sampler");
+    let n = 100_000;
+    let mut pins = Vec::new();
+    let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(n); sampler.params.len()];
+    for i in 0..n {
+        sampler.draw(42, i as u64, &mut pins);
+        for (c, (_, v)) in columns.iter_mut().zip(&pins) {
+            c.push(*v);
+        }
+    }
+    for (p, column) in sampler.params.iter().zip(&columns) {
+        let param = &model.parameters[p.index()];
+        let Some(d) = param.uncertainty.distribution else { continue };
+        let (mean, variance) = moments(&d);
+        let m = column.iter().sum::<f64>() / n as f64;
+        let v = column.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let se = (variance / n as f64).sqrt();
+        assert!((m - mean).abs() < 4.0 * se, "{}: mean {m} vs {mean}", param.name);
+        assert!((v / variance - 1.0).abs() < 0.06, "{}: variance {v} vs {variance}", param.name);
+    }
+}
+
+fn moments(d: &Distribution) -> (f64, f64) {
+    match *d {
+        Distribution::Beta { alpha, beta } => {
+            let s = alpha + beta;
+            (alpha / s, alpha * beta / (s * s * (s + 1.0)))
+        }
+        Distribution::Gamma { shape, rate } => (shape / rate, shape / (rate * rate)),
+        Distribution::LogNormal { meanlog, sdlog } => {
+            let v = sdlog * sdlog;
+            ((meanlog + v / 2.0).exp(), (v.exp() - 1.0) * (2.0 * meanlog + v).exp())
+        }
+        Distribution::Normal { mean, sd } => (mean, sd * sd),
+        Distribution::Uniform { min, max } => ((min + max) / 2.0, (max - min).powi(2) / 12.0),
+        Distribution::Triangular { min, mode, max } => (
+            (min + mode + max) / 3.0,
+            (min * min + mode * mode + max * max - min * mode - min * max - mode * max) / 18.0,
+        ),
+    }
+}
+
+#[test]
+fn dirichlet_rows_sum_to_one_and_match_their_means() {
+    let model = load_file("models/hiv.yaml");
+    let sampler = Sampler::new(&model).expect("sampler");
+    let mut pins = Vec::new();
+    let n = 20_000;
+    let group = &model.dirichlet[0];
+    let mut sums = vec![0.0; group.params.len()];
+    for i in 0..n {
+        sampler.draw(3, i, &mut pins);
+        for g in &model.dirichlet {
+            let total: f64 = pins.iter().filter(|(p, _)| g.params.contains(p)).map(|(_, v)| v).sum();
+            assert!((total - 1.0).abs() < 1e-12, "group {} sums to {total}", g.name);
+        }
+        for (k, p) in group.params.iter().enumerate() {
+            sums[k] += pins.iter().find(|(q, _)| q == p).map_or(0.0, |(_, v)| *v);
+        }
+    }
+    let total: f64 = group.counts.iter().sum();
+    for (k, count) in group.counts.iter().enumerate() {
+        let expected = count / total;
+        assert!((sums[k] / n as f64 - expected).abs() < 0.002, "mean share {k}");
+    }
+}
+
+fn psa(model: &hta_model::Model, first: u64, draws: u64, threads: usize) -> hta_sensitivity::PsaRun {
+    let evaluator = Evaluator::new(model);
+    let sampler = Sampler::new(model).expect("sampler");
+    let settings = PsaSettings { seed: 99, first_draw: first, draws, on_invalid: OnInvalid::Stop };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings)).expect("psa")
+}
+
+#[test]
+fn psa_is_identical_for_any_thread_count_and_split() {
+    let model = load_file("models/hiv.yaml");
+    let one = psa(&model, 0, 600, 1);
+    let two = psa(&model, 0, 600, 2);
+    assert_eq!(one, two);
+    let (a, b) = (psa(&model, 0, 250, 2), psa(&model, 250, 350, 1));
+    let mut joined = a.outcomes.clone();
+    joined.extend(b.outcomes.iter().copied());
+    assert_eq!(joined, one.outcomes);
+    let mut values = a.values.clone();
+    values.extend(&b.values);
+    assert_eq!(values, one.values);
+}
+
+#[test]
+fn one_way_values_equal_manual_reruns() {
+    let model = load_file("models/hiv.yaml");
+    let evaluator = Evaluator::new(&model);
+    let rr = model.param_by_name("rr").expect("rr");
+    let rows = hta_sensitivity::one_way(&evaluator, &[(rr, 0.365, 0.71)]).expect("one-way");
+    for (value, outcomes) in [(0.365, &rows[0].at_low), (0.71, &rows[0].at_high)] {
+        let set = [hta_spec::Override { name: "rr".into(), value: value.to_string() }];
+        let rerun = hta_spec::load(Path::new("models/hiv.yaml"), &set).expect("loads");
+        let results = hta_markov::run(&rerun.model).expect("runs");
+        for (o, r) in outcomes.iter().zip(&results) {
+            assert_eq!(o.cost, r.total_cost(true), "cost at rr = {value}");
+            assert_eq!(o.ly, r.life_years(true), "life-years at rr = {value}");
+        }
+    }
+}
+
+#[test]
+fn threshold_rerun_meets_the_threshold() {
+    let model = load_file("models/hiv.yaml");
+    let evaluator = Evaluator::new(&model);
+    let price = model.param_by_name("c_lamivudine").expect("price");
+    for wtp in [20_000.0, 30_000.0] {
+        let inmb = |o: &[hta_sensitivity::Outcome]| wtp * (o[1].ly - o[0].ly) - (o[1].cost - o[0].cost);
+        let found =
+            hta_sensitivity::threshold(&evaluator, price, (0.0, 2086.5), Some(1e12), 1e-9, &inmb).expect("runs");
+        let hta_sensitivity::Threshold::Found { value, .. } = found else { panic!("no root") };
+        let o = evaluator.evaluate(&[(price, value)]).expect("re-run");
+        let icer = (o[1].cost - o[0].cost) / (o[1].ly - o[0].ly);
+        assert!((icer - wtp).abs() <= 1e-6 * wtp, "ICER {icer} at price {value}");
+    }
+}
