@@ -24,7 +24,7 @@ fn model_with(distributions: &str) -> hta_model::Model {
 #[test]
 fn sampled_moments_match_the_distributions() {
     let model = model_with(
-        "  d_beta: { value: 0.2, distribution: { beta: { mean: 0.2, se: 0.05 } } }\n  d_gamma: { value: 50, distribution: { gamma: { shape: 4, rate: 0.08 } } }\n  d_lognormal: { value: 1, distribution: { lognormal: { meanlog: 0.1, sdlog: 0.3 } } }\n  d_normal: { value: 3, distribution: { normal: { mean: 3, sd: 2 } } }\n  d_uniform: { value: 1, distribution: { uniform: { min: -1, max: 3 } } }\n  d_triangular: { value: 1, distribution: { triangular: { min: 0, mode: 1, max: 4 } } }",
+        "  d_beta: { value: 0.2, distribution: { beta: { mean: 0.2, se: 0.05 } } }\n  d_gamma: { value: 50, distribution: { gamma: { shape: 4, rate: 0.08 } } }\n  d_lognormal: { value: 1, distribution: { lognormal: { meanlog: 0.1, sdlog: 0.3 } } }\n  d_normal: { value: 3, distribution: { normal: { mean: 3, sd: 2 } } }\n  d_uniform: { value: 1, distribution: { uniform: { min: -1, max: 3 } } }\n  d_triangular: { value: 1, distribution: { triangular: { min: 0, mode: 1, max: 4 } } }\n  d_pert: { value: 1, distribution: { pert: { min: 0, mode: 1, max: 4 } } }\n  d_truncated: { value: 1, distribution: { truncated_normal: { mean: 1, sd: 2, min: 0, max: 5 } } }\n  d_fixed: { value: 7, distribution: fixed }",
     );
     let sampler = Sampler::new(&model).expect("sampler");
     let n = 100_000;
@@ -39,6 +39,8 @@ fn sampled_moments_match_the_distributions() {
     for (p, column) in sampler.params.iter().zip(&columns) {
         let param = &model.parameters[p.index()];
         let Some(d) = param.uncertainty.distribution else { continue };
+        assert_ne!(d, Distribution::Fixed, "fixed parameters are not sampled");
+        assert_ne!(d, Distribution::Fixed, "fixed parameters are not sampled");
         let (mean, variance) = moments(&d);
         let m = column.iter().sum::<f64>() / n as f64;
         let v = column.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
@@ -65,6 +67,22 @@ fn moments(d: &Distribution) -> (f64, f64) {
             (min + mode + max) / 3.0,
             (min * min + mode * mode + max * max - min * mode - min * max - mode * max) / 18.0,
         ),
+        Distribution::Pert { min, mode, max } => {
+            // Beta(alpha, beta) on [min, max] with alpha = 1 + 4 (mode - min)/(max - min).
+            let (alpha, beta) = (1.0 + 4.0 * (mode - min) / (max - min), 1.0 + 4.0 * (max - mode) / (max - min));
+            let s = alpha + beta;
+            (min + (max - min) * alpha / s, (max - min).powi(2) * alpha * beta / (s * s * (s + 1.0)))
+        }
+        Distribution::TruncatedNormal { mean, sd, min, max } => {
+            // Moments of the truncated normal (Johnson, Kotz & Balakrishnan).
+            let (a, b) = ((min - mean) / sd, (max - mean) / sd);
+            let phi = |x: f64| (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+            let z = hta_model::model::standard_normal_cdf(b) - hta_model::model::standard_normal_cdf(a);
+            let m = (phi(a) - phi(b)) / z;
+            let v = 1.0 + (a * phi(a) - b * phi(b)) / z - m * m;
+            (mean + sd * m, sd * sd * v)
+        }
+        Distribution::Fixed => (f64::NAN, f64::NAN),
     }
 }
 

@@ -62,12 +62,46 @@ pub struct Uncertainty {
 /// A sampling distribution in its native parameters (moment-based input is converted on load).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Distribution {
-    Beta { alpha: f64, beta: f64 },
-    Gamma { shape: f64, rate: f64 },
-    LogNormal { meanlog: f64, sdlog: f64 },
-    Normal { mean: f64, sd: f64 },
-    Uniform { min: f64, max: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Gamma {
+        shape: f64,
+        rate: f64,
+    },
+    LogNormal {
+        meanlog: f64,
+        sdlog: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Beta-PERT with shape 4: mean (min + 4 mode + max) / 6.
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Normal(mean, sd) truncated to [min, max] (infinite bounds allowed).
+    TruncatedNormal {
+        mean: f64,
+        sd: f64,
+        min: f64,
+        max: f64,
+    },
+    /// Explicitly not sampled.
+    Fixed,
 }
 
 impl Distribution {
@@ -80,8 +114,30 @@ impl Distribution {
             Distribution::Normal { mean, .. } => mean,
             Distribution::Uniform { min, max } => (min + max) / 2.0,
             Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Distribution::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Distribution::TruncatedNormal { mean, sd, min, max } => truncated_normal_mean(mean, sd, min, max),
+            Distribution::Fixed => f64::NAN,
         }
     }
+}
+
+/// Mean of Normal(μ, σ) truncated to [a, b]: μ + σ (φ(α) − φ(β)) / (Φ(β) − Φ(α)).
+fn truncated_normal_mean(mean: f64, sd: f64, min: f64, max: f64) -> f64 {
+    let (a, b) = ((min - mean) / sd, (max - mean) / sd);
+    let phi = |x: f64| if x.is_finite() { (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt() } else { 0.0 };
+    mean + sd * (phi(a) - phi(b)) / (standard_normal_cdf(b) - standard_normal_cdf(a))
+}
+
+/// Φ(x), through the log-normal survival function of the survival module (erfc-based, accurate
+/// in both tails).
+pub fn standard_normal_cdf(x: f64) -> f64 {
+    if x == f64::INFINITY {
+        return 1.0;
+    }
+    if x == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    1.0 - crate::survival::Family::LogNormal.survival(&[0.0, 1.0], x.exp())
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,9 +3,24 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Distribution as _, Gamma, LogNormal, Normal, Triangular, Uniform};
+use rand_distr::{Beta, Distribution as _, Gamma, LogNormal, Normal, Pert, Triangular, Uniform};
 
+use hta_model::model::standard_normal_cdf;
 use hta_model::{Distribution, Model, ParamId};
+
+/// Φ⁻¹(p) by bisection on Φ to double precision (60 halvings of [-40, 40]).
+fn inverse_standard_normal(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
+    for _ in 0..90 {
+        let mid = (lo + hi) / 2.0;
+        if standard_normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
+}
 
 /// A parameter's sampler, built once.
 #[derive(Debug, Clone)]
@@ -16,6 +31,14 @@ enum Single {
     Normal(Normal<f64>),
     Uniform(Uniform<f64>),
     Triangular(Triangular<f64>),
+    Pert(Pert<f64>),
+    /// Inverse-CDF sampling between Φ(a) and Φ(b).
+    TruncatedNormal {
+        mean: f64,
+        sd: f64,
+        lower: f64,
+        upper: f64,
+    },
 }
 
 impl Single {
@@ -32,6 +55,16 @@ impl Single {
             Distribution::Triangular { min, mode, max } => {
                 Single::Triangular(Triangular::new(min, max, mode).map_err(|e| fail(&e))?)
             }
+            Distribution::Pert { min, mode, max } => {
+                Single::Pert(Pert::new(min, max).with_mode(mode).map_err(|e| fail(&e))?)
+            }
+            Distribution::TruncatedNormal { mean, sd, min, max } => Single::TruncatedNormal {
+                mean,
+                sd,
+                lower: standard_normal_cdf((min - mean) / sd),
+                upper: standard_normal_cdf((max - mean) / sd),
+            },
+            Distribution::Fixed => return Err("a fixed parameter is not sampled".into()),
         })
     }
 
@@ -43,6 +76,11 @@ impl Single {
             Single::Normal(d) => d.sample(rng),
             Single::Uniform(d) => d.sample(rng),
             Single::Triangular(d) => d.sample(rng),
+            Single::Pert(d) => d.sample(rng),
+            Single::TruncatedNormal { mean, sd, lower, upper } => {
+                let u: f64 = rand::RngExt::random(rng);
+                mean + sd * inverse_standard_normal(lower + u * (upper - lower))
+            }
         }
     }
 }
@@ -74,7 +112,7 @@ impl Sampler {
         let mut items = Vec::new();
         let mut params = Vec::new();
         for (i, p) in model.parameters.iter().enumerate() {
-            if let Some(d) = &p.uncertainty.distribution {
+            if let Some(d) = p.uncertainty.distribution.as_ref().filter(|d| **d != Distribution::Fixed) {
                 let sampler = Single::new(d).map_err(|e| format!("parameter `{}`: {e}", p.name))?;
                 items.push(Item::Single { param: ParamId::new(i), sampler });
                 params.push(ParamId::new(i));

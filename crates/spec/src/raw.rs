@@ -429,6 +429,23 @@ pub enum RawDistribution {
     Normal(RawNormal),
     Uniform(RawUniform),
     Triangular(RawTriangular),
+    /// PERT (beta-PERT) on [min, max] with the given mode (shape 4).
+    Pert(RawTriangular),
+    /// A normal truncated to [min, max] (either may be left out).
+    TruncatedNormal(RawTruncatedNormal),
+    /// Not sampled: the parameter keeps its value in every draw (stated explicitly).
+    Fixed,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTruncatedNormal {
+    pub mean: f64,
+    pub sd: f64,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 /// Beta: `{ mean, se }` or `{ alpha, beta }`.

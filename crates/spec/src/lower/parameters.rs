@@ -214,6 +214,29 @@ pub fn convert(raw: &RawDistribution) -> Result<Distribution, String> {
             "a triangular needs min <= mode <= max and min < max, found ({}, {}, {})",
             t.min, t.mode, t.max
         )),
+        RawDistribution::Pert(t)
+            if [t.min, t.mode, t.max].iter().all(|v| v.is_finite())
+                && t.min <= t.mode
+                && t.mode <= t.max
+                && t.min < t.max =>
+        {
+            Ok(Distribution::Pert { min: t.min, mode: t.mode, max: t.max })
+        }
+        RawDistribution::Pert(t) => {
+            Err(format!("a PERT needs min <= mode <= max and min < max, found ({}, {}, {})", t.min, t.mode, t.max))
+        }
+        RawDistribution::TruncatedNormal(n) => {
+            let (min, max) = (n.min.unwrap_or(f64::NEG_INFINITY), n.max.unwrap_or(f64::INFINITY));
+            if !n.mean.is_finite() || !(n.sd.is_finite() && n.sd > 0.0) || min.is_nan() || max.is_nan() || min >= max {
+                return Err(format!("a truncated normal needs a finite mean, sd > 0 and min < max, found mean {}, sd {}, [{min}, {max}]", n.mean, n.sd));
+            }
+            let (a, b) = ((min - n.mean) / n.sd, (max - n.mean) / n.sd);
+            if hta_model::model::standard_normal_cdf(b) - hta_model::model::standard_normal_cdf(a) < 1e-12 {
+                return Err("the truncation interval holds almost none of the normal's probability".into());
+            }
+            Ok(Distribution::TruncatedNormal { mean: n.mean, sd: n.sd, min, max })
+        }
+        RawDistribution::Fixed => Ok(Distribution::Fixed),
     }
 }
 
