@@ -257,7 +257,7 @@ def main(peer: str, version: str, workloads: dict, notes: list[str]) -> None:
             per_draw = dt / pilot_n
             record["pilot"] = {"draws": pilot_n, "seconds": dt}
             estimate = per_draw * n
-            if estimate <= args.budget - spent:
+            if estimate <= 0.8 * (args.budget - spent):
                 run_n = n
             else:
                 run_n = max(pilot_n, min(n, int(0.85 * (args.budget - spent) / per_draw)))

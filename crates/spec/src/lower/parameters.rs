@@ -227,7 +227,7 @@ pub fn convert(raw: &RawDistribution) -> Result<Distribution, String> {
         }
         RawDistribution::TruncatedNormal(n) => {
             let (min, max) = (n.min.unwrap_or(f64::NEG_INFINITY), n.max.unwrap_or(f64::INFINITY));
-            if !n.mean.is_finite() || !(n.sd.is_finite() && n.sd > 0.0) || min.is_nan() || max.is_nan() || min >= max {
+            if !(n.mean.is_finite() && n.sd.is_finite() && n.sd > 0.0) || min.is_nan() || max.is_nan() || min >= max {
                 return Err(format!("a truncated normal needs a finite mean, sd > 0 and min < max, found mean {}, sd {}, [{min}, {max}]", n.mean, n.sd));
             }
             let (a, b) = ((min - n.mean) / n.sd, (max - n.mean) / n.sd);
