@@ -69,7 +69,7 @@ fn run_psa(model: &hta_model::Model, draws: u64) -> usize {
     let Ok(sampler) = hta_sensitivity::Sampler::new(model) else { return 0 };
     let settings =
         hta_sensitivity::PsaSettings { seed: 1, first_draw: 0, draws, on_invalid: hta_sensitivity::OnInvalid::Stop };
-    hta_sensitivity::run_psa(&evaluator, &sampler, &settings).map(|r| r.n_draws()).unwrap_or(0)
+    hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None).map(|r| r.n_draws()).unwrap_or(0)
 }
 
 /// W2: the HIV model with 10,000 probabilistic draws (both strategies), all threads.

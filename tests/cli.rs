@@ -124,3 +124,65 @@ fn help_and_version() {
     hta().arg("--help").assert().success().stdout(predicate::str::contains("Exit codes"));
     hta().arg("frobnicate").assert().code(2);
 }
+
+/// `hta psa` writes the same files on 1 and 2 threads, and shards merged with `hta merge` give
+/// the same files as one run over all the draws.
+#[test]
+fn psa_is_reproducible_across_threads_and_shards() {
+    let dirs: Vec<std::path::PathBuf> =
+        ["one", "two", "a", "b", "merged"].iter().map(|n| temp_dir(&format!("psa-{n}"))).collect();
+    let psa = |dir: &std::path::Path, extra: &[&str]| {
+        hta()
+            .args(["psa", "models/hiv.yaml", "--seed", "17", "--evppi", "rr", "--out"])
+            .arg(dir)
+            .args(extra)
+            .assert()
+            .success();
+    };
+    psa(&dirs[0], &["--draws", "300", "--threads", "1"]);
+    psa(&dirs[1], &["--draws", "300", "--threads", "2"]);
+    psa(&dirs[2], &["--draws", "120"]);
+    psa(&dirs[3], &["--draws", "180", "--first-draw", "120"]);
+    hta()
+        .args(["merge", "models/hiv.yaml"])
+        .arg(&dirs[3])
+        .arg(&dirs[2])
+        .args(["--evppi", "rr", "--out"])
+        .arg(&dirs[4])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Merged 2 shards: 300 draws"));
+    for file in
+        ["psa_draws.csv", "psa_parameters.csv", "ceac.csv", "evpi.csv", "evppi.csv", "psa_convergence.csv", "psa.json"]
+    {
+        let one = std::fs::read(dirs[0].join(file)).expect("one");
+        assert!(one == std::fs::read(dirs[1].join(file)).expect("two"), "{file}: 1 vs 2 threads");
+        assert!(one == std::fs::read(dirs[4].join(file)).expect("merged"), "{file}: single run vs merged shards");
+    }
+    hta().args(["merge", "models/hiv.yaml"]).arg(&dirs[3]).assert().success();
+    hta()
+        .args(["merge", "models/hiv.yaml"])
+        .arg(&dirs[3])
+        .arg(&dirs[3])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("overlap"));
+}
+
+#[test]
+fn sensitivity_commands_run() {
+    hta().args(["dsa", "models/hiv.yaml"]).assert().success().stdout(predicate::str::contains("rr"));
+    hta().args(["dsa", "models/hiv.yaml", "--outcome", "icer", "--range-percent", "20"]).assert().success();
+    hta()
+        .args(["threshold", "models/hiv.yaml", "--param", "c_lamivudine"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("c_lamivudine = 9,236.98"));
+    hta()
+        .args(["scenarios", "models/hiv.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Lamivudine at half price"));
+    hta().args(["twoway", "models/hiv.yaml", "--x", "rr", "--y", "c_lamivudine", "--steps", "3"]).assert().success();
+    hta().args(["threshold", "models/hiv.yaml", "--param", "c_lamivudin"]).assert().code(2);
+}

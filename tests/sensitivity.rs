@@ -116,7 +116,7 @@ fn psa(model: &hta_model::Model, first: u64, draws: u64, threads: usize) -> hta_
     let sampler = Sampler::new(model).expect("sampler");
     let settings = PsaSettings { seed: 99, first_draw: first, draws, on_invalid: OnInvalid::Stop };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-    pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings)).expect("psa")
+    pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None)).expect("psa")
 }
 
 #[test]

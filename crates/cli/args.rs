@@ -58,6 +58,10 @@ pub enum Command {
     /// CEAF, expected loss and EVPI.
     #[command(after_help = EXIT_CODES)]
     Psa(PsaArgs),
+    /// Join the outputs of PSA shards (`hta psa --first-draw ...`) into one analysis, identical
+    /// to running all the draws at once.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -148,7 +152,8 @@ pub struct PsaArgs {
     /// Number of draws.
     #[arg(long, default_value_t = 1000)]
     pub draws: u64,
-    /// First draw number (to run a shard of a larger analysis: draws FIRST..FIRST+DRAWS).
+    /// First draw number (to run a shard of a larger analysis: draws FIRST..FIRST+DRAWS; join the
+    /// shards with `hta merge`).
     #[arg(long, default_value_t = 0)]
     pub first_draw: u64,
     /// Random seed: the same seed gives the same draws on any number of threads.
@@ -160,13 +165,49 @@ pub struct PsaArgs {
     /// A draw that fails a run-time check stops the analysis (default) or is skipped and counted.
     #[arg(long, value_enum, default_value = "stop")]
     pub on_invalid: OnInvalidArg,
-    /// Thresholds for the CEAC, CEAF and EVPI: MIN:MAX:STEP (default: 0 to twice the model's
-    /// largest threshold in 100 steps).
+    #[command(flatten)]
+    pub report: PsaReportArgs,
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+/// How PSA results are summarised and written (shared by `psa` and `merge`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PsaReportArgs {
+    /// Thresholds for the CEAC, CEAF, EVPI and EVPPI: MIN:MAX:STEP (default: 0 to twice the
+    /// model's largest threshold in 100 steps).
     #[arg(long, value_name = "MIN:MAX:STEP")]
     pub wtp_grid: Option<String>,
-    /// Write psa_draws.csv, psa_parameters.csv, ceac.csv, evpi.csv and psa.json here.
+    /// EVPPI of one parameter (Strong & Oakley binning). Repeatable.
+    #[arg(long, value_name = "PARAMETER")]
+    pub evppi: Vec<String>,
+    /// EVPPI of a group of parameters, comma-separated (regression on an additive spline basis).
+    /// Repeatable.
+    #[arg(long, value_name = "A,B,...")]
+    pub evppi_group: Vec<String>,
+    /// People affected by the decision each year, for population EVPI.
+    #[arg(long, value_name = "PEOPLE")]
+    pub population: Option<f64>,
+    /// Years the decision applies to, for population EVPI.
+    #[arg(long, default_value_t = 10)]
+    pub population_years: u32,
+    /// Annual discount rate for population EVPI (default: the model's rate for effects).
+    #[arg(long, value_name = "RATE")]
+    pub population_discount: Option<f64>,
+    /// Write psa_draws.csv, psa_parameters.csv, ceac.csv, evpi.csv, evppi.csv,
+    /// psa_convergence.csv and psa.json here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    pub model: PathBuf,
+    /// Output directories of `hta psa` shards (any order; their draw ranges must not overlap).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: PsaReportArgs,
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
 }

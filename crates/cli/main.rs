@@ -5,6 +5,7 @@
 
 mod args;
 mod exit;
+mod psa;
 mod render;
 mod run_errors;
 mod sensitivity;
@@ -29,7 +30,8 @@ fn main() -> ExitCode {
         Command::Threshold(args) => sensitivity::threshold(&args),
         Command::Twoway(args) => sensitivity::twoway(&args),
         Command::Scenarios(args) => sensitivity::scenarios(&args),
-        Command::Psa(args) => sensitivity::psa(&args),
+        Command::Psa(args) => psa::psa(&args),
+        Command::Merge(args) => psa::merge(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     match result {

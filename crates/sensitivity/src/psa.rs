@@ -65,18 +65,28 @@ pub struct DrawFailure {
 
 type DrawResult = Result<(Vec<(ParamId, f64)>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
 
-/// Runs the PSA. Deterministic for any number of rayon threads.
-pub fn run_psa(evaluator: &Evaluator, sampler: &Sampler, settings: &PsaSettings) -> Result<PsaRun, DrawFailure> {
+/// Runs the PSA. Deterministic for any number of rayon threads. `progress` is called once per
+/// finished draw, from worker threads.
+pub fn run_psa(
+    evaluator: &Evaluator,
+    sampler: &Sampler,
+    settings: &PsaSettings,
+    progress: Option<&(dyn Fn() + Sync)>,
+) -> Result<PsaRun, DrawFailure> {
     let range = settings.first_draw..settings.first_draw + settings.draws;
     let results: Vec<DrawResult> = range
         .clone()
         .into_par_iter()
         .map_init(Vec::new, |pins, draw| {
             sampler.draw(settings.seed, draw, pins);
-            match evaluator.evaluate(pins) {
+            let result = match evaluator.evaluate(pins) {
                 Ok(outcomes) => Ok((pins.clone(), outcomes)),
                 Err(errors) => Err((pins.clone(), errors)),
+            };
+            if let Some(tick) = progress {
+                tick();
             }
+            result
         })
         .collect();
     let n_strategies = evaluator.model().strategies.len();

@@ -1,0 +1,519 @@
+//! `hta psa` and `hta merge`: run (or join) probabilistic draws, summarise them with
+//! `hta-analysis`, print and write. A merged set of shards and a single run over the same draws
+//! go through the same summary code and write identical files.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
+use hta_model::{Model, ParamId};
+use hta_sensitivity::{Evaluator, OnInvalid, Outcome, PsaRun, PsaSettings, Sampler};
+use hta_spec::Loaded;
+
+use crate::args::{MergeArgs, OnInvalidArg, PsaArgs, PsaReportArgs};
+use crate::exit::Exit;
+use crate::{load, number, write_files};
+
+/// What identifies the draws: recorded in psa.json and checked when shards are merged.
+#[derive(Debug, Clone, PartialEq)]
+struct DrawRecord {
+    seed: u64,
+    first_draw: u64,
+    draws_requested: u64,
+    on_invalid: &'static str,
+}
+
+pub fn psa(args: &PsaArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let sampler = Sampler::new(model).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::InvalidModel
+    })?;
+    if sampler.is_empty() {
+        eprintln!("error: no parameter has a `distribution` and there is no Dirichlet group: nothing to sample");
+        return Err(Exit::Usage);
+    }
+    let on_invalid = match args.on_invalid {
+        OnInvalidArg::Stop => OnInvalid::Stop,
+        OnInvalidArg::Skip => OnInvalid::Skip,
+    };
+    let settings = PsaSettings { seed: args.seed, first_draw: args.first_draw, draws: args.draws, on_invalid };
+    let evaluator = Evaluator::new(model);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t.max(1));
+    }
+    let pool = pool.build().map_err(|e| {
+        eprintln!("error: cannot start worker threads: {e}");
+        Exit::Usage
+    })?;
+    let bar = (std::io::stderr().is_terminal() && args.draws >= 1000).then(|| {
+        let bar = indicatif::ProgressBar::new(args.draws);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} draws, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = || {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let started = std::time::Instant::now();
+    let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, Some(&tick)));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let run = run.map_err(|failure| {
+        let values: Vec<String> =
+            failure.values.iter().map(|(p, v)| format!("{} = {v}", model.parameters[p.index()].name)).collect();
+        eprintln!("error: draw {} failed its run-time checks with {}", failure.draw, values.join(", "));
+        eprintln!("(use --on-invalid skip to leave such draws out and count them)");
+        crate::report_run_errors(&loaded, &failure.errors)
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let record = DrawRecord {
+        seed: args.seed,
+        first_draw: args.first_draw,
+        draws_requested: args.draws,
+        on_invalid: on_invalid.name(),
+    };
+    println!("{}", model.metadata.title);
+    println!(
+        "Probabilistic analysis: {} draws (from draw {}), seed {}, {} parameters sampled, {} skipped, {elapsed:.3} s",
+        run.n_draws(),
+        args.first_draw,
+        args.seed,
+        run.params.len(),
+        run.skipped.len(),
+    );
+    report(&loaded, &record, &run, &args.report)
+}
+
+/// Summarises a PSA, prints it and writes the files.
+fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportArgs) -> Result<(), Exit> {
+    let model = &loaded.model;
+    if run.n_draws() == 0 {
+        eprintln!("error: every draw failed its run-time checks");
+        return Err(Exit::RunFailed);
+    }
+    let thresholds = grid(model, args.wtp_grid.as_deref())?;
+    let (cost, effect) = run.matrices(model.settings.effect);
+    let fail = |e: hta_analysis::psa::PsaError| {
+        eprintln!("error: {e}");
+        Exit::RunFailed
+    };
+    let psa = Psa::new(&cost, &effect, run.n_strategies).map_err(fail)?;
+    let reference = model.settings.reference.index();
+    let first_wtp = model.settings.thresholds.first().map_or(0.0, |t| t.value);
+    let summaries = hta_analysis::psa::summarise(&psa, reference, first_wtp).map_err(fail)?;
+    let model_wtp: Vec<f64> = model.settings.thresholds.iter().map(|t| t.value).collect();
+    let at_model = hta_analysis::psa::decision_uncertainty(&psa, &model_wtp).map_err(fail)?;
+    let at_grid = hta_analysis::psa::decision_uncertainty(&psa, &thresholds).map_err(fail)?;
+    let population = population_factor(model, args)?;
+    let evppi = evppi(model, run, &psa, args, &thresholds)?;
+    print_summary(model, &summaries, &at_model, population);
+    if !evppi.is_empty() && !model_wtp.is_empty() {
+        let at_model_evppi = self::evppi(model, run, &psa, args, &model_wtp)?;
+        let mut header = vec!["EVPPI per person of".to_string()];
+        header.extend(model.settings.thresholds.iter().map(|t| format!("{} ({})", t.label, number(t.value, 0))));
+        let rows = at_model_evppi
+            .iter()
+            .map(|(name, values)| {
+                let mut row = vec![name.clone()];
+                row.extend(values.iter().map(|v| number(*v, 2)));
+                row
+            })
+            .collect();
+        println!("{}", hta_report::terminal::simple_table(header, rows));
+    }
+    if let Some(dir) = &args.out {
+        let running = hta_analysis::psa::running_means(&psa, (run.n_draws() / 200).max(1)).map_err(fail)?;
+        let context = Context { model, loaded, record, run, thresholds: &thresholds, population };
+        let files = files(&context, &summaries, &at_grid, &evppi, &running);
+        write_files(dir, &files)?;
+    }
+    Ok(())
+}
+
+/// Σ_{t=1..T} I_t/(1 + r)^t for population EVPI, if a population is given.
+fn population_factor(model: &Model, args: &PsaReportArgs) -> Result<Option<f64>, Exit> {
+    let Some(people) = args.population else { return Ok(None) };
+    let rate = args.population_discount.unwrap_or(model.settings.discount.effects);
+    let yearly = vec![people; args.population_years as usize];
+    hta_analysis::voi::discounted_population(&yearly, rate).map(Some).map_err(|e| {
+        eprintln!("error: population EVPI: {e}");
+        Exit::Usage
+    })
+}
+
+/// EVPPI of each requested parameter and group, at every grid threshold.
+fn evppi(
+    model: &Model,
+    run: &PsaRun,
+    psa: &Psa,
+    args: &PsaReportArgs,
+    thresholds: &[f64],
+) -> Result<Vec<(String, Vec<f64>)>, Exit> {
+    let column = |name: &str| -> Result<Vec<f64>, Exit> {
+        let p = model.param_by_name(name.trim());
+        match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
+            Some(j) => Ok(run.param_column(j)),
+            None => {
+                eprintln!(
+                    "error: --evppi `{name}` is not a sampled parameter (it needs a distribution or a Dirichlet group)"
+                );
+                Err(Exit::Usage)
+            }
+        }
+    };
+    let fail = |e: hta_analysis::psa::PsaError| {
+        eprintln!("error: EVPPI: {e}");
+        Exit::RunFailed
+    };
+    let mut out = Vec::new();
+    for name in &args.evppi {
+        let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
+        out.push((name.clone(), values));
+    }
+    for group in &args.evppi_group {
+        let columns = group.split(',').map(column).collect::<Result<Vec<_>, _>>()?;
+        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
+        let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
+        let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;
+        out.push((group.clone(), values));
+    }
+    Ok(out)
+}
+
+fn print_summary(
+    model: &Model,
+    summaries: &[StrategySummary],
+    at_model: &[ThresholdAnalysis],
+    population: Option<f64>,
+) {
+    let unit = model.settings.effect.unit();
+    let header = vec![
+        "Strategy".to_string(),
+        "Mean cost (95% interval)".into(),
+        format!("Mean {unit}s (95% interval)"),
+        "Mean Δ cost vs reference".into(),
+        format!("Mean Δ {unit}s"),
+    ];
+    let rows = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                model.strategies[s.strategy].name.clone(),
+                format!("{} ({} to {})", number(s.cost.mean, 2), number(s.cost.lower, 2), number(s.cost.upper, 2)),
+                format!(
+                    "{} ({} to {})",
+                    number(s.effect.mean, 4),
+                    number(s.effect.lower, 4),
+                    number(s.effect.upper, 4)
+                ),
+                number(s.incremental_cost.mean, 2),
+                number(s.incremental_effect.mean, 4),
+            ]
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if at_model.is_empty() {
+        return;
+    }
+    let mut header = vec!["Threshold".to_string()];
+    header.extend(model.strategies.iter().map(|s| format!("P(cost-effective) {}", s.name)));
+    header.push("Optimal (expected NMB)".into());
+    header.push("EVPI per person".into());
+    if population.is_some() {
+        header.push("Population EVPI".into());
+    }
+    let rows = model
+        .settings
+        .thresholds
+        .iter()
+        .zip(at_model)
+        .map(|(t, a)| {
+            let mut row = vec![format!("{} ({})", t.label, number(t.value, 0))];
+            row.extend(a.probability_optimal.iter().map(|p| format!("{p:.3}")));
+            row.push(model.strategies[a.optimal].name.clone());
+            row.push(number(a.evpi, 2));
+            if let Some(factor) = population {
+                row.push(number(a.evpi * factor, 0));
+            }
+            row
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+}
+
+/// The threshold grid: MIN:MAX:STEP, or 0 to twice the largest model threshold in 100 steps.
+fn grid(model: &Model, spec: Option<&str>) -> Result<Vec<f64>, Exit> {
+    let (min, max, step) = match spec {
+        Some(text) => {
+            let parts: Vec<f64> = text.split(':').filter_map(|p| p.trim().parse().ok()).collect();
+            match parts[..] {
+                [min, max, step] if step > 0.0 && max >= min && ((max - min) / step) <= 100_000.0 => (min, max, step),
+                _ => {
+                    eprintln!("error: --wtp-grid must be MIN:MAX:STEP with STEP > 0, MAX >= MIN and at most 100,000 steps, found `{text}`");
+                    return Err(Exit::Usage);
+                }
+            }
+        }
+        None => {
+            let top = model.settings.thresholds.iter().map(|t| t.value).fold(0.0, f64::max);
+            let max = if top > 0.0 { 2.0 * top } else { 100_000.0 };
+            (0.0, max, max / 100.0)
+        }
+    };
+    let n = ((max - min) / step + 1e-9).floor() as usize;
+    Ok((0..=n).map(|i| min + i as f64 * step).collect())
+}
+
+struct Context<'a> {
+    model: &'a Model,
+    loaded: &'a Loaded,
+    record: &'a DrawRecord,
+    run: &'a PsaRun,
+    thresholds: &'a [f64],
+    population: Option<f64>,
+}
+
+fn files(
+    c: &Context,
+    summaries: &[StrategySummary],
+    at_grid: &[ThresholdAnalysis],
+    evppi: &[(String, Vec<f64>)],
+    running: &hta_analysis::psa::RunningMeans,
+) -> Vec<(&'static str, String)> {
+    let (model, run) = (c.model, c.run);
+    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+    let measure = model.settings.effect;
+    let mut draws = String::from("draw,strategy,cost,effect,qaly,ly\n");
+    for (i, draw) in run.draws.iter().enumerate() {
+        for (j, name) in names.iter().enumerate() {
+            let o = &run.outcomes[i * run.n_strategies + j];
+            draws.push_str(&format!("{draw},{name},{},{},{},{}\n", o.cost, o.effect(measure), o.qaly, o.ly));
+        }
+    }
+    let param_names: Vec<&str> = run.params.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
+    let mut params = format!("draw,{}\n", param_names.join(","));
+    for (i, draw) in run.draws.iter().enumerate() {
+        let row: Vec<String> =
+            run.values[i * run.params.len()..(i + 1) * run.params.len()].iter().map(|v| v.to_string()).collect();
+        params.push_str(&format!("{draw},{}\n", row.join(",")));
+    }
+    let mut ceac = String::from(
+        "threshold,strategy,probability_cost_effective,expected_nmb,expected_loss,optimal_in_expectation\n",
+    );
+    let mut evpi = String::from("threshold,evpi_per_person,evpi_population\n");
+    for a in at_grid {
+        for (j, name) in names.iter().enumerate() {
+            let optimal = a.optimal == j;
+            ceac.push_str(&format!(
+                "{},{name},{},{},{},{optimal}\n",
+                a.threshold, a.probability_optimal[j], a.expected_nmb[j], a.expected_loss[j]
+            ));
+        }
+        let population = c.population.map(|f| (a.evpi * f).to_string()).unwrap_or_default();
+        evpi.push_str(&format!("{},{},{population}\n", a.threshold, a.evpi));
+    }
+    let mut evppi_csv = String::from("threshold,parameters,evppi_per_person\n");
+    for (name, values) in evppi {
+        for (t, v) in c.thresholds.iter().zip(values) {
+            evppi_csv.push_str(&format!("{t},\"{name}\",{v}\n"));
+        }
+    }
+    let mut convergence = String::from("draws,strategy,mean_cost,mean_effect\n");
+    for (point, n) in running.draws.iter().enumerate() {
+        for (j, name) in names.iter().enumerate() {
+            convergence.push_str(&format!(
+                "{n},{name},{},{}\n",
+                running.cost_at(point, j),
+                running.effect_at(point, j)
+            ));
+        }
+    }
+    let json = summary_json(c, &names, &param_names, summaries);
+    vec![
+        ("psa_draws.csv", draws),
+        ("psa_parameters.csv", params),
+        ("ceac.csv", ceac),
+        ("evpi.csv", evpi),
+        ("evppi.csv", evppi_csv),
+        ("psa_convergence.csv", convergence),
+        ("psa.json", json),
+    ]
+}
+
+fn summary_json(c: &Context, names: &[&str], param_names: &[&str], summaries: &[StrategySummary]) -> String {
+    let stat = |x: &hta_analysis::psa::Summary| serde_json::json!({ "mean": x.mean, "sd": x.sd, "lower_95": x.lower, "upper_95": x.upper });
+    let strategies: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "name": names[s.strategy],
+                "cost": stat(&s.cost),
+                "effect": stat(&s.effect),
+                "incremental_cost": stat(&s.incremental_cost),
+                "incremental_effect": stat(&s.incremental_effect),
+                "incremental_nmb_at_first_threshold": stat(&s.incremental_nmb),
+            })
+        })
+        .collect();
+    let (loaded, record, run) = (c.loaded, c.record, c.run);
+    let json = serde_json::json!({
+        "format": "hta-psa",
+        "format_version": 1,
+        "run": {
+            "tool": "hta",
+            "version": env!("CARGO_PKG_VERSION"),
+            "inputs": loaded.inputs.iter().map(|i| serde_json::json!({ "path": i.path, "sha256": i.sha256 })).collect::<Vec<_>>(),
+            "overrides": loaded.overrides.iter().map(|o| [o.name.clone(), o.value.clone()]).collect::<Vec<_>>(),
+            "seed": record.seed,
+            "first_draw": record.first_draw,
+            "draws_requested": record.draws_requested,
+            "draws_kept": run.n_draws(),
+            "draws_skipped": run.skipped.iter().map(|(d, _)| d).collect::<Vec<_>>(),
+            "on_invalid": record.on_invalid,
+            "generator": "ChaCha8 (rand_chacha 0.10), stream = draw number; rand_distr 0.6",
+            "sampled_parameters": param_names,
+        },
+        "effect": c.model.settings.effect.name(),
+        "reference_strategy": names[c.model.settings.reference.index()],
+        "thresholds": c.thresholds,
+        "strategies": strategies,
+    });
+    serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
+}
+
+/// One shard's files read back.
+struct Shard {
+    record: DrawRecord,
+    skipped: Vec<u64>,
+    draws: Vec<(u64, Vec<Outcome>, Vec<f64>)>,
+    param_names: Vec<String>,
+}
+
+fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
+    let read =
+        |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+    let json: serde_json::Value = serde_json::from_str(&read("psa.json")?).map_err(|e| format!("psa.json: {e}"))?;
+    let run = &json["run"];
+    let field = |key: &str| run[key].as_u64().ok_or_else(|| format!("psa.json: run.{key} is missing"));
+    let on_invalid = match run["on_invalid"].as_str() {
+        Some("skip") => "skip",
+        _ => "stop",
+    };
+    let record = DrawRecord {
+        seed: field("seed")?,
+        first_draw: field("first_draw")?,
+        draws_requested: field("draws_requested")?,
+        on_invalid,
+    };
+    let skipped =
+        run["draws_skipped"].as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
+    let n = model.strategies.len();
+    let parse = |s: &str| s.parse::<f64>().map_err(|_| format!("`{s}` is not a number"));
+    let mut draws: Vec<(u64, Vec<Outcome>, Vec<f64>)> = Vec::new();
+    for (i, line) in read("psa_draws.csv")?.lines().skip(1).enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let [draw, strategy, cost, _, qaly, ly] = cells[..] else {
+            return Err(format!("psa_draws.csv line {}: expected 6 columns", i + 2));
+        };
+        let draw: u64 = draw.parse().map_err(|_| format!("psa_draws.csv line {}: bad draw", i + 2))?;
+        if model.strategies.get(i % n).map(|s| s.name.as_str()) != Some(strategy) {
+            return Err(format!("psa_draws.csv line {}: strategy `{strategy}` does not match the model", i + 2));
+        }
+        let outcome = Outcome { cost: parse(cost)?, qaly: parse(qaly)?, ly: parse(ly)? };
+        if i % n == 0 {
+            draws.push((draw, Vec::with_capacity(n), Vec::new()));
+        }
+        if let Some(last) = draws.last_mut() {
+            last.1.push(outcome);
+        }
+    }
+    let parameters = read("psa_parameters.csv")?;
+    let mut lines = parameters.lines();
+    let param_names: Vec<String> = lines.next().unwrap_or_default().split(',').skip(1).map(String::from).collect();
+    for (row, line) in lines.enumerate() {
+        let values = line.split(',').skip(1).map(parse).collect::<Result<Vec<f64>, String>>()?;
+        match draws.get_mut(row) {
+            Some(d) => d.2 = values,
+            None => return Err("psa_parameters.csv has more rows than psa_draws.csv".into()),
+        }
+    }
+    Ok(Shard { record, skipped, draws, param_names })
+}
+
+pub fn merge(args: &MergeArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    let mut shards = Vec::new();
+    for dir in &args.shards {
+        shards.push(read_shard(dir, model).map_err(|e| {
+            eprintln!("error: shard {}: {e}", dir.display());
+            Exit::Io
+        })?);
+    }
+    shards.sort_by_key(|s| s.record.first_draw);
+    let first = &shards[0];
+    let mut expected_next = first.record.first_draw;
+    for s in &shards {
+        let same = s.record.seed == first.record.seed
+            && s.record.on_invalid == first.record.on_invalid
+            && s.param_names == first.param_names;
+        if !same {
+            eprintln!("error: the shards differ in seed, failure policy or sampled parameters; they are not parts of one analysis");
+            return Err(Exit::Usage);
+        }
+        if s.record.first_draw != expected_next {
+            eprintln!(
+                "error: draws {}..{} are missing or overlap: each shard must start where the previous one ended",
+                expected_next, s.record.first_draw
+            );
+            return Err(Exit::Usage);
+        }
+        expected_next = s.record.first_draw + s.record.draws_requested;
+    }
+    let params: Vec<ParamId> = first.param_names.iter().filter_map(|n| model.param_by_name(n)).collect();
+    if params.len() != first.param_names.len() {
+        eprintln!("error: the shards sampled parameters this model does not have");
+        return Err(Exit::Usage);
+    }
+    let mut run = PsaRun {
+        n_strategies: model.strategies.len(),
+        draws: Vec::new(),
+        outcomes: Vec::new(),
+        params,
+        values: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for s in &shards {
+        for (draw, outcomes, values) in &s.draws {
+            run.draws.push(*draw);
+            run.outcomes.extend(outcomes.iter().copied());
+            run.values.extend(values);
+        }
+        run.skipped.extend(s.skipped.iter().map(|d| (*d, hta_markov::RunErrors::default())));
+    }
+    let record = DrawRecord {
+        seed: first.record.seed,
+        first_draw: first.record.first_draw,
+        draws_requested: expected_next - first.record.first_draw,
+        on_invalid: first.record.on_invalid,
+    };
+    println!("{}", model.metadata.title);
+    println!(
+        "Merged {} shards: {} draws (from draw {}), seed {}, {} skipped",
+        shards.len(),
+        run.n_draws(),
+        record.first_draw,
+        record.seed,
+        run.skipped.len()
+    );
+    report(&loaded, &record, &run, &args.report)
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Time hta and the Python peers (pyheor, heormodel) on the workloads of
+# shared/bench/WORKLOADS.md (W1 HIV deterministic, W2 HIV PSA with 1,000 and 10,000 draws,
+# W3 20-state synthetic deterministic and with 1,000 draws), check every implementation's
+# deterministic results against the expected values first, and print a table of times and
+# ratios (peer time / hta time). See docs/performance.md.
+#
+# Usage: scripts/bench-peers.sh            (from anywhere; works in the repository root)
+#
+# Environment knobs:
+#   PEERS="pyheor heormodel"  peers to run
+#   PEER_TIMEOUT=300          hard limit of one peer run, seconds (then "timed out")
+#   PEER_BUDGET=240           timed work of one peer run, seconds; a PSA that would not fit runs
+#                             fewer draws and is scaled linearly (the table says so)
+#   PEER_REPS=3               repetitions of a peer workload (median); W1 repeats more (>= 2 s)
+#   HTA_REPS_DET=30 HTA_REPS_PSA=5   repetitions of the hta commands
+#   PYTHON=python3            interpreter for the venv (heormodel needs 3.11 or later)
+#
+# Everything it makes stays under target/bench-peers/ (ignored by git): the venv, one JSON
+# record per run in results/, and the table in results.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+OUT="target/bench-peers"
+VENV="$OUT/venv"
+RESULTS="$OUT/results"
+PEERS="${PEERS:-pyheor heormodel}"
+PEER_TIMEOUT="${PEER_TIMEOUT:-300}"
+PEER_BUDGET="${PEER_BUDGET:-240}"
+PEER_REPS="${PEER_REPS:-3}"
+HTA_REPS_DET="${HTA_REPS_DET:-30}"
+HTA_REPS_PSA="${HTA_REPS_PSA:-5}"
+PYTHON="${PYTHON:-python3}"
+HTA="target/release/hta"
+
+say() { printf '\n== %s\n' "$*" >&2; }
+
+# --- 1. hta release binary -------------------------------------------------------------------
+if [[ ! -x "$HTA" ]]; then
+  say "building hta (cargo build --release)"
+  cargo build --release
+fi
+
+# --- 2. Python virtual environment with the peers --------------------------------------------
+if [[ ! -x "$VENV/bin/python" ]]; then
+  say "creating $VENV"
+  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "heormodel needs Python 3.11 or later; set PYTHON=")'
+  "$PYTHON" -m venv "$VENV"
+fi
+say "installing the peers (scripts/bench_peers/requirements.txt)"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/bench_peers/requirements.txt
+PY="$ROOT/$VENV/bin/python"
+
+# One core each: no BLAS/OpenMP threads in the peers (heormodel's run_psa is called with
+# sequential=True). This machine may set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE to work around old
+# OpenBLAS builds; they slow a current numpy, so they are unset for the peer runs only (the BLAS
+# kernel used is recorded in each JSON record).
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 \
+  VECLIB_MAXIMUM_THREADS=1 BLIS_NUM_THREADS=1 PYTHONHASHSEED=0
+peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "WARNING: load average $LOAD_START: something else is running; timings may be disturbed" >&2
+fi
+
+# --- 3. peers --------------------------------------------------------------------------------
+run_peer() { # peer workload draws|-
+  local peer="$1" workload="$2" draws="$3" name out code
+  local args=(--workload "$workload" --reps "$PEER_REPS" --budget "$PEER_BUDGET")
+  name="${peer}_${workload}"
+  if [[ "$draws" != "-" ]]; then
+    name+="_${draws}"
+    args+=(--draws "$draws")
+    say "$peer $workload, $draws draws"
+  else
+    say "$peer $workload"
+  fi
+  out="$RESULTS/$name.json"
+  set +e
+  (cd scripts/bench_peers && "${peer_env[@]}" timeout --kill-after=10 "$PEER_TIMEOUT" \
+    "$PY" "${peer}_workloads.py" "${args[@]}" --out "$ROOT/$out")
+  code=$?
+  set -e
+  if [[ $code -eq 124 || $code -eq 137 ]]; then
+    printf '{"impl": "%s", "workload": "%s", "status": "timed out", "timeout_s": %s}\n' \
+      "$peer" "$workload" "$PEER_TIMEOUT" > "$out"
+    echo "  timed out after ${PEER_TIMEOUT} s" >&2
+  elif [[ ! -s "$out" ]]; then
+    printf '{"impl": "%s", "workload": "%s", "status": "error", "reason": "exit %s, no record"}\n' \
+      "$peer" "$workload" "$code" > "$out"
+  else
+    "$PY" - "$out" <<'EOF' >&2
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r.get("time_s")
+print("  " + r.get("status", "?") + (f": {t:.4g} s" if t else "") + (" (extrapolated)" if r.get("extrapolated") else "")
+      + ("" if r.get("counts", r.get("status") != "ok") else "  WARNING: deterministic results disagree"))
+EOF
+  fi
+}
+
+for peer in $PEERS; do
+  run_peer "$peer" W1 -
+  run_peer "$peer" W2 1000
+  run_peer "$peer" W2 10000
+  run_peer "$peer" W3 -
+  run_peer "$peer" W3PSA 1000
+done
+
+# --- 4. hta ------------------------------------------------------------------------------------
+say "hta: whole commands, --threads 1 and all threads"
+(cd scripts/bench_peers && "$PY" hta_workloads.py --hta "$ROOT/$HTA" --out-dir "$ROOT/$RESULTS" \
+  --reps-det "$HTA_REPS_DET" --reps-psa "$HTA_REPS_PSA" \
+  --w1-model "$ROOT/models/hiv.yaml" --w2-model "$ROOT/benches/models/w2_hiv.yaml" \
+  --w3-model "$ROOT/benches/models/w3_synthetic.yaml")
+
+# --- 5. table ----------------------------------------------------------------------------------
+say "results"
+(cd scripts/bench_peers && "$PY" report.py "$ROOT/$RESULTS") | tee "$OUT/results.md"
+{
+  echo
+  echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr); load average at the start: $LOAD_START"
+} | tee -a "$OUT/results.md"
+echo "(table also in $OUT/results.md, records in $RESULTS/)" >&2
