@@ -64,24 +64,40 @@ fn psa_model(path: &str) -> Option<hta_model::Model> {
     hta_spec::load_str(&text, path, Path::new("benches/models"), &[]).ok().map(|l| l.model)
 }
 
-fn run_psa(model: &hta_model::Model, draws: u64) -> usize {
+/// A PSA and its summary as the workloads define it: mean cost and effect per strategy, the
+/// ICER of the last strategy against the first, and the CEAC on `thresholds`.
+fn run_psa(model: &hta_model::Model, draws: u64, thresholds: &[f64]) -> f64 {
     let evaluator = hta_sensitivity::Evaluator::new(model);
-    let Ok(sampler) = hta_sensitivity::Sampler::new(model) else { return 0 };
+    let Ok(sampler) = hta_sensitivity::Sampler::new(model) else { return 0.0 };
     let settings =
         hta_sensitivity::PsaSettings { seed: 1, first_draw: 0, draws, on_invalid: hta_sensitivity::OnInvalid::Stop };
-    hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None).map(|r| r.n_draws()).unwrap_or(0)
+    let Ok(run) = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None) else { return 0.0 };
+    let (cost, effect) = run.matrices(model.settings.effect);
+    let Ok(psa) = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies) else { return 0.0 };
+    let Ok(summary) = hta_analysis::psa::summarise(&psa, 0, 0.0) else { return 0.0 };
+    let last = &summary[summary.len() - 1];
+    let icer = last.incremental_cost.mean / last.incremental_effect.mean;
+    let ceac = hta_analysis::psa::ceac(&psa, thresholds).map(|c| c.len()).unwrap_or(0);
+    icer + ceac as f64
 }
 
-/// W2: the HIV model with 10,000 probabilistic draws (both strategies), all threads.
+fn steps(max: f64, step: f64) -> Vec<f64> {
+    (0..=((max / step) as usize)).map(|i| i as f64 * step).collect()
+}
+
+/// W2: the HIV model with 10,000 probabilistic draws and the summary (means, ICER, CEAC on 101
+/// thresholds), all threads.
 #[divan::bench(sample_count = 10, sample_size = 1)]
-fn w2_hiv_psa_10000_draws(bencher: divan::Bencher) {
+fn w2_hiv_psa_10000_draws_with_summary(bencher: divan::Bencher) {
     let Some(model) = psa_model("benches/models/w2_hiv.yaml") else { return };
-    bencher.bench(|| run_psa(divan::black_box(&model), 10_000));
+    let thresholds = steps(50_000.0, 500.0);
+    bencher.bench(|| run_psa(divan::black_box(&model), 10_000, &thresholds));
 }
 
-/// W3: 20 states x 600 monthly cycles x 3 strategies, 1,000 draws, all threads.
+/// W3: 20 states x 600 monthly cycles x 3 strategies, 1,000 draws and the summary, all threads.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn w3_psa_1000_draws(bencher: divan::Bencher) {
     let Some(model) = psa_model("benches/models/w3_synthetic.yaml") else { return };
-    bencher.bench(|| run_psa(divan::black_box(&model), 1_000));
+    let thresholds = steps(100_000.0, 1_000.0);
+    bencher.bench(|| run_psa(divan::black_box(&model), 1_000, &thresholds));
 }

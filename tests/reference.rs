@@ -42,3 +42,17 @@ fn hiv_incremental_analysis() {
     let pairwise = hta_analysis::pairwise(&outcomes, 0);
     assert_eq!(pairwise[0].quadrant, hta_analysis::Quadrant::NorthEast);
 }
+
+/// The W3 benchmark workload (shared/bench/WORKLOADS.md): 20 states, 600 monthly cycles,
+/// age-dependent mortality from a lookup table, 3 strategies; expected values as published there
+/// to the digits given.
+#[test]
+fn w3_synthetic_workload() {
+    let model = load_file("benches/models/w3_synthetic.yaml");
+    let results = run(&model);
+    let expected = [(48_073.536_8, 18.172_666), (82_198.497_1, 18.535_207), (142_859.629_6, 18.887_601)];
+    for (r, (cost, qaly)) in results.iter().zip(expected) {
+        assert!((r.total_cost(true) - cost).abs() < 5e-5, "cost {} vs {cost}", r.total_cost(true));
+        assert!((r.qaly(true) - qaly).abs() < 5e-7, "QALYs {} vs {qaly}", r.qaly(true));
+    }
+}

@@ -8,7 +8,7 @@
 //! `min(j + 1, N)`; entering from another state (or starting there) puts people in sub-state 1.
 //! Only tracked states are expanded, so memory and time grow with the tracked length.
 
-use hta_model::formula::{compile, CompiledExpr, Reference, TimeVar};
+use hta_model::formula::{compile, CompiledExpr, Expr, ExprKind, Reference, TimeVar};
 use hta_model::{EntryValue, Formula, Model, ParamId, StateId, StrategyId};
 
 /// Value slots per state and per transition: the cost categories, then QALY, then life-years.
@@ -71,7 +71,10 @@ pub struct Program {
     pub user_state: Vec<usize>,
     /// `state_time` of each expanded state (1-based; 0 for states that do not track it).
     pub state_time: Vec<usize>,
+    /// Parameters in the slot array: the model's, then hoisted ones.
     pub n_params: usize,
+    /// The model's own parameters (the first `n_model_params` slots after the time variables).
+    pub n_model_params: usize,
     pub layout: ValueLayout,
     /// Compiled definition of every parameter, by parameter index.
     pub params: Vec<CompiledExpr>,
@@ -145,13 +148,55 @@ struct Builder<'m> {
     param_varies: Vec<bool>,
     param_state_time: Vec<bool>,
     formulas: Vec<Compiled>,
+    /// Time-invariant parts of time-varying formulas, hoisted out as extra (internal) parameters
+    /// evaluated once per run, after the model's own.
+    hoisted: Vec<CompiledExpr>,
 }
 
 impl Builder<'_> {
     fn add(&mut self, formula: &Formula) -> usize {
         let (varies, state_time) = dependence(formula, &self.param_varies, &self.param_state_time);
-        self.formulas.push(Compiled { expr: compile(&formula.expr, &self.model.env()), varies, state_time });
+        let expr = if varies || state_time { self.hoist(&formula.expr) } else { formula.expr.clone() };
+        self.formulas.push(Compiled { expr: compile(&expr, &self.model.env()), varies, state_time });
         self.formulas.len() - 1
+    }
+
+    /// Whether a subtree gives the same value in every cycle and sub-state of a run.
+    fn invariant(&self, e: &Expr) -> bool {
+        e.references().iter().all(|r| match r {
+            Reference::Time(var) => !var.varies(),
+            Reference::Param(p) => {
+                let i = p.index();
+                !self.param_varies.get(i).copied().unwrap_or(false)
+                    && !self.param_state_time.get(i).copied().unwrap_or(false)
+            }
+            Reference::Column { .. } => true,
+            Reference::Curve(_) => false,
+        })
+    }
+
+    /// Replaces the largest time-invariant, non-trivial subtrees of a varying expression by
+    /// references to hoisted parameters (`hr ^ 3` in `m_age * hr ^ 3`). Arguments of `if` stay
+    /// in place, so that a branch not taken is never evaluated.
+    fn hoist(&mut self, e: &Expr) -> Expr {
+        let trivial = matches!(e.kind, ExprKind::Number(_) | ExprKind::Ref(_) | ExprKind::Name(_));
+        if !trivial
+            && self.invariant(e)
+            && e.references().iter().any(|r| matches!(r, Reference::Param(_) | Reference::Column { .. }))
+        {
+            let id = ParamId::new(self.model.parameters.len() + self.hoisted.len());
+            self.hoisted.push(compile(e, &self.model.env()));
+            return Expr { kind: ExprKind::Ref(Reference::Param(id)), span: e.span.clone() };
+        }
+        let kind = match &e.kind {
+            ExprKind::Negate(inner) => ExprKind::Negate(Box::new(self.hoist(inner))),
+            ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, Box::new(self.hoist(a)), Box::new(self.hoist(b))),
+            ExprKind::Call(f, args) if *f != hta_model::formula::Function::If => {
+                ExprKind::Call(*f, args.iter().map(|a| self.hoist(a)).collect())
+            }
+            other => other.clone(),
+        };
+        Expr { kind, span: e.span.clone() }
     }
 }
 
@@ -174,7 +219,7 @@ impl Program {
             order.iter().filter(|p| !param_state_time[p.index()]).partition(|p| param_varies[p.index()]);
         let layout = ValueLayout { n_categories: model.categories.len() };
         let s = &model.strategies[strategy.index()];
-        let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new() };
+        let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new(), hoisted: Vec::new() };
 
         // Expanded states.
         let mut sub_start = Vec::with_capacity(model.n_states() + 1);
@@ -270,6 +315,7 @@ impl Program {
         for (u, share) in s.initial.iter().enumerate() {
             initial[sub_start[u]] = *share;
         }
+        let n_hoisted = b.hoisted.len();
         let entry_to: Vec<usize> = entries.iter().map(|e| e.to).collect();
         let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
         let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies);
@@ -280,10 +326,11 @@ impl Program {
             sub_start,
             user_state,
             state_time,
-            n_params,
+            n_params: n_params + b.hoisted.len(),
+            n_model_params: n_params,
             layout,
-            params: definitions.iter().map(|f| compile(&f.expr, &model.env())).collect(),
-            fixed_order,
+            params: definitions.iter().map(|f| compile(&f.expr, &model.env())).chain(b.hoisted).collect(),
+            fixed_order: fixed_order.into_iter().chain((n_params..n_params + n_hoisted).map(ParamId::new)).collect(),
             varying_order,
             state_time_order,
             formulas: b.formulas,

@@ -105,7 +105,8 @@ impl<'p> Resolver<'p> {
             }
             let value = program.params[p.index()].eval(&self.slots);
             self.slots[SlotLayout::param(p)] = value;
-            if !value.is_finite() && !self.param_failed {
+            // Hoisted internal parameters are not reported: the formula they came from is.
+            if !value.is_finite() && !self.param_failed && p.index() < program.n_model_params {
                 self.param_failed = true;
                 self.fixed_param_failed |= which == Order::Fixed;
                 let age = self.age();
