@@ -186,3 +186,27 @@ fn sensitivity_commands_run() {
     hta().args(["twoway", "models/hiv.yaml", "--x", "rr", "--y", "c_lamivudine", "--steps", "3"]).assert().success();
     hta().args(["threshold", "models/hiv.yaml", "--param", "c_lamivudin"]).assert().code(2);
 }
+
+/// Draws from a file replace sampled values, row d for draw d.
+#[test]
+fn psa_takes_values_from_a_draws_file() {
+    let dir = temp_dir("draws-file");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("posterior.csv");
+    std::fs::write(&file, "rr,c_lamivudine\n0.5,2000\n0.6,2100\n").expect("write");
+    let out = dir.join("out");
+    hta()
+        .args(["psa", "models/hiv.yaml", "--draws", "2", "--draws-file"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let params = std::fs::read_to_string(out.join("psa_parameters.csv")).expect("read");
+    let header: Vec<&str> = params.lines().next().expect("header").split(',').collect();
+    let rows: Vec<Vec<&str>> = params.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    assert_eq!((rows[0][column("rr")], rows[1][column("rr")]), ("0.5", "0.6"));
+    assert_eq!((rows[0][column("c_lamivudine")], rows[1][column("c_lamivudine")]), ("2000", "2100"));
+    hta().args(["psa", "models/hiv.yaml", "--draws", "3", "--draws-file"]).arg(&file).assert().code(2);
+}

@@ -161,7 +161,7 @@ impl RandomModel {
             _ if n == 1 => w = vec![0.5, 0.5],
             _ => {
                 // Simpson 1/3 on the first m intervals (m even), 3/8 on the last 3 if n is odd.
-                let m = if n % 2 == 0 { n } else { n - 3 };
+                let m = if n.is_multiple_of(2) { n } else { n - 3 };
                 w = vec![0.0; n + 1];
                 for j in (0..m).step_by(2) {
                     w[j] += 1.0 / 3.0;

@@ -166,3 +166,43 @@ fn threshold_rerun_meets_the_threshold() {
         assert!((icer - wtp).abs() <= 1e-6 * wtp, "ICER {icer} at price {value}");
     }
 }
+
+/// Gaussian copula: marginals keep their distributions, and the rank correlation of two
+/// parameters with normal-score correlation rho is (6/π)·asin(rho/2).
+#[test]
+fn correlated_parameters_follow_the_copula() {
+    let text = std::fs::read_to_string("models/hiv.yaml").expect("hiv").replace(
+        "cost_categories: [medical, community, drug]",
+        "cost_categories: [medical, community, drug]\ncorrelations:\n  - { parameters: [c_medical_a, c_community_a], rho: 0.6 }",
+    );
+    let model = hta_spec::load_str(&text, "t.yaml", Path::new("models"), &[]).expect("loads").model;
+    let sampler = Sampler::new(&model).expect("sampler");
+    let (a, b) = (model.param_by_name("c_medical_a").expect("a"), model.param_by_name("c_community_a").expect("b"));
+    let n = 40_000;
+    let mut pins = Vec::new();
+    let (mut xs, mut ys) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        sampler.draw(8, i as u64, &mut pins);
+        xs.push(pins.iter().find(|(p, _)| *p == a).expect("a").1);
+        ys.push(pins.iter().find(|(p, _)| *p == b).expect("b").1);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!((mean(&xs) / 1701.0 - 1.0).abs() < 0.03, "marginal mean of c_medical_a {}", mean(&xs));
+    assert!((mean(&ys) / 1055.0 - 1.0).abs() < 0.03, "marginal mean of c_community_a {}", mean(&ys));
+    let ranks = |v: &[f64]| {
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            r[i] = rank as f64;
+        }
+        r
+    };
+    let (rx, ry) = (ranks(&xs), ranks(&ys));
+    let (mx, my) = (mean(&rx), mean(&ry));
+    let cov: f64 = rx.iter().zip(&ry).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let var = |r: &[f64], m: f64| r.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+    let spearman = cov / (var(&rx, mx) * var(&ry, my)).sqrt();
+    let expected = 6.0 / std::f64::consts::PI * (0.6f64 / 2.0).asin();
+    assert!((spearman - expected).abs() < 0.015, "Spearman {spearman} vs {expected}");
+}

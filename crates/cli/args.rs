@@ -165,6 +165,10 @@ pub struct PsaArgs {
     /// A draw that fails a run-time check stops the analysis (default) or is skipped and counted.
     #[arg(long, value_enum, default_value = "stop")]
     pub on_invalid: OnInvalidArg,
+    /// CSV of parameter values per draw (e.g. posterior samples), columns named by parameter:
+    /// row d (after the header) is draw d; these values replace sampled ones.
+    #[arg(long, value_name = "FILE")]
+    pub draws_file: Option<PathBuf>,
     #[command(flatten)]
     pub report: PsaReportArgs,
     #[arg(long = "set", value_name = "NAME=VALUE")]

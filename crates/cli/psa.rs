@@ -30,6 +30,21 @@ pub fn psa(args: &PsaArgs) -> Result<(), Exit> {
         eprintln!("error: {e}");
         Exit::InvalidModel
     })?;
+    let sampler = match &args.draws_file {
+        Some(path) => sampler.with_external(read_draws(path, model)?),
+        None => sampler,
+    };
+    if let Some(rows) = sampler.external_rows() {
+        if (rows as u64) < args.first_draw + args.draws {
+            eprintln!(
+                "error: {} has {rows} draws; draws {}..{} were asked for",
+                args.draws_file.as_deref().unwrap_or(Path::new("")).display(),
+                args.first_draw,
+                args.first_draw + args.draws
+            );
+            return Err(Exit::Usage);
+        }
+    }
     if sampler.is_empty() {
         eprintln!("error: no parameter has a `distribution` and there is no Dirichlet group: nothing to sample");
         return Err(Exit::Usage);
@@ -516,4 +531,35 @@ pub fn merge(args: &MergeArgs) -> Result<(), Exit> {
         run.skipped.len()
     );
     report(&loaded, &record, &run, &args.report)
+}
+
+/// Reads a CSV of parameter values per draw (header: parameter names).
+fn read_draws(path: &Path, model: &Model) -> Result<hta_sensitivity::ExternalDraws, Exit> {
+    let fail = |message: String| {
+        eprintln!("error: {}: {message}", path.display());
+        Exit::Usage
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", path.display());
+        Exit::Io
+    })?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    let params = header
+        .iter()
+        .map(|name| {
+            model.param_by_name(name).ok_or_else(|| fail(format!("column `{name}` is not a parameter of the model")))
+        })
+        .collect::<Result<Vec<ParamId>, Exit>>()?;
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row = line
+            .split(',')
+            .map(|cell| cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .filter(|r| r.len() == params.len())
+            .ok_or_else(|| fail(format!("line {}: expected {} finite numbers", i + 2, params.len())))?;
+        rows.push(row);
+    }
+    Ok(hta_sensitivity::ExternalDraws { params, rows })
 }

@@ -243,6 +243,14 @@ pub struct Scenario {
     pub overrides: Vec<(String, String)>,
 }
 
+/// Sampled parameters drawn with a Gaussian copula: `matrix` is their correlation matrix
+/// (row-major, `params.len()` squared), checked positive definite on load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelatedGroup {
+    pub params: Vec<ParamId>,
+    pub matrix: Vec<f64>,
+}
+
 /// How state occupancy is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Structure {
@@ -264,6 +272,8 @@ pub struct Model {
     pub parameters: Vec<Parameter>,
     /// Groups of parameters drawn jointly (PSA).
     pub dirichlet: Vec<DirichletGroup>,
+    /// Parameters drawn with correlation (PSA): at most one group holding every correlated one.
+    pub correlated: Option<CorrelatedGroup>,
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
     pub strategies: Vec<Strategy>,

@@ -9,9 +9,10 @@
 pub mod engine;
 pub mod oneway;
 pub mod psa;
+pub mod quantile;
 pub mod sample;
 
 pub use engine::{Evaluator, Outcome};
 pub use oneway::{one_way, threshold, OneWayFailure, OneWayRow, Threshold};
 pub use psa::{run_psa, DrawFailure, OnInvalid, PsaRun, PsaSettings};
-pub use sample::Sampler;
+pub use sample::{ExternalDraws, Sampler};

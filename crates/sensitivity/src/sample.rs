@@ -8,8 +8,8 @@ use rand_distr::{Beta, Distribution as _, Gamma, LogNormal, Normal, Pert, Triang
 use hta_model::model::standard_normal_cdf;
 use hta_model::{Distribution, Model, ParamId};
 
-/// Φ⁻¹(p) by bisection on Φ to double precision (60 halvings of [-40, 40]).
-fn inverse_standard_normal(p: f64) -> f64 {
+/// Φ⁻¹(p) by bisection on Φ to double precision (90 halvings of [-40, 40]).
+pub fn inverse_standard_normal(p: f64) -> f64 {
     let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
     for _ in 0..90 {
         let mid = (lo + hi) / 2.0;
@@ -91,6 +91,13 @@ enum Item {
         param: ParamId,
         sampler: Single,
     },
+    /// Gaussian copula: z ~ N(0, I), x = L z with L the Cholesky factor of the correlation
+    /// matrix, each value = F⁻¹(Φ(x_i)) for its own distribution.
+    Correlated {
+        params: Vec<ParamId>,
+        distributions: Vec<Distribution>,
+        cholesky: Vec<f64>,
+    },
     /// Dirichlet(counts) by normalised independent Gamma(count, 1) draws.
     Dirichlet {
         params: Vec<ParamId>,
@@ -103,6 +110,8 @@ enum Item {
 #[derive(Debug, Clone)]
 pub struct Sampler {
     items: Vec<Item>,
+    /// Values read from a file (e.g. posterior samples): row d is draw d.
+    external: Option<ExternalDraws>,
     /// Sampled parameters in the order [`Sampler::draw`] writes them.
     pub params: Vec<ParamId>,
 }
@@ -111,12 +120,34 @@ impl Sampler {
     pub fn new(model: &Model) -> Result<Sampler, String> {
         let mut items = Vec::new();
         let mut params = Vec::new();
+        let correlated: Vec<ParamId> = model.correlated.as_ref().map(|g| g.params.clone()).unwrap_or_default();
         for (i, p) in model.parameters.iter().enumerate() {
+            if correlated.contains(&ParamId::new(i)) {
+                continue;
+            }
             if let Some(d) = p.uncertainty.distribution.as_ref().filter(|d| **d != Distribution::Fixed) {
                 let sampler = Single::new(d).map_err(|e| format!("parameter `{}`: {e}", p.name))?;
                 items.push(Item::Single { param: ParamId::new(i), sampler });
                 params.push(ParamId::new(i));
             }
+        }
+        if let Some(group) = &model.correlated {
+            let k = group.params.len();
+            let matrix = nalgebra::DMatrix::from_row_slice(k, k, &group.matrix);
+            let l = matrix.cholesky().ok_or("the correlation matrix is not positive definite")?.l();
+            let cholesky = (0..k).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| l[(i, j)]).collect();
+            let distributions = group
+                .params
+                .iter()
+                .map(|p| {
+                    model.parameters[p.index()]
+                        .uncertainty
+                        .distribution
+                        .ok_or("a correlated parameter has no distribution")
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            params.extend(&group.params);
+            items.push(Item::Correlated { params: group.params.clone(), distributions, cholesky });
         }
         for group in &model.dirichlet {
             let gammas = group
@@ -127,7 +158,24 @@ impl Sampler {
             params.extend(&group.params);
             items.push(Item::Dirichlet { params: group.params.clone(), gammas });
         }
-        Ok(Sampler { items, params })
+        Ok(Sampler { items, external: None, params })
+    }
+
+    /// Takes these parameters' values from `external` (row d for draw d) instead of sampling
+    /// them (parameters without a distribution can be given this way too).
+    pub fn with_external(mut self, external: ExternalDraws) -> Self {
+        for p in &external.params {
+            if !self.params.contains(p) {
+                self.params.push(*p);
+            }
+        }
+        self.external = Some(external);
+        self
+    }
+
+    /// Number of rows of external draws, if any.
+    pub fn external_rows(&self) -> Option<usize> {
+        self.external.as_ref().map(|e| e.rows.len())
     }
 
     /// The random stream of draw `index`.
@@ -145,6 +193,14 @@ impl Sampler {
         for item in &self.items {
             match item {
                 Item::Single { param, sampler } => pins.push((*param, sampler.sample(&mut rng))),
+                Item::Correlated { params, distributions, cholesky } => {
+                    let k = params.len();
+                    let z: Vec<f64> = (0..k).map(|_| rand_distr::StandardNormal.sample(&mut rng)).collect();
+                    for (i, (p, d)) in params.iter().zip(distributions).enumerate() {
+                        let x: f64 = (0..=i).map(|j| cholesky[i * k + j] * z[j]).sum();
+                        pins.push((*p, crate::quantile::quantile(d, standard_normal_cdf(x))));
+                    }
+                }
                 Item::Dirichlet { params, gammas } => {
                     let start = pins.len();
                     let mut total = 0.0;
@@ -159,9 +215,32 @@ impl Sampler {
                 }
             }
         }
+        self.apply_external(index, pins);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.is_empty() && self.external.is_none()
     }
+
+    /// Replaces or adds the external values of draw `index` (NaN if the file has no such row:
+    /// callers check [`Sampler::external_rows`] first).
+    fn apply_external(&self, index: u64, pins: &mut Vec<(ParamId, f64)>) {
+        let Some(external) = &self.external else { return };
+        let row = usize::try_from(index).ok().and_then(|i| external.rows.get(i));
+        for (j, p) in external.params.iter().enumerate() {
+            let value = row.and_then(|r| r.get(j)).copied().unwrap_or(f64::NAN);
+            match pins.iter_mut().find(|(q, _)| q == p) {
+                Some(pin) => pin.1 = value,
+                None => pins.push((*p, value)),
+            }
+        }
+    }
+}
+
+/// Parameter values given per draw (a CSV of posterior samples, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalDraws {
+    pub params: Vec<ParamId>,
+    /// One row per draw, one column per parameter.
+    pub rows: Vec<Vec<f64>>,
 }

@@ -41,6 +41,11 @@ pub struct RawModel {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, IndexMap<String, f64>>")]
     pub dirichlet: SpannedMap<Spanned<SpannedMap<Spanned<f64>>>>,
+    /// Correlations between sampled parameters (Gaussian copula): each entry gives two or more
+    /// parameters with distributions and their pairwise correlation `rho`.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawCorrelation>")]
+    pub correlations: Vec<Spanned<RawCorrelation>>,
     /// Survival curves, by name, for `surv`, `hazard`, `cumhaz`, `event_prob`, `cycle_prob` and
     /// partitioned survival.
     #[serde(default)]
@@ -778,4 +783,14 @@ pub struct RawScenario {
     /// Parameter or setting -> value (a number, or a method name for settings such as counting).
     #[schemars(with = "IndexMap<String, Scalar>")]
     pub set: SpannedMap<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    #[schemars(with = "Vec<String>")]
+    pub parameters: Vec<Spanned<String>>,
+    /// Correlation (of the normal scores) between every pair of the listed parameters.
+    #[schemars(with = "f64")]
+    pub rho: Spanned<f64>,
 }

@@ -144,12 +144,15 @@ impl<'a> Lowerer<'a> {
             tables,
             curves,
             parameters,
+            correlated: None,
             dirichlet,
             states,
             transition_values,
             strategies,
             scenarios: self.lower_scenarios(raw, &names),
         };
+        let mut model = model;
+        model.correlated = self.lower_correlations(raw, &names, &model);
         self.check_curve_cycles(&model);
         if self.diagnostics.has_errors() {
             return None;
@@ -455,6 +458,105 @@ impl<'a> Lowerer<'a> {
 }
 
 impl Lowerer<'_> {
+    /// Correlations: parameters with (non-fixed) distributions, |rho| < 1, and a positive
+    /// definite matrix overall (checked with a Cholesky factorisation).
+    fn lower_correlations(
+        &mut self,
+        raw: &RawModel,
+        names: &Names,
+        model: &Model,
+    ) -> Option<hta_model::CorrelatedGroup> {
+        if raw.correlations.is_empty() {
+            return None;
+        }
+        let mut params: Vec<ParamId> = Vec::new();
+        let mut pairs: Vec<(ParamId, ParamId, f64)> = Vec::new();
+        for entry in &raw.correlations {
+            let c = &entry.value;
+            let rho = c.rho.value;
+            if !(rho.is_finite() && rho > -1.0 && rho < 1.0) {
+                self.error(
+                    "correlation",
+                    &c.rho.referenced,
+                    format!("a correlation must lie strictly between -1 and 1, found {rho}"),
+                    "rho",
+                );
+                continue;
+            }
+            let mut ids = Vec::new();
+            for name in &c.parameters {
+                let Some(i) = names.params.get(&name.value) else {
+                    self.error(
+                        "unknown-name",
+                        &name.referenced,
+                        format!("unknown parameter `{}`", name.value),
+                        "parameter",
+                    )
+                    .help = crate::names::did_you_mean(names.params.suggest(&name.value));
+                    continue;
+                };
+                let p = &model.parameters.get(i);
+                let sampled = p.is_some_and(
+                    |p| matches!(&p.uncertainty.distribution, Some(d) if *d != hta_model::Distribution::Fixed),
+                );
+                if !sampled {
+                    self.error(
+                        "correlation",
+                        &name.referenced,
+                        format!("`{}` has no distribution to correlate", name.value),
+                        "parameter",
+                    )
+                    .help =
+                        Some("only parameters with a `distribution` (not Dirichlet members) can be correlated".into());
+                    continue;
+                }
+                ids.push(ParamId::new(i));
+            }
+            if c.parameters.len() < 2 {
+                self.error(
+                    "correlation",
+                    &entry.referenced,
+                    "a correlation needs at least two parameters",
+                    "correlation",
+                );
+            }
+            for (a, x) in ids.iter().enumerate() {
+                if !params.contains(x) {
+                    params.push(*x);
+                }
+                for y in &ids[a + 1..] {
+                    pairs.push((*x, *y, rho));
+                }
+            }
+        }
+        let k = params.len();
+        let mut matrix = vec![0.0; k * k];
+        for i in 0..k {
+            matrix[i * k + i] = 1.0;
+        }
+        for (x, y, rho) in pairs {
+            let (i, j) =
+                (params.iter().position(|p| *p == x).unwrap_or(0), params.iter().position(|p| *p == y).unwrap_or(0));
+            matrix[i * k + j] = rho;
+            matrix[j * k + i] = rho;
+        }
+        let positive_definite = nalgebra::DMatrix::from_row_slice(k, k, &matrix).cholesky().is_some();
+        if !positive_definite {
+            if let Some(first) = raw.correlations.first() {
+                self.error(
+                    "correlation",
+                    &first.referenced,
+                    "the correlations together are impossible: the correlation matrix is not positive definite",
+                    "correlations",
+                )
+                .help = Some(
+                    "lower some correlations; e.g. a with b at 0.9 and b with c at 0.9 need a with c above 0.62".into(),
+                );
+            }
+        }
+        (k >= 2 && positive_definite).then_some(hta_model::CorrelatedGroup { params, matrix })
+    }
+
     /// Scenarios: every name must be a parameter or a setting `--set` accepts; values are checked
     /// when the scenario is run, like `--set`.
     fn lower_scenarios(&mut self, raw: &RawModel, names: &Names) -> Vec<hta_model::Scenario> {
