@@ -1,0 +1,1 @@
+//! Payment schemes (being written).
