@@ -318,7 +318,7 @@ impl Program {
         let n_hoisted = b.hoisted.len();
         let entry_to: Vec<usize> = entries.iter().map(|e| e.to).collect();
         let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
-        let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies);
+        let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies || f.state_time);
         Program {
             strategy,
             n_user_states: model.n_states(),

@@ -177,7 +177,8 @@ impl<'p> Resolver<'p> {
         }
         let mut current_state_time = 0;
         for x in 0..program.n_states {
-            let needs = program.needs_state_time[x];
+            // State-time formulas are evaluated per cycle only (never at model start).
+            let needs = program.needs_state_time[x] && varying;
             if needs && program.state_time[x] != current_state_time {
                 current_state_time = program.state_time[x];
                 self.slots[SlotLayout::time(TimeVar::StateTime)] = current_state_time as f64;
@@ -186,14 +187,14 @@ impl<'p> Resolver<'p> {
             for i in program.row_start[x]..program.row_start[x + 1] {
                 if let Some(f) = program.entries[i].formula {
                     let formula = &program.formulas[f];
-                    if formula.varies == varying || (formula.state_time && varying) {
+                    if (formula.varies == varying && !formula.state_time) || (formula.state_time && varying) {
                         self.inputs.probs[i] = self.value_of(f);
                     }
                 }
             }
             for &(slot, f) in &program.state_values[x] {
                 let formula = &program.formulas[f];
-                if formula.varies == varying || (formula.state_time && varying) {
+                if (formula.varies == varying && !formula.state_time) || (formula.state_time && varying) {
                     let v = self.value_of(f);
                     self.inputs.state_values[x * width + slot] = v;
                     if !v.is_finite() {

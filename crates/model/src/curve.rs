@@ -257,7 +257,16 @@ fn compile_at_depth(id: CurveId, env: &Env, depth: usize) -> CurveFn {
         CurveKind::HazardFloor { curve, background } => {
             let (curve, background) = (sub(*curve), sub(*background));
             Box::new(move |slots, t| {
-                let rate = |x: f64| curve(slots, x).1.max(background(slots, x).1);
+                // NaN-propagating max: a background that fails (a life table run out) must not
+                // silently drop the floor.
+                let rate = |x: f64| {
+                    let (h, floor) = (curve(slots, x).1, background(slots, x).1);
+                    if h.is_nan() || floor.is_nan() {
+                        f64::NAN
+                    } else {
+                        h.max(floor)
+                    }
+                };
                 (integrate_hazard(&rate, t), rate(t))
             })
         }

@@ -163,7 +163,17 @@ fn run_strategy(
             let flow = outer[k - 1] - outer[k];
             let (dc, de) = program.event_factors[k - 1];
             for (slot, value) in &deaths {
-                let amount = flow * value.eval(resolver.slots());
+                let v = value.eval(resolver.slots());
+                if !v.is_finite() {
+                    let problem = hta_markov::Problem::TransitionValue {
+                        from: hta_model::StateId::new(0),
+                        to: hta_model::StateId::new(dead),
+                        slot: *slot,
+                        value: v,
+                    };
+                    resolver.errors.record(strategy, k, settings.start_age, problem);
+                }
+                let amount = flow * v;
                 undiscounted[row.start + slot] += amount;
                 discounted[row.start + slot] += amount * if *slot < layout.n_categories { dc } else { de };
             }

@@ -10,6 +10,7 @@
 //! assert_eq!(loaded.model.strategies.len(), 2);
 //! ```
 
+pub mod budget;
 pub mod diagnostic;
 mod lower;
 mod names;
@@ -100,6 +101,11 @@ pub fn parse(text: &str, source: &Source) -> Result<raw::RawModel, Diagnostics> 
     let options = serde_saphyr::options! { with_snippet: false };
     serde_saphyr::from_str_with_options::<raw::RawModel>(text, options)
         .map_err(|e| Diagnostics(vec![yaml_diagnostic(&e, source)]))
+}
+
+/// A YAML parse error as a diagnostic (for model and budget files alike).
+pub(crate) fn yaml_error(error: &serde_saphyr::Error, source: &Source) -> Diagnostic {
+    yaml_diagnostic(error, source)
 }
 
 fn yaml_diagnostic(error: &serde_saphyr::Error, source: &Source) -> Diagnostic {

@@ -95,6 +95,15 @@ impl Lowerer<'_> {
             let rates: Option<Vec<Formula>> =
                 p.rates.iter().map(|r| self.formula(r, names, &format!("a rate of {owner}"))).collect();
             let rates = rates?;
+            if rates.len() > 64 {
+                self.error(
+                    "curve",
+                    &p.cuts.referenced,
+                    format!("{owner} has {} rates; a piecewise exponential curve takes at most 64", rates.len()),
+                    "cuts",
+                );
+                return None;
+            }
             if rates.len() != p.cuts.value.len() + 1 {
                 self.error(
                     "curve",

@@ -315,7 +315,8 @@ impl Lowerer<'_> {
             )
             .help = Some("remove `transitions:`, or remove `partitioned_survival:` to make a Markov model".into());
         }
-        if partitioned.is_none() && raw.transitions.is_empty() {
+        let any_rows = !raw.transitions.is_empty() || raw.strategies.values().any(|s| !s.value.transitions.is_empty());
+        if partitioned.is_none() && !any_rows {
             self.error(
                 "missing",
                 &raw.format_version.referenced,

@@ -1,0 +1,400 @@
+//! Budget-impact files (format_version 1): a budget section that names a model file. Parsed with
+//! positions and validated like model files; lowered to [`BudgetSpec`].
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{span_of, Diagnostic, Diagnostics, Source};
+use crate::raw::SpannedMap;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudgetFile {
+    #[schemars(with = "u32")]
+    pub format_version: Spanned<u32>,
+    pub budget: RawBudget,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub title: String,
+    /// The cost-effectiveness model whose states give per-patient costs by year (relative to
+    /// this file).
+    #[schemars(with = "String")]
+    pub model: Spanned<String>,
+    /// Years of the budget horizon (1 to 100).
+    #[schemars(with = "u32")]
+    pub horizon_years: Spanned<f64>,
+    /// When patients are treated within their calendar year.
+    pub treatment_timing: TimingName,
+    /// The new option's strategy in the model.
+    #[schemars(with = "String")]
+    pub new_option: Spanned<String>,
+    /// The strategy it displaces.
+    #[schemars(with = "String")]
+    pub comparator: Spanned<String>,
+    /// Cost categories of the model that the payment scheme replaces for the new option (e.g.
+    /// the therapy's acquisition cost).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub priced_categories: Vec<Spanned<String>>,
+    /// List price per patient of the new option.
+    #[schemars(with = "f64")]
+    pub price: Spanned<f64>,
+    pub population: RawPopulation,
+    pub uptake: RawUptake,
+    /// Payment schemes compared, by name.
+    #[schemars(with = "IndexMap<String, RawScheme>")]
+    pub schemes: SpannedMap<Spanned<RawScheme>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingName {
+    StartOfYear,
+    MidYear,
+}
+
+/// A number for every year, or one number for all years.
+pub type Yearly = Vec<f64>;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPopulation {
+    /// Insured persons (for spending per insured person).
+    #[serde(default)]
+    pub insured: Option<f64>,
+    /// Eligible incident patients per year (after the funnel): one value per year, or one for all.
+    #[schemars(with = "Vec<f64>")]
+    pub incident: Spanned<Yearly>,
+    /// Eligible prevalent patients waiting at launch.
+    #[serde(default)]
+    #[schemars(with = "f64")]
+    pub prevalent_at_launch: Option<Spanned<f64>>,
+    /// Annual mortality of eligible untreated patients in the pool.
+    #[serde(default)]
+    #[schemars(with = "f64")]
+    pub pool_mortality: Option<Spanned<f64>>,
+    /// Most patients treatable with the new option per year.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub capacity: Option<Spanned<Yearly>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawUptake {
+    Linear { from: f64, to: f64, years: u32 },
+    Step { before: f64, after: f64, at: u32 },
+    Saturating { max: f64, k: f64 },
+    Logistic { max: f64, k: f64, midpoint: f64 },
+    Table(Vec<f64>),
+}
+
+/// A payment scheme: the steps it applies, each optional, in the order discount -> schedule
+/// (instalments, annuity, outcome conditions) -> refund/tiers -> cap -> payer split.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheme {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Confidential discount on the list price (fraction).
+    #[serde(default)]
+    pub discount: Option<f64>,
+    /// Share of each payment set aside for another programme (earmark).
+    #[serde(default)]
+    pub earmark: Option<f64>,
+    /// Instalment fractions by year since treatment (τ = 0, 1, ...), summing to 1.
+    #[serde(default)]
+    pub instalments: Option<Vec<f64>>,
+    /// Instalment k is due only for patients in these model states at year k (alive and responding).
+    #[serde(default)]
+    pub instalments_conditional_on: Option<Vec<String>>,
+    /// Annuity: the price financed at `rate` over `years` equal payments.
+    #[serde(default)]
+    pub annuity: Option<RawAnnuity>,
+    /// Refund of a fraction of the price if the patient is not in `success_states` at `at_months`.
+    #[serde(default)]
+    pub refund: Option<RawRefund>,
+    /// Payer spending on the product capped per year; the excess is repaid.
+    #[serde(default)]
+    pub annual_cap: Option<RawCap>,
+    /// Shares of each payment by payer (summing to 1).
+    #[serde(default)]
+    pub payers: Option<IndexMap<String, f64>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnnuity {
+    pub rate: f64,
+    pub years: u32,
+    /// First payment at treatment (annuity-due) rather than a year after.
+    #[serde(default)]
+    pub due: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefund {
+    pub fraction: f64,
+    pub at_months: f64,
+    pub success_states: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCap {
+    pub amount: f64,
+    /// The rebate of the excess is paid back in the same year (default) or the next.
+    #[serde(default)]
+    pub rebate_next_year: bool,
+}
+
+/// A validated budget file.
+#[derive(Debug, Clone)]
+pub struct BudgetSpec {
+    pub title: String,
+    pub model_path: PathBuf,
+    pub horizon_years: u32,
+    pub mid_year: bool,
+    pub new_option: String,
+    pub comparator: String,
+    pub priced_categories: Vec<String>,
+    pub price: f64,
+    pub insured: Option<f64>,
+    pub incident: Vec<f64>,
+    pub prevalent_at_launch: f64,
+    pub pool_mortality: f64,
+    pub capacity: Vec<Option<f64>>,
+    pub uptake: RawUptakeSpec,
+    pub schemes: Vec<SchemeSpec>,
+    /// Positions of names checked later against the model (strategy, category, state names).
+    pub name_spans: Vec<(String, &'static str, miette::SourceSpan)>,
+    pub source: Source,
+}
+
+/// The uptake curve as given (copied out of the raw document).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawUptakeSpec {
+    Linear { from: f64, to: f64, years: u32 },
+    Step { before: f64, after: f64, at: u32 },
+    Saturating { max: f64, k: f64 },
+    Logistic { max: f64, k: f64, midpoint: f64 },
+    Table(Vec<f64>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemeSpec {
+    pub name: String,
+    pub label: Option<String>,
+    pub discount: f64,
+    pub earmark: f64,
+    pub instalments: Option<Vec<f64>>,
+    pub conditional_on: Option<Vec<String>>,
+    pub annuity: Option<(f64, u32, bool)>,
+    pub refund: Option<(f64, f64, Vec<String>)>,
+    pub annual_cap: Option<(f64, bool)>,
+    pub payers: Vec<(String, f64)>,
+}
+
+/// Reads and validates a budget file.
+pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostics(vec![Diagnostic::error("file", format!("cannot read `{name}`: {e}"))]))?;
+    let source = crate::diagnostic::source(&name, &text);
+    let options = serde_saphyr::options! { with_snippet: false };
+    let raw: RawBudgetFile = serde_saphyr::from_str_with_options(&text, options)
+        .map_err(|e| Diagnostics(vec![crate::yaml_error(&e, &source)]))?;
+    let mut problems = Diagnostics::default();
+    let spec = lower(&raw, path, &source, &mut problems);
+    match spec {
+        Some(spec) if !problems.has_errors() => Ok(spec),
+        _ => Err(problems),
+    }
+}
+
+fn yearly(values: &[f64], years: u32) -> Vec<f64> {
+    (0..years as usize).map(|i| values.get(i).or(values.last()).copied().unwrap_or(0.0)).collect()
+}
+
+fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagnostics) -> Option<BudgetSpec> {
+    let b = &raw.budget;
+    let mut error = |code: &'static str, at: &serde_saphyr::Location, message: String| {
+        problems.push(Diagnostic::error(code, message).at(source, span_of(at), "here"));
+    };
+    if raw.format_version.value != 1 {
+        error(
+            "format-version",
+            &raw.format_version.referenced,
+            format!("format_version {} is not supported", raw.format_version.value),
+        );
+    }
+    let years = b.horizon_years.value;
+    if !(years.fract() == 0.0 && (1.0..=100.0).contains(&years)) {
+        error(
+            "out-of-range",
+            &b.horizon_years.referenced,
+            format!("horizon_years must be a whole number from 1 to 100, found {years}"),
+        );
+        return None;
+    }
+    let years = years as u32;
+    if !(b.price.value.is_finite() && b.price.value >= 0.0) {
+        error(
+            "out-of-range",
+            &b.price.referenced,
+            format!("the price must be a non-negative number, found {}", b.price.value),
+        );
+    }
+    let p = &b.population;
+    let bad = |v: &f64| !(v.is_finite() && *v >= 0.0);
+    if p.incident.value.is_empty() || p.incident.value.iter().any(bad) {
+        error(
+            "out-of-range",
+            &p.incident.referenced,
+            "incident patients must be non-negative numbers (one per year, or one for all years)".into(),
+        );
+    }
+    let prevalent = p.prevalent_at_launch.as_ref().map_or(0.0, |v| v.value);
+    if let Some(v) = &p.prevalent_at_launch {
+        if bad(&v.value) {
+            error(
+                "out-of-range",
+                &v.referenced,
+                format!("prevalent patients must be a non-negative number, found {}", v.value),
+            );
+        }
+    }
+    let mortality = p.pool_mortality.as_ref().map_or(0.0, |v| v.value);
+    if let Some(v) = &p.pool_mortality {
+        if !(0.0..=1.0).contains(&v.value) {
+            error(
+                "probability",
+                &v.referenced,
+                format!("pool mortality is a probability in [0, 1], found {}", v.value),
+            );
+        }
+    }
+    if let Some(c) = &p.capacity {
+        if c.value.is_empty() || c.value.iter().any(bad) {
+            error("out-of-range", &c.referenced, "capacity must be non-negative numbers".into());
+        }
+    }
+    let uptake = match &b.uptake {
+        RawUptake::Linear { from, to, years } => RawUptakeSpec::Linear { from: *from, to: *to, years: *years },
+        RawUptake::Step { before, after, at } => RawUptakeSpec::Step { before: *before, after: *after, at: *at },
+        RawUptake::Saturating { max, k } => RawUptakeSpec::Saturating { max: *max, k: *k },
+        RawUptake::Logistic { max, k, midpoint } => RawUptakeSpec::Logistic { max: *max, k: *k, midpoint: *midpoint },
+        RawUptake::Table(v) => RawUptakeSpec::Table(v.clone()),
+    };
+    let mut schemes = Vec::new();
+    for (name, scheme) in &b.schemes {
+        let s = &scheme.value;
+        let mut check = |ok: bool, message: String| {
+            if !ok {
+                problems.push(Diagnostic::error("scheme", format!("scheme `{}`: {message}", name.value)).at(
+                    source,
+                    span_of(&scheme.referenced),
+                    "this scheme",
+                ));
+            }
+        };
+        let fraction = |v: Option<f64>| v.is_none_or(|v| (0.0..=1.0).contains(&v));
+        check(fraction(s.discount), "the discount must be a fraction in [0, 1]".into());
+        check(fraction(s.earmark), "the earmark must be a fraction in [0, 1]".into());
+        if let Some(f) = &s.instalments {
+            let sum: f64 = f.iter().sum();
+            check(
+                !f.is_empty() && f.iter().all(|x| (0.0..=1.0).contains(x)) && (sum - 1.0).abs() < 1e-9,
+                format!("instalment fractions must lie in [0, 1] and sum to 1, they sum to {sum}"),
+            );
+        }
+        check(
+            !(s.instalments.is_some() && s.annuity.is_some()),
+            "give either instalments or an annuity, not both".into(),
+        );
+        check(
+            s.instalments_conditional_on.is_none() || s.instalments.is_some(),
+            "instalments_conditional_on needs instalments".into(),
+        );
+        if let Some(a) = &s.annuity {
+            check(
+                a.rate.is_finite() && a.rate > -1.0 && a.years >= 1 && a.years <= 100,
+                "an annuity needs a rate above -1 and 1 to 100 years".into(),
+            );
+        }
+        if let Some(r) = &s.refund {
+            check(
+                (0.0..=1.0).contains(&r.fraction) && r.at_months >= 0.0 && !r.success_states.is_empty(),
+                "a refund needs a fraction in [0, 1], at_months >= 0 and success_states".into(),
+            );
+        }
+        if let Some(c) = &s.annual_cap {
+            check(c.amount.is_finite() && c.amount >= 0.0, "the annual cap must be a non-negative amount".into());
+        }
+        let payers: Vec<(String, f64)> = s
+            .payers
+            .as_ref()
+            .map(|p| p.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_else(|| vec![("payer".to_string(), 1.0)]);
+        let share_sum: f64 = payers.iter().map(|(_, v)| v).sum();
+        check(
+            payers.iter().all(|(_, v)| (0.0..=1.0).contains(v)) && (share_sum - 1.0).abs() < 1e-9,
+            format!("payer shares must lie in [0, 1] and sum to 1, they sum to {share_sum}"),
+        );
+        schemes.push(SchemeSpec {
+            name: name.value.clone(),
+            label: s.label.clone(),
+            discount: s.discount.unwrap_or(0.0),
+            earmark: s.earmark.unwrap_or(0.0),
+            instalments: s.instalments.clone(),
+            conditional_on: s.instalments_conditional_on.clone(),
+            annuity: s.annuity.as_ref().map(|a| (a.rate, a.years, a.due)),
+            refund: s.refund.as_ref().map(|r| (r.fraction, r.at_months, r.success_states.clone())),
+            annual_cap: s.annual_cap.as_ref().map(|c| (c.amount, c.rebate_next_year)),
+            payers,
+        });
+    }
+    if schemes.is_empty() {
+        problems.push(Diagnostic::error("missing", "the budget has no payment schemes").at(
+            source,
+            span_of(&b.price.referenced),
+            "add `schemes:`",
+        ));
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut name_spans = vec![
+        (b.new_option.value.clone(), "strategy", span_of(&b.new_option.referenced)),
+        (b.comparator.value.clone(), "strategy", span_of(&b.comparator.referenced)),
+    ];
+    name_spans.extend(b.priced_categories.iter().map(|c| (c.value.clone(), "category", span_of(&c.referenced))));
+    Some(BudgetSpec {
+        title: b.title.clone(),
+        model_path: base.join(&b.model.value),
+        horizon_years: years,
+        mid_year: matches!(b.treatment_timing, TimingName::MidYear),
+        new_option: b.new_option.value.clone(),
+        comparator: b.comparator.value.clone(),
+        priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
+        price: b.price.value,
+        insured: p.insured,
+        incident: yearly(&p.incident.value, years),
+        prevalent_at_launch: prevalent,
+        pool_mortality: mortality,
+        capacity: p
+            .capacity
+            .as_ref()
+            .map_or(vec![None; years as usize], |c| yearly(&c.value, years).into_iter().map(Some).collect()),
+        uptake,
+        schemes,
+        name_spans,
+        source: source.clone(),
+    })
+}
