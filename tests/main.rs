@@ -1,6 +1,7 @@
 //! The integration-test binary: reference models, worked examples, an oracle for the kernel,
 //! property tests, the command line, malformed inputs and the schema.
 
+mod budget;
 mod cli;
 mod hostile;
 mod invalid;

@@ -62,6 +62,11 @@ pub enum Command {
     /// to running all the draws at once.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
+    /// Budget impact over a multi-year horizon under payment schemes (a budget file that names a
+    /// model file): patients treated, payments by payer, care costs with and without, offsets,
+    /// committed payments after the horizon.
+    #[command(after_help = EXIT_CODES)]
+    Budget(BudgetArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -245,6 +250,18 @@ pub struct ScenariosArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Overrides applied to the base case and every scenario.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BudgetArgs {
+    /// The budget file (YAML, format_version 1).
+    pub file: PathBuf,
+    /// Write budget.csv, budget_payers.csv and budget.json here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override a parameter or setting of the model, e.g. --set c_cart=1000000.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
 }

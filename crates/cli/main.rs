@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod budget;
 mod exit;
 mod psa;
 mod render;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Scenarios(args) => sensitivity::scenarios(&args),
         Command::Psa(args) => psa::psa(&args),
         Command::Merge(args) => psa::merge(&args),
+        Command::Budget(args) => budget::budget(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     match result {
@@ -68,7 +70,7 @@ pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
 }
 
 /// Runs the model with its engine; returns the results and any run-time warnings.
-fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Exit> {
+pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Exit> {
     let model = &loaded.model;
     let outcome = match model.structure {
         hta_model::Structure::Markov => hta_markov::run(model).map(|r| (r, Vec::new())),

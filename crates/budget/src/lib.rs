@@ -7,6 +7,7 @@
 //! computed by an engine from its state occupancy, populations, shares, scheme parameters).
 
 pub mod cohort;
+pub mod impact;
 pub mod payment;
 pub mod population;
 pub mod uptake;

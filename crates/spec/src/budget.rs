@@ -124,9 +124,21 @@ pub struct RawScheme {
     /// Payer spending on the product capped per year; the excess is repaid.
     #[serde(default)]
     pub annual_cap: Option<RawCap>,
+    /// Volume cap over the horizon: `paid` patients paid for, then up to `free` doses supplied
+    /// free by the manufacturer; demand beyond both is reported as unfunded.
+    #[serde(default)]
+    pub volume_cap: Option<RawVolumeCap>,
     /// Shares of each payment by payer (summing to 1).
     #[serde(default)]
     pub payers: Option<IndexMap<String, f64>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVolumeCap {
+    pub paid: f64,
+    #[serde(default)]
+    pub free: f64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -200,6 +212,7 @@ pub struct SchemeSpec {
     pub annuity: Option<(f64, u32, bool)>,
     pub refund: Option<(f64, f64, Vec<String>)>,
     pub annual_cap: Option<(f64, bool)>,
+    pub volume_cap: Option<(f64, f64)>,
     pub payers: Vec<(String, f64)>,
 }
 
@@ -336,6 +349,12 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 "a refund needs a fraction in [0, 1], at_months >= 0 and success_states".into(),
             );
         }
+        if let Some(v) = &s.volume_cap {
+            check(
+                v.paid.is_finite() && v.paid >= 0.0 && v.free.is_finite() && v.free >= 0.0,
+                "a volume cap needs non-negative `paid` and `free`".into(),
+            );
+        }
         if let Some(c) = &s.annual_cap {
             check(c.amount.is_finite() && c.amount >= 0.0, "the annual cap must be a non-negative amount".into());
         }
@@ -359,6 +378,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             annuity: s.annuity.as_ref().map(|a| (a.rate, a.years, a.due)),
             refund: s.refund.as_ref().map(|r| (r.fraction, r.at_months, r.success_states.clone())),
             annual_cap: s.annual_cap.as_ref().map(|c| (c.amount, c.rebate_next_year)),
+            volume_cap: s.volume_cap.as_ref().map(|v| (v.paid, v.free)),
             payers,
         });
     }

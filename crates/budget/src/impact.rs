@@ -1,0 +1,210 @@
+//! The budget impact of one payment scheme, year by year (DOMAIN.md §5.2, §5.3, §5.5): who is
+//! treated, what they cost in the world with the new option and in the world without, what is
+//! paid for the new option under the scheme (after discounts, instalments, outcome conditions,
+//! refunds, volume and expenditure caps) and by whom.
+//!
+//! Conventions: amounts undiscounted, in the calendar years 1..=Y of the horizon. The patients
+//! counted are those who receive the new option; in the world without, the same patients stay
+//! on the comparator (everyone else costs the same in both worlds and cancels out). Care costs
+//! come from the cost-effectiveness model and are paid by the budget holder; payments for the new
+//! option are split between payers by their shares. Payments for treated patients that fall
+//! after the horizon are reported as committed, never dropped.
+
+use crate::cohort::{calendar_years, TreatmentTiming};
+use crate::payment::{self, AnnuityTiming, CapPeriod, PaymentError, RebateTiming, Schedule};
+use crate::population::{treated_by_year, Population};
+use crate::uptake::Uptake;
+
+/// Per-patient costs of one option from the model: at treatment, and by year since treatment.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OptionCosts {
+    pub one_off: f64,
+    pub by_model_year: Vec<f64>,
+}
+
+/// A payment scheme's parameters, as numbers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scheme {
+    pub name: String,
+    pub label: Option<String>,
+    pub list_price: f64,
+    /// Confidential discount (fraction of the list price).
+    pub discount: f64,
+    /// Share of each payment earmarked for another programme (reported on its own line).
+    pub earmark: f64,
+    /// Instalment fractions by year since treatment.
+    pub instalments: Option<Vec<f64>>,
+    /// Probability that the instalment (or annuity payment) at each year since treatment is due.
+    pub due_probability: Option<Vec<f64>>,
+    /// Annuity: financing rate, number of payments, first payment at treatment.
+    pub annuity: Option<(f64, usize, bool)>,
+    /// Refund: fraction of the price, assessment time in months, probability of failure then.
+    pub refund: Option<(f64, f64, f64)>,
+    /// Annual expenditure cap on payments for the new option; rebate in the following year?
+    pub annual_cap: Option<(f64, bool)>,
+    /// Volume cap over the horizon: paid patients, then free doses from the manufacturer.
+    pub volume_cap: Option<(f64, f64)>,
+    /// Payers of the new option and their shares.
+    pub payers: Vec<(String, f64)>,
+}
+
+/// Everything but the scheme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetInputs {
+    pub years: u32,
+    pub timing: TreatmentTiming,
+    pub population: Population,
+    pub uptake: Uptake,
+    pub new_option: OptionCosts,
+    pub comparator: OptionCosts,
+    /// Rate for the present value of a patient's payments.
+    pub discount_rate: f64,
+}
+
+/// One calendar year of a scheme's budget impact.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct YearImpact {
+    pub year: u32,
+    pub treated_from_prevalent: f64,
+    pub treated_from_incident: f64,
+    /// Treated with paid doses, free doses; demanded but not funded.
+    pub paid_patients: f64,
+    pub free_patients: f64,
+    pub unfunded_patients: f64,
+    /// Payments for the new option before any expenditure-cap rebate.
+    pub gross_payments: f64,
+    pub rebates: f64,
+    pub earmarked: f64,
+    /// Care costs of treated patients in the world with and in the world without.
+    pub care_with: f64,
+    pub care_without: f64,
+    /// Net budget impact: payments − rebates + earmarked + care with − care without.
+    pub net_impact: f64,
+    pub cumulative_impact: f64,
+    /// Payments net of rebates, by payer (in the order of the scheme's payers).
+    pub by_payer: Vec<f64>,
+    pub manufacturer_free_doses: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemeImpact {
+    pub scheme: Scheme,
+    pub years: Vec<YearImpact>,
+    /// Payments for patients treated within the horizon that fall after it.
+    pub committed_after_horizon: f64,
+    /// Present value of one patient's payments (before caps) at the inputs' discount rate.
+    pub present_value_per_patient: f64,
+    /// Nominal payments per patient (before caps).
+    pub nominal_per_patient: f64,
+    /// First year whose net impact is at or below zero.
+    pub break_even_year: Option<u32>,
+}
+
+impl SchemeImpact {
+    pub fn total_net_impact(&self) -> f64 {
+        self.years.iter().map(|y| y.net_impact).sum()
+    }
+}
+
+/// One patient's payments under the scheme (before population-level caps).
+pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Schedule, PaymentError> {
+    let net = payment::net_price(s.list_price, s.discount)?;
+    let mut schedule = match (&s.annuity, &s.instalments) {
+        (Some((rate, n, due)), _) => {
+            let timing = if *due { AnnuityTiming::Due } else { AnnuityTiming::Ordinary };
+            payment::annuity_schedule(net, *rate, *n, timing)?
+        }
+        (None, Some(fractions)) => payment::instalments(net, fractions)?,
+        (None, None) => payment::upfront(net)?,
+    };
+    if let Some(q) = &s.due_probability {
+        schedule = schedule.weighted_by_probability(q)?;
+    }
+    if let Some((fraction, months, p_fail)) = s.refund {
+        let offset = payment::year_offset_of_event(months, timing)?;
+        schedule = schedule.plus(&Schedule::single_payment(offset, -fraction * net * p_fail)?);
+    }
+    Ok(schedule)
+}
+
+/// The budget impact of `scheme` over the horizon.
+pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImpact, PaymentError> {
+    let years = inputs.years as usize;
+    let treated = treated_by_year(&inputs.population, &inputs.uptake, inputs.years);
+    let demand: Vec<f64> = treated.iter().map(|t| t.total()).collect();
+    let (paid, free, unfunded): (Vec<f64>, Vec<f64>, Vec<f64>) = match scheme.volume_cap {
+        Some((paid_cap, free)) => {
+            let split = payment::volume_cap_with_free_doses_by_year(&demand, paid_cap, free)?;
+            (
+                split.iter().map(|s| s.paid_patients).collect(),
+                split.iter().map(|s| s.free_patients).collect(),
+                split.iter().map(|s| s.unfunded_patients).collect(),
+            )
+        }
+        None => (demand.clone(), vec![0.0; years], vec![0.0; years]),
+    };
+    let receiving: Vec<f64> = paid.iter().zip(&free).map(|(p, f)| p + f).collect();
+
+    let schedule = per_patient_schedule(scheme, inputs.timing)?;
+    let payer_schedule = schedule.scaled(1.0 - scheme.earmark)?;
+    let earmark_schedule = schedule.scaled(scheme.earmark)?;
+    let payments = payer_schedule.by_calendar_year(&paid)?;
+    let earmarked = earmark_schedule.by_calendar_year(&paid)?;
+    let (net_payments, rebates) = match scheme.annual_cap {
+        Some((cap, next_year)) => {
+            let timing = if next_year { RebateTiming::FollowingYear } else { RebateTiming::SameYear };
+            let capped = payment::expenditure_cap(
+                &payments.within_horizon_by_year,
+                &vec![cap; years],
+                CapPeriod::Annual,
+                timing,
+            )?;
+            (capped.payer_spend_by_year, capped.rebate_received_by_year)
+        }
+        None => (payments.within_horizon_by_year.clone(), vec![0.0; years]),
+    };
+    let care = |c: &OptionCosts| -> Result<Vec<f64>, PaymentError> {
+        let per_patient =
+            Schedule::from_amounts_by_offset(calendar_years(c.one_off, &c.by_model_year, inputs.timing, years))?;
+        Ok(per_patient.by_calendar_year(&receiving)?.within_horizon_by_year)
+    };
+    let (care_with, care_without) = (care(&inputs.new_option)?, care(&inputs.comparator)?);
+    let net_price = payment::net_price(scheme.list_price, scheme.discount)?;
+
+    let mut rows = Vec::with_capacity(years);
+    let mut cumulative = 0.0;
+    for y in 0..years {
+        let net_impact = net_payments[y] + earmarked.within_horizon_by_year[y] + care_with[y] - care_without[y];
+        cumulative += net_impact;
+        let by_payer =
+            payment::split_by_shares(net_payments[y], &scheme.payers.iter().map(|(_, s)| *s).collect::<Vec<_>>())?;
+        rows.push(YearImpact {
+            year: y as u32 + 1,
+            treated_from_prevalent: treated[y].from_prevalent
+                * if demand[y] > 0.0 { receiving[y] / demand[y] } else { 0.0 },
+            treated_from_incident: treated[y].from_incident
+                * if demand[y] > 0.0 { receiving[y] / demand[y] } else { 0.0 },
+            paid_patients: paid[y],
+            free_patients: free[y],
+            unfunded_patients: unfunded[y],
+            gross_payments: payments.within_horizon_by_year[y],
+            rebates: rebates[y],
+            earmarked: earmarked.within_horizon_by_year[y],
+            care_with: care_with[y],
+            care_without: care_without[y],
+            net_impact,
+            cumulative_impact: cumulative,
+            by_payer,
+            manufacturer_free_doses: free[y] * net_price,
+        });
+    }
+    let break_even_year = rows.iter().find(|r| r.net_impact <= 0.0).map(|r| r.year);
+    Ok(SchemeImpact {
+        scheme: scheme.clone(),
+        years: rows,
+        committed_after_horizon: payments.committed_after_horizon() + earmarked.committed_after_horizon(),
+        present_value_per_patient: schedule.present_value(inputs.discount_rate)?,
+        nominal_per_patient: schedule.total(),
+        break_even_year,
+    })
+}

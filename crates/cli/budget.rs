@@ -1,0 +1,279 @@
+//! `hta budget FILE`: multi-year budget impact of a new option under payment schemes, with
+//! per-patient costs from the cost-effectiveness model the budget file names.
+
+use hta_budget::cohort::TreatmentTiming;
+use hta_budget::impact::{scheme_impact, BudgetInputs, OptionCosts, Scheme, SchemeImpact};
+use hta_budget::population::Population;
+use hta_budget::uptake::Uptake;
+use hta_markov::StrategyResult;
+use hta_model::Model;
+use hta_spec::budget::{BudgetSpec, RawUptakeSpec};
+use hta_spec::Diagnostic;
+
+use crate::args::BudgetArgs;
+use crate::exit::Exit;
+use crate::{load, number, render, write_files};
+
+pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
+    let spec = hta_spec::budget::load_budget(&args.file).map_err(|d| crate::report_load_failure(&d))?;
+    let loaded = load(&spec.model_path, &args.set)?;
+    let model = &loaded.model;
+    let (new, comparator) = check_names(&spec, model)?;
+    let (results, _) = crate::simulate(&loaded)?;
+    let inputs = inputs(&spec, model, &results[new], &results[comparator]);
+    let mut impacts = Vec::new();
+    for s in &spec.schemes {
+        let scheme = scheme(&spec, s, model, &results[new])?;
+        let impact = scheme_impact(&inputs, &scheme).map_err(|e| {
+            eprintln!("error: scheme `{}`: {e}", s.name);
+            Exit::InvalidModel
+        })?;
+        impacts.push(impact);
+    }
+    print(&spec, model, &impacts);
+    if let Some(dir) = &args.out {
+        write_files(dir, &files(&spec, &loaded, &impacts))?;
+    }
+    Ok(())
+}
+
+/// The strategies and categories the budget names must exist in the model; states in conditions
+/// too. Problems point into the budget file.
+fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), Exit> {
+    let mut problems = Vec::new();
+    for (name, kind, span) in &spec.name_spans {
+        let (found, all): (bool, Vec<&str>) = match *kind {
+            "strategy" => (
+                model.strategies.iter().any(|s| &s.name == name),
+                model.strategies.iter().map(|s| s.name.as_str()).collect(),
+            ),
+            _ => (model.categories.iter().any(|c| c == name), model.categories.iter().map(String::as_str).collect()),
+        };
+        if !found {
+            let help = hta_model::suggest::closest(name, all.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("the model has: {}", all.join(", ")));
+            problems.push(
+                Diagnostic::error("unknown-name", format!("the model has no {kind} `{name}`"))
+                    .at(&spec.source, *span, kind.to_string())
+                    .help(help),
+            );
+        }
+    }
+    for s in &spec.schemes {
+        let states = s.conditional_on.iter().flatten().chain(s.refund.iter().flat_map(|r| r.2.iter()));
+        for state in states {
+            if !model.states.iter().any(|m| &m.name == state) {
+                problems.push(Diagnostic::error(
+                    "unknown-name",
+                    format!("scheme `{}`: the model has no state `{state}`", s.name),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        for d in &problems {
+            eprint!("{}", render::diagnostic(d));
+        }
+        eprintln!("error: {} problem(s) found; nothing was run", problems.len());
+        return Err(Exit::InvalidModel);
+    }
+    let index = |name: &str| model.strategies.iter().position(|s| s.name == name).unwrap_or(0);
+    Ok((index(&spec.new_option), index(&spec.comparator)))
+}
+
+/// Per-patient costs of a strategy from its run: at treatment (cycle 0) and by model year
+/// (cycles grouped by the year their start falls in), undiscounted, leaving out `excluded`.
+fn option_costs(model: &Model, r: &StrategyResult, excluded: &[String]) -> OptionCosts {
+    let width = r.layout.width();
+    let kept: Vec<usize> = (0..r.layout.n_categories).filter(|c| !excluded.contains(&model.categories[*c])).collect();
+    let row_cost = |k: usize| kept.iter().map(|c| r.undiscounted[k * width + c]).sum::<f64>();
+    let l = model.settings.cycle_years;
+    let n_years = ((r.n_cycles as f64 * l) - 1e-9).ceil().max(1.0) as usize;
+    let mut by_model_year = vec![0.0; n_years];
+    for k in 1..=r.n_cycles {
+        let year = (((k - 1) as f64 * l) + 1e-9).floor() as usize;
+        if let Some(slot) = by_model_year.get_mut(year) {
+            *slot += row_cost(k);
+        }
+    }
+    OptionCosts { one_off: row_cost(0), by_model_year }
+}
+
+/// Occupancy of `states` at `t` years (the nearest cycle boundary).
+fn occupancy_at(model: &Model, r: &StrategyResult, states: &[String], t: f64) -> f64 {
+    let k = ((t / model.settings.cycle_years).round() as usize).min(r.n_cycles);
+    model.states.iter().enumerate().filter(|(_, s)| states.contains(&s.name)).map(|(i, _)| r.occupancy(k)[i]).sum()
+}
+
+fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, comparator: &StrategyResult) -> BudgetInputs {
+    BudgetInputs {
+        years: spec.horizon_years,
+        timing: if spec.mid_year { TreatmentTiming::MidYear } else { TreatmentTiming::StartOfYear },
+        population: Population {
+            incident: spec.incident.clone(),
+            prevalent_at_launch: spec.prevalent_at_launch,
+            pool_mortality: spec.pool_mortality,
+            capacity: spec.capacity.clone(),
+        },
+        uptake: match &spec.uptake {
+            RawUptakeSpec::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
+            RawUptakeSpec::Step { before, after, at } => Uptake::Step { before: *before, after: *after, at: *at },
+            RawUptakeSpec::Saturating { max, k } => Uptake::Saturating { max: *max, k: *k },
+            RawUptakeSpec::Logistic { max, k, midpoint } => Uptake::Logistic { max: *max, k: *k, midpoint: *midpoint },
+            RawUptakeSpec::Table(v) => Uptake::Table(v.clone()),
+        },
+        new_option: option_costs(model, new, &spec.priced_categories),
+        comparator: option_costs(model, comparator, &[]),
+        discount_rate: model.settings.discount.costs,
+    }
+}
+
+fn scheme(
+    spec: &BudgetSpec,
+    s: &hta_spec::budget::SchemeSpec,
+    model: &Model,
+    new: &StrategyResult,
+) -> Result<Scheme, Exit> {
+    let n_offsets = s.instalments.as_ref().map_or(0, Vec::len).max(s.annuity.map_or(0, |a| a.1 as usize + 1));
+    let due_probability = s.conditional_on.as_ref().map(|states| {
+        (0..n_offsets.max(1))
+            .map(|tau| if tau == 0 { 1.0 } else { occupancy_at(model, new, states, tau as f64) })
+            .collect()
+    });
+    let refund = s.refund.as_ref().map(|(fraction, months, success)| {
+        (*fraction, *months, 1.0 - occupancy_at(model, new, success, months / 12.0))
+    });
+    let uptake_check = match &spec.uptake {
+        RawUptakeSpec::Table(v) if v.iter().any(|x| !(0.0..=1.0).contains(x)) => {
+            Err("uptake shares must lie in [0, 1]".to_string())
+        }
+        _ => Ok(()),
+    };
+    uptake_check.map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::InvalidModel
+    })?;
+    Ok(Scheme {
+        name: s.name.clone(),
+        label: s.label.clone(),
+        list_price: spec.price,
+        discount: s.discount,
+        earmark: s.earmark,
+        instalments: s.instalments.clone(),
+        due_probability,
+        annuity: s.annuity.map(|(rate, years, due)| (rate, years as usize, due)),
+        refund,
+        annual_cap: s.annual_cap,
+        volume_cap: s.volume_cap,
+        payers: s.payers.clone(),
+    })
+}
+
+fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
+    let currency = &model.metadata.currency;
+    println!(
+        "{}\nBudget impact over {} years ({currency}, undiscounted); model: {}",
+        spec.title, spec.horizon_years, model.metadata.title
+    );
+    let header = [
+        "Scheme".to_string(),
+        "Net impact over horizon".into(),
+        "Committed after horizon".into(),
+        format!("Per patient (nominal / PV at {}%)", model.settings.discount.costs * 100.0),
+        "Year net impact ≤ 0".into(),
+    ]
+    .to_vec();
+    let rows = impacts
+        .iter()
+        .map(|i| {
+            vec![
+                i.scheme.label.clone().unwrap_or_else(|| i.scheme.name.clone()),
+                number(i.total_net_impact(), 0),
+                number(i.committed_after_horizon, 0),
+                format!("{} / {}", number(i.nominal_per_patient, 0), number(i.present_value_per_patient, 0)),
+                i.break_even_year.map_or("not within horizon".to_string(), |y| y.to_string()),
+            ]
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+    if let Some(first) = impacts.first() {
+        let mut header = vec!["Year".to_string(), "Treated".into()];
+        header.extend(impacts.iter().map(|i| format!("Net impact: {}", i.scheme.name)));
+        let rows = (0..first.years.len())
+            .map(|y| {
+                let mut row = vec![
+                    first.years[y].year.to_string(),
+                    number(first.years[y].paid_patients + first.years[y].free_patients, 0),
+                ];
+                row.extend(impacts.iter().map(|i| number(i.years[y].net_impact, 0)));
+                row
+            })
+            .collect();
+        println!("{}", hta_report::terminal::simple_table(header, rows));
+    }
+}
+
+fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact]) -> Vec<(&'static str, String)> {
+    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses\n");
+    let mut payers = String::from("scheme,year,payer,payments\n");
+    for i in impacts {
+        for y in &i.years {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                i.scheme.name,
+                y.year,
+                y.treated_from_prevalent,
+                y.treated_from_incident,
+                y.paid_patients,
+                y.free_patients,
+                y.unfunded_patients,
+                y.gross_payments,
+                y.rebates,
+                y.earmarked,
+                y.care_with,
+                y.care_without,
+                y.care_without - y.care_with,
+                y.net_impact,
+                y.cumulative_impact,
+                y.manufacturer_free_doses
+            ));
+            for ((payer, _), amount) in i.scheme.payers.iter().zip(&y.by_payer) {
+                payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));
+            }
+        }
+    }
+    let schemes: Vec<serde_json::Value> = impacts
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "name": i.scheme.name,
+                "label": i.scheme.label,
+                "net_impact_over_horizon": i.total_net_impact(),
+                "committed_after_horizon": i.committed_after_horizon,
+                "nominal_per_patient": i.nominal_per_patient,
+                "present_value_per_patient": i.present_value_per_patient,
+                "break_even_year": i.break_even_year,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "format": "hta-budget",
+        "format_version": 1,
+        "title": spec.title,
+        "run": {
+            "tool": "hta",
+            "version": env!("CARGO_PKG_VERSION"),
+            "inputs": loaded.inputs.iter().map(|i| serde_json::json!({ "path": i.path, "sha256": i.sha256 })).collect::<Vec<_>>(),
+            "overrides": loaded.overrides.iter().map(|o| [o.name.clone(), o.value.clone()]).collect::<Vec<_>>(),
+        },
+        "horizon_years": spec.horizon_years,
+        "treatment_timing": if spec.mid_year { "mid_year" } else { "start_of_year" },
+        "schemes": schemes,
+    });
+    vec![
+        ("budget.csv", csv),
+        ("budget_payers.csv", payers),
+        ("budget.json", serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"),
+    ]
+}

@@ -1,0 +1,125 @@
+//! Budget impact: properties of the engine, the shipped example through the CLI, and bad budget
+//! files rejected with positions.
+
+use assert_cmd::Command;
+use hta_budget::cohort::TreatmentTiming;
+use hta_budget::impact::{scheme_impact, BudgetInputs, OptionCosts, Scheme};
+use hta_budget::population::Population;
+use hta_budget::uptake::Uptake;
+use predicates::prelude::*;
+use proptest::prelude::*;
+
+fn inputs(incident: f64, prevalent: f64, uptake: f64) -> BudgetInputs {
+    BudgetInputs {
+        years: 6,
+        timing: TreatmentTiming::StartOfYear,
+        population: Population {
+            incident: vec![incident],
+            prevalent_at_launch: prevalent,
+            pool_mortality: 0.2,
+            capacity: vec![None],
+        },
+        uptake: Uptake::Table(vec![uptake]),
+        new_option: OptionCosts { one_off: 30_000.0, by_model_year: vec![20_000.0, 10_000.0, 8_000.0] },
+        comparator: OptionCosts { one_off: 0.0, by_model_year: vec![200_000.0, 190_000.0, 180_000.0, 170_000.0] },
+        discount_rate: 0.05,
+    }
+}
+
+fn scheme(instalments: Option<Vec<f64>>) -> Scheme {
+    Scheme {
+        name: "s".into(),
+        list_price: 1_200_000.0,
+        instalments,
+        payers: vec![("fund".into(), 0.6), ("insurer".into(), 0.4)],
+        ..Scheme::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// No uptake, no budget impact; twice the eligible population, twice the impact (no cap or
+    /// capacity binding); payer shares add up to the payments.
+    #[test]
+    fn budget_properties(incident in 0.0f64..5000.0, prevalent in 0.0f64..20000.0, uptake in 0.0f64..1.0) {
+        let zero = scheme_impact(&inputs(incident, prevalent, 0.0), &scheme(None)).expect("runs");
+        prop_assert!(zero.years.iter().all(|y| y.net_impact == 0.0));
+        let one = scheme_impact(&inputs(incident, prevalent, uptake), &scheme(Some(vec![0.5, 0.25, 0.25]))).expect("runs");
+        let two = scheme_impact(&inputs(2.0 * incident, 2.0 * prevalent, uptake), &scheme(Some(vec![0.5, 0.25, 0.25]))).expect("runs");
+        for (a, b) in one.years.iter().zip(&two.years) {
+            prop_assert!((b.net_impact - 2.0 * a.net_impact).abs() <= 1e-6 * a.net_impact.abs().max(1.0));
+            let payers: f64 = a.by_payer.iter().sum();
+            prop_assert!((payers - (a.gross_payments - a.rebates)).abs() <= 1e-6 * payers.abs().max(1.0));
+        }
+    }
+}
+
+/// Instalments move payments in time but not their nominal total: within the horizon plus
+/// committed after it equals the upfront total.
+#[test]
+fn instalments_only_defer() {
+    let upfront = scheme_impact(&inputs(100.0, 500.0, 0.3), &scheme(None)).expect("runs");
+    let spread = scheme_impact(&inputs(100.0, 500.0, 0.3), &scheme(Some(vec![0.2; 5]))).expect("runs");
+    let paid = |s: &hta_budget::impact::SchemeImpact| s.years.iter().map(|y| y.gross_payments).sum::<f64>();
+    assert!((paid(&spread) + spread.committed_after_horizon - paid(&upfront)).abs() < 1e-3);
+    assert!(paid(&spread) < paid(&upfront));
+}
+
+#[test]
+fn shipped_budget_runs() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-{}", std::process::id()));
+    Command::cargo_bin("hta")
+        .expect("binary")
+        .args(["budget", "models/budgets/cart_china.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
+    let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
+    assert_eq!(csv.lines().count(), 1 + 6 * 10);
+    let payers = std::fs::read_to_string(dir.join("budget_payers.csv")).expect("payers");
+    assert!(payers.contains(",manufacturer,"));
+}
+
+#[test]
+fn bad_budget_files_are_rejected_with_positions() {
+    let base = std::fs::read_to_string("models/budgets/cart_china.yaml").expect("read");
+    let cases = [
+        (
+            "payers: { basic_insurance: 0.4, commercial_insurance: 0.4, manufacturer: 0.2 }\n    discount:",
+            "payers: { basic_insurance: 0.4, commercial_insurance: 0.4, manufacturer: 0.3 }\n    discount:",
+            "sum to 1",
+        ),
+        ("instalments: [0.2, 0.2, 0.2, 0.2, 0.2]", "instalments: [0.2, 0.2, 0.2, 0.2]", "sum to 1"),
+        ("prevalent_at_launch: 6000", "prevalent_at_launch: -6000", "non-negative"),
+        ("new_option: cart", "new_option: carts", "did you mean `cart`?"),
+        (
+            "priced_categories: [cart_acquisition]",
+            "priced_categories: [cart_acquisiton]",
+            "did you mean `cart_acquisition`?",
+        ),
+        ("pool_mortality: 0.5", "pool_mortality: 1.5", "probability"),
+        ("horizon_years: 10", "horizon_years: 10.5", "whole number"),
+    ];
+    for (from, to, needle) in cases {
+        assert!(base.contains(from), "fixture text `{from}` not found");
+        let path = std::env::temp_dir().join(format!("hta-budget-bad-{}-{}.yaml", std::process::id(), needle.len()));
+        std::fs::write(
+            &path,
+            base.replacen(from, to, 1).replace(
+                "model: ../cart_lbcl_psm.yaml",
+                &format!("model: {}/models/cart_lbcl_psm.yaml", env!("CARGO_MANIFEST_DIR")),
+            ),
+        )
+        .expect("write");
+        Command::cargo_bin("hta")
+            .expect("binary")
+            .arg("budget")
+            .arg(&path)
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
