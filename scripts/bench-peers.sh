@@ -14,6 +14,7 @@
 #                             fewer draws and is scaled linearly (the table says so)
 #   PEER_REPS=3               repetitions of a peer workload (median); W1 repeats more (>= 2 s)
 #   HTA_REPS_DET=30 HTA_REPS_PSA=5   repetitions of the hta commands
+#   RUN_HTA=1                 time hta too (0: keep the hta records of an earlier run)
 #   PYTHON=python3            interpreter for the venv (heormodel needs 3.11 or later)
 #
 # Everything it makes stays under target/bench-peers/ (ignored by git): the venv, one JSON
@@ -26,7 +27,7 @@ cd "$ROOT"
 OUT="target/bench-peers"
 VENV="$OUT/venv"
 RESULTS="$OUT/results"
-PEERS="${PEERS:-pyheor heormodel}"
+PEERS="${PEERS-pyheor heormodel}"
 PEER_TIMEOUT="${PEER_TIMEOUT:-300}"
 PEER_BUDGET="${PEER_BUDGET:-240}"
 PEER_REPS="${PEER_REPS:-3}"
@@ -57,16 +58,34 @@ PY="$ROOT/$VENV/bin/python"
 # sequential=True). This machine may set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE to work around old
 # OpenBLAS builds; they slow a current numpy, so they are unset for the peer runs only (the BLAS
 # kernel used is recorded in each JSON record).
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 \
-  VECLIB_MAXIMUM_THREADS=1 BLIS_NUM_THREADS=1 PYTHONHASHSEED=0
-peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+  MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 VECLIB_MAXIMUM_THREADS=1 BLIS_NUM_THREADS=1
+  PYTHONHASHSEED=0)
 
-rm -rf "$RESULTS"
+# Share of the CPU time other processes used over two seconds: timings are only as good as an
+# idle machine.
+cpu_busy() {
+  local a b
+  a=($(head -1 /proc/stat)); sleep 2; b=($(head -1 /proc/stat))
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+check_idle() { # what is about to run
+  local busy
+  busy="$(cpu_busy)"
+  BUSY_LOG+="${BUSY_LOG:+; }$1: ${busy}%"
+  if (( busy > 10 )); then
+    echo "WARNING: the CPUs were ${busy}% busy before $1: something else is running; timings may be disturbed" >&2
+  fi
+}
+BUSY_LOG=""
+
 mkdir -p "$RESULTS"
-LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
-  echo "WARNING: load average $LOAD_START: something else is running; timings may be disturbed" >&2
-fi
+RUN_HTA="${RUN_HTA:-1}"
+# Records of what runs now are replaced; others (e.g. from PEERS="" RUN_HTA=1) are kept.
+for peer in $PEERS; do rm -f "$RESULTS/${peer}"_*.json; done
+[[ "$RUN_HTA" == 1 ]] && rm -f "$RESULTS"/hta_*.json
 
 # --- 3. peers --------------------------------------------------------------------------------
 run_peer() { # peer workload draws|-
@@ -105,6 +124,7 @@ EOF
 }
 
 for peer in $PEERS; do
+  check_idle "$peer"
   run_peer "$peer" W1 -
   run_peer "$peer" W2 1000
   run_peer "$peer" W2 10000
@@ -113,17 +133,21 @@ for peer in $PEERS; do
 done
 
 # --- 4. hta ------------------------------------------------------------------------------------
+if [[ "$RUN_HTA" == 1 ]]; then
 say "hta: whole commands, --threads 1 and all threads"
+check_idle hta
 (cd scripts/bench_peers && "$PY" hta_workloads.py --hta "$ROOT/$HTA" --out-dir "$ROOT/$RESULTS" \
   --reps-det "$HTA_REPS_DET" --reps-psa "$HTA_REPS_PSA" \
   --w1-model "$ROOT/models/hiv.yaml" --w2-model "$ROOT/benches/models/w2_hiv.yaml" \
   --w3-model "$ROOT/benches/models/w3_synthetic.yaml")
+fi
 
 # --- 5. table ----------------------------------------------------------------------------------
 say "results"
 (cd scripts/bench_peers && "$PY" report.py "$ROOT/$RESULTS") | tee "$OUT/results.md"
 {
   echo
-  echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr); load average at the start: $LOAD_START"
+  echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(getconf _NPROCESSORS_ONLN) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
+  echo "CPU busy with other work just before each part: $BUSY_LOG"
 } | tee -a "$OUT/results.md"
 echo "(table also in $OUT/results.md, records in $RESULTS/)" >&2

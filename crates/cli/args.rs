@@ -261,6 +261,20 @@ pub struct BudgetArgs {
     /// Write budget.csv, budget_payers.csv and budget.json here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Find the highest price that meets both --wtp (through the cost-effectiveness model, with
+    /// the model's acquisition cost set to the present value of the scheme's payments) and
+    /// --budget-cap (the largest yearly net budget impact), for each scheme.
+    #[arg(long)]
+    pub solve_price: bool,
+    /// The model parameter holding the new option's acquisition cost (for --solve-price).
+    #[arg(long, value_name = "NAME")]
+    pub price_param: Option<String>,
+    /// Willingness to pay per unit of effect (for --solve-price; default: the model's first).
+    #[arg(long, value_name = "AMOUNT")]
+    pub wtp: Option<f64>,
+    /// Largest acceptable net budget impact in any year (for --solve-price).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget_cap: Option<f64>,
     /// Override a parameter or setting of the model, e.g. --set c_cart=1000000.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,

@@ -181,8 +181,7 @@ def main() -> None:
 
     blas = next((r.get("blas") for r in recs.values() if r.get("blas")), None)
     print()
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
-          f"{hta_version}; BLAS of the peers: "
+    print(f"Software: {hta_version}; Python {platform.python_version()}; BLAS of the peers: "
           + (", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, {b.get('num_threads')} thread)" for b in blas) if blas else "?"))
 
 

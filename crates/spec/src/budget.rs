@@ -61,7 +61,37 @@ pub enum TimingName {
 }
 
 /// A number for every year, or one number for all years.
-pub type Yearly = Vec<f64>;
+#[derive(Debug, Clone, PartialEq)]
+pub struct Yearly(pub Vec<f64>);
+
+impl<'de> Deserialize<'de> for Yearly {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Yearly;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or a list with one number per year")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Yearly, E> {
+                Ok(Yearly(vec![v]))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Yearly, E> {
+                Ok(Yearly(vec![v as f64]))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Yearly, E> {
+                Ok(Yearly(vec![v as f64]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Yearly, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<f64>()? {
+                    values.push(v);
+                }
+                Ok(Yearly(values))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -268,7 +298,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
     }
     let p = &b.population;
     let bad = |v: &f64| !(v.is_finite() && *v >= 0.0);
-    if p.incident.value.is_empty() || p.incident.value.iter().any(bad) {
+    if p.incident.value.0.is_empty() || p.incident.value.0.iter().any(bad) {
         error(
             "out-of-range",
             &p.incident.referenced,
@@ -296,7 +326,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         }
     }
     if let Some(c) = &p.capacity {
-        if c.value.is_empty() || c.value.iter().any(bad) {
+        if c.value.0.is_empty() || c.value.0.iter().any(bad) {
             error("out-of-range", &c.referenced, "capacity must be non-negative numbers".into());
         }
     }
@@ -405,13 +435,13 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
         price: b.price.value,
         insured: p.insured,
-        incident: yearly(&p.incident.value, years),
+        incident: yearly(&p.incident.value.0, years),
         prevalent_at_launch: prevalent,
         pool_mortality: mortality,
         capacity: p
             .capacity
             .as_ref()
-            .map_or(vec![None; years as usize], |c| yearly(&c.value, years).into_iter().map(Some).collect()),
+            .map_or(vec![None; years as usize], |c| yearly(&c.value.0, years).into_iter().map(Some).collect()),
         uptake,
         schemes,
         name_spans,
