@@ -77,9 +77,23 @@ fn shipped_budget_runs() {
         .success()
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
-    assert_eq!(csv.lines().count(), 1 + 6 * 10);
+    assert_eq!(csv.lines().count(), 1 + 7 * 10);
     let payers = std::fs::read_to_string(dir.join("budget_payers.csv")).expect("payers");
     assert!(payers.contains(",manufacturer,"));
+    // The waterfall's layers and the patient together pay every payment (DOMAIN.md §5.4 (l)).
+    for year in 1..=10 {
+        let paid: f64 = payers
+            .lines()
+            .filter(|l| l.starts_with(&format!("waterfall,{year},")))
+            .filter_map(|l| l.rsplit(',').next()?.parse::<f64>().ok())
+            .sum();
+        let gross: f64 = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("waterfall,{year},")))
+            .and_then(|l| l.split(',').nth(7)?.parse().ok())
+            .expect("row");
+        assert!((paid - gross).abs() <= 1e-6 * gross, "year {year}: layers pay {paid} of {gross}");
+    }
 }
 
 #[test]
@@ -101,6 +115,11 @@ fn bad_budget_files_are_rejected_with_positions() {
         ),
         ("pool_mortality: 0.5", "pool_mortality: 1.5", "probability"),
         ("horizon_years: 10", "horizon_years: 10.5", "whole number"),
+        (
+            "order: [basic_insurance, critical_illness, city_commercial]",
+            "order: [basic_insurance, critical_ilness, city_commercial]",
+            "did you mean `critical_illness`?",
+        ),
     ];
     for (from, to, needle) in cases {
         assert!(base.contains(from), "fixture text `{from}` not found");

@@ -170,6 +170,18 @@ fn scheme(
         annual_cap: s.annual_cap,
         volume_cap: s.volume_cap,
         payers: s.payers.clone(),
+        waterfall: s.waterfall.as_ref().map(|layers| {
+            layers
+                .iter()
+                .map(|(name, in_scope, deductible, rate, cap)| hta_budget::payment::WaterfallLayer {
+                    name: name.clone(),
+                    in_scope_fraction: *in_scope,
+                    deductible: *deductible,
+                    rate: *rate,
+                    cap: *cap,
+                })
+                .collect()
+        }),
     })
 }
 
@@ -241,7 +253,7 @@ fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact])
                 y.cumulative_impact,
                 y.manufacturer_free_doses
             ));
-            for ((payer, _), amount) in i.scheme.payers.iter().zip(&y.by_payer) {
+            for (payer, amount) in i.scheme.payer_names().iter().zip(&y.by_payer) {
                 payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));
             }
         }
@@ -304,7 +316,9 @@ fn solve_prices(
         (Some(wtp), Some(param)) => {
             let evaluator = hta_sensitivity::Evaluator::new(model);
             let effect = |o: &hta_sensitivity::Outcome| o.effect(model.settings.effect);
-            let inmb = |o: &[hta_sensitivity::Outcome]| wtp * (effect(&o[new]) - effect(&o[comparator])) - (o[new].cost - o[comparator].cost);
+            let inmb = |o: &[hta_sensitivity::Outcome]| {
+                wtp * (effect(&o[new]) - effect(&o[comparator])) - (o[new].cost - o[comparator].cost)
+            };
             match hta_sensitivity::threshold(&evaluator, param, (0.0, spec.price.max(1.0)), Some(1e15), 1e-9, &inmb) {
                 Ok(hta_sensitivity::Threshold::Found { value, .. }) => Some(value),
                 Ok(_) => None,
@@ -351,7 +365,9 @@ fn highest_price_within(inputs: &BudgetInputs, scheme: &Scheme, cap: f64) -> f64
     let peak = |price: f64| {
         let mut s = scheme.clone();
         s.list_price = price;
-        scheme_impact(inputs, &s).map(|i| i.years.iter().map(|y| y.net_impact).fold(f64::NEG_INFINITY, f64::max)).unwrap_or(f64::INFINITY)
+        scheme_impact(inputs, &s)
+            .map(|i| i.years.iter().map(|y| y.net_impact).fold(f64::NEG_INFINITY, f64::max))
+            .unwrap_or(f64::INFINITY)
     };
     if peak(0.0) > cap {
         return 0.0;

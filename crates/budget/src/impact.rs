@@ -46,6 +46,8 @@ pub struct Scheme {
     pub volume_cap: Option<(f64, f64)>,
     /// Payers of the new option and their shares.
     pub payers: Vec<(String, f64)>,
+    /// Layered benefit rules (in paying order) instead of shares; the patient pays the rest.
+    pub waterfall: Option<Vec<payment::WaterfallLayer>>,
 }
 
 /// Everything but the scheme.
@@ -81,7 +83,7 @@ pub struct YearImpact {
     /// Net budget impact: payments − rebates + earmarked + care with − care without.
     pub net_impact: f64,
     pub cumulative_impact: f64,
-    /// Payments net of rebates, by payer (in the order of the scheme's payers).
+    /// Payments net of rebates, by payer (in the order of [`Scheme::payer_names`]).
     pub by_payer: Vec<f64>,
     pub manufacturer_free_doses: f64,
 }
@@ -98,6 +100,19 @@ pub struct SchemeImpact {
     pub nominal_per_patient: f64,
     /// First year whose net impact is at or below zero.
     pub break_even_year: Option<u32>,
+}
+
+impl Scheme {
+    /// Payers in the order of [`YearImpact::by_payer`]: the waterfall's layers and the patient,
+    /// or the share payers.
+    pub fn payer_names(&self) -> Vec<String> {
+        match &self.waterfall {
+            Some(layers) => {
+                layers.iter().map(|l| l.name.clone()).chain(std::iter::once("patient".to_string())).collect()
+            }
+            None => self.payers.iter().map(|(n, _)| n.clone()).collect(),
+        }
+    }
 }
 
 impl SchemeImpact {
@@ -170,14 +185,35 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
     };
     let (care_with, care_without) = (care(&inputs.new_option)?, care(&inputs.comparator)?);
     let net_price = payment::net_price(scheme.list_price, scheme.discount)?;
+    // Payments by payer and year: the waterfall per patient payment, or shares.
+    let waterfall_by_year: Option<Vec<Vec<f64>>> = match &scheme.waterfall {
+        Some(layers) => {
+            let split = payment::payer_waterfall_schedule(&payer_schedule, layers)?;
+            let mut by_payer = Vec::new();
+            for layer in split.by_layer.iter().chain(std::iter::once(&split.patient)) {
+                by_payer.push(layer.by_calendar_year(&paid)?.within_horizon_by_year);
+            }
+            Some(by_payer)
+        }
+        None => None,
+    };
 
     let mut rows = Vec::with_capacity(years);
     let mut cumulative = 0.0;
     for y in 0..years {
         let net_impact = net_payments[y] + earmarked.within_horizon_by_year[y] + care_with[y] - care_without[y];
         cumulative += net_impact;
-        let by_payer =
-            payment::split_by_shares(net_payments[y], &scheme.payers.iter().map(|(_, s)| *s).collect::<Vec<_>>())?;
+        let by_payer = match &waterfall_by_year {
+            // A cap's rebate is shared in proportion to each payer's gross payments.
+            Some(layers) => {
+                let gross = payments.within_horizon_by_year[y];
+                let scale = if gross != 0.0 { net_payments[y] / gross } else { 0.0 };
+                layers.iter().map(|l| l[y] * scale).collect()
+            }
+            None => {
+                payment::split_by_shares(net_payments[y], &scheme.payers.iter().map(|(_, s)| *s).collect::<Vec<_>>())?
+            }
+        };
         rows.push(YearImpact {
             year: y as u32 + 1,
             treated_from_prevalent: treated[y].from_prevalent

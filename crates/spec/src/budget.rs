@@ -161,6 +161,35 @@ pub struct RawScheme {
     /// Shares of each payment by payer (summing to 1).
     #[serde(default)]
     pub payers: Option<IndexMap<String, f64>>,
+    /// Layered benefit rules instead of shares: each layer in `order` pays part of what is left
+    /// of each payment; the patient pays the remainder.
+    #[serde(default)]
+    pub waterfall: Option<RawWaterfall>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaterfall {
+    /// Layers in the order they pay, e.g. [basic_insurance, critical_illness, city_commercial].
+    #[schemars(with = "Vec<String>")]
+    pub order: Vec<Spanned<String>>,
+    /// Benefit rule of each layer.
+    #[schemars(with = "IndexMap<String, RawLayer>")]
+    pub layers: SpannedMap<Spanned<RawLayer>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayer {
+    /// Share of the remaining amount within the layer's scope.
+    pub in_scope: f64,
+    #[serde(default)]
+    pub deductible: f64,
+    /// Reimbursement rate above the deductible.
+    pub rate: f64,
+    /// Most the layer pays per patient and year.
+    #[serde(default)]
+    pub cap: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -244,6 +273,8 @@ pub struct SchemeSpec {
     pub annual_cap: Option<(f64, bool)>,
     pub volume_cap: Option<(f64, f64)>,
     pub payers: Vec<(String, f64)>,
+    /// Layers in paying order: (name, in-scope fraction, deductible, rate, cap).
+    pub waterfall: Option<Vec<(String, f64, f64, f64, Option<f64>)>>,
 }
 
 /// Reads and validates a budget file.
@@ -388,6 +419,51 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         if let Some(c) = &s.annual_cap {
             check(c.amount.is_finite() && c.amount >= 0.0, "the annual cap must be a non-negative amount".into());
         }
+        let mut extra: Vec<Diagnostic> = Vec::new();
+        let mut waterfall = None;
+        if let Some(w) = &s.waterfall {
+            check(s.payers.is_none(), "give either `payers` shares or a `waterfall`, not both".into());
+            let mut layers = Vec::new();
+            for name in &w.order {
+                match w.layers.iter().find(|(k, _)| k.value == name.value) {
+                    Some((_, l)) => {
+                        let ok = (0.0..=1.0).contains(&l.value.in_scope)
+                            && (0.0..=1.0).contains(&l.value.rate)
+                            && l.value.deductible >= 0.0
+                            && l.value.cap.is_none_or(|c| c >= 0.0);
+                        if !ok {
+                            let message = format!("waterfall layer `{}`: in_scope and rate must lie in [0, 1], deductible and cap must be non-negative", name.value);
+                            extra.push(Diagnostic::error("scheme", message).at(
+                                source,
+                                span_of(&l.referenced),
+                                "this layer",
+                            ));
+                        }
+                        layers.push((
+                            name.value.clone(),
+                            l.value.in_scope,
+                            l.value.deductible,
+                            l.value.rate,
+                            l.value.cap,
+                        ));
+                    }
+                    None => {
+                        let known: Vec<&str> = w.layers.keys().map(|k| k.value.as_str()).collect();
+                        let help = hta_model::suggest::closest(&name.value, known.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| format!("layers: {}", known.join(", ")));
+                        let message =
+                            format!("the waterfall order names `{}`, which is not one of its layers", name.value);
+                        extra.push(
+                            Diagnostic::error("unknown-name", message)
+                                .at(source, span_of(&name.referenced), "unknown payer")
+                                .help(help),
+                        );
+                    }
+                }
+            }
+            waterfall = Some(layers);
+        }
         let payers: Vec<(String, f64)> = s
             .payers
             .as_ref()
@@ -398,6 +474,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             payers.iter().all(|(_, v)| (0.0..=1.0).contains(v)) && (share_sum - 1.0).abs() < 1e-9,
             format!("payer shares must lie in [0, 1] and sum to 1, they sum to {share_sum}"),
         );
+        problems.0.extend(extra);
         schemes.push(SchemeSpec {
             name: name.value.clone(),
             label: s.label.clone(),
@@ -410,6 +487,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             annual_cap: s.annual_cap.as_ref().map(|c| (c.amount, c.rebate_next_year)),
             volume_cap: s.volume_cap.as_ref().map(|v| (v.paid, v.free)),
             payers,
+            waterfall,
         });
     }
     if schemes.is_empty() {
