@@ -260,6 +260,9 @@ pub enum RawUptakeSpec {
     Table(Vec<f64>),
 }
 
+/// One payer layer: (name, in-scope fraction, deductible, rate, cap per patient and year).
+pub type LayerSpec = (String, f64, f64, f64, Option<f64>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemeSpec {
     pub name: String,
@@ -273,8 +276,8 @@ pub struct SchemeSpec {
     pub annual_cap: Option<(f64, bool)>,
     pub volume_cap: Option<(f64, f64)>,
     pub payers: Vec<(String, f64)>,
-    /// Layers in paying order: (name, in-scope fraction, deductible, rate, cap).
-    pub waterfall: Option<Vec<(String, f64, f64, f64, Option<f64>)>>,
+    /// Layers in paying order.
+    pub waterfall: Option<Vec<LayerSpec>>,
 }
 
 /// Reads and validates a budget file.
