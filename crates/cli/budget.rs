@@ -4,10 +4,9 @@
 use hta_budget::cohort::TreatmentTiming;
 use hta_budget::impact::{scheme_impact, BudgetInputs, OptionCosts, Scheme, SchemeImpact};
 use hta_budget::population::Population;
-use hta_budget::uptake::Uptake;
 use hta_markov::StrategyResult;
 use hta_model::Model;
-use hta_spec::budget::{BudgetSpec, RawUptakeSpec};
+use hta_spec::budget::BudgetSpec;
 use hta_spec::Diagnostic;
 
 use crate::args::BudgetArgs;
@@ -119,13 +118,7 @@ fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, comparator: &S
             pool_mortality: spec.pool_mortality,
             capacity: spec.capacity.clone(),
         },
-        uptake: match &spec.uptake {
-            RawUptakeSpec::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
-            RawUptakeSpec::Step { before, after, at } => Uptake::Step { before: *before, after: *after, at: *at },
-            RawUptakeSpec::Saturating { max, k } => Uptake::Saturating { max: *max, k: *k },
-            RawUptakeSpec::Logistic { max, k, midpoint } => Uptake::Logistic { max: *max, k: *k, midpoint: *midpoint },
-            RawUptakeSpec::Table(v) => Uptake::Table(v.clone()),
-        },
+        uptake: spec.uptake.clone(),
         new_option: option_costs(model, new, &spec.priced_categories),
         comparator: option_costs(model, comparator, &[]),
         discount_rate: model.settings.discount.costs,
@@ -147,16 +140,6 @@ fn scheme(
     let refund = s.refund.as_ref().map(|(fraction, months, success)| {
         (*fraction, *months, 1.0 - occupancy_at(model, new, success, months / 12.0))
     });
-    let uptake_check = match &spec.uptake {
-        RawUptakeSpec::Table(v) if v.iter().any(|x| !(0.0..=1.0).contains(x)) => {
-            Err("uptake shares must lie in [0, 1]".to_string())
-        }
-        _ => Ok(()),
-    };
-    uptake_check.map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::InvalidModel
-    })?;
     Ok(Scheme {
         name: s.name.clone(),
         label: s.label.clone(),

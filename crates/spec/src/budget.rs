@@ -243,21 +243,11 @@ pub struct BudgetSpec {
     pub prevalent_at_launch: f64,
     pub pool_mortality: f64,
     pub capacity: Vec<Option<f64>>,
-    pub uptake: RawUptakeSpec,
+    pub uptake: hta_budget::uptake::Uptake,
     pub schemes: Vec<SchemeSpec>,
     /// Positions of names checked later against the model (strategy, category, state names).
     pub name_spans: Vec<(String, &'static str, miette::SourceSpan)>,
     pub source: Source,
-}
-
-/// The uptake curve as given (copied out of the raw document).
-#[derive(Debug, Clone, PartialEq)]
-pub enum RawUptakeSpec {
-    Linear { from: f64, to: f64, years: u32 },
-    Step { before: f64, after: f64, at: u32 },
-    Saturating { max: f64, k: f64 },
-    Logistic { max: f64, k: f64, midpoint: f64 },
-    Table(Vec<f64>),
 }
 
 /// One payer layer: (name, in-scope fraction, deductible, rate, cap per patient and year).
@@ -364,13 +354,21 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error("out-of-range", &c.referenced, "capacity must be non-negative numbers".into());
         }
     }
+    use hta_budget::uptake::Uptake;
     let uptake = match &b.uptake {
-        RawUptake::Linear { from, to, years } => RawUptakeSpec::Linear { from: *from, to: *to, years: *years },
-        RawUptake::Step { before, after, at } => RawUptakeSpec::Step { before: *before, after: *after, at: *at },
-        RawUptake::Saturating { max, k } => RawUptakeSpec::Saturating { max: *max, k: *k },
-        RawUptake::Logistic { max, k, midpoint } => RawUptakeSpec::Logistic { max: *max, k: *k, midpoint: *midpoint },
-        RawUptake::Table(v) => RawUptakeSpec::Table(v.clone()),
+        RawUptake::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
+        RawUptake::Step { before, after, at } => Uptake::Step { before: *before, after: *after, at: *at },
+        RawUptake::Saturating { max, k } => Uptake::Saturating { max: *max, k: *k },
+        RawUptake::Logistic { max, k, midpoint } => Uptake::Logistic { max: *max, k: *k, midpoint: *midpoint },
+        RawUptake::Table(v) => Uptake::Table(v.clone()),
     };
+    if let Err(message) = uptake.check(years) {
+        problems.push(Diagnostic::error("out-of-range", message).at(
+            source,
+            span_of(&b.horizon_years.referenced),
+            "over this horizon",
+        ));
+    }
     let mut schemes = Vec::new();
     for (name, scheme) in &b.schemes {
         let s = &scheme.value;

@@ -70,6 +70,7 @@ pub fn copay_then_split(base: f64, tiers: &[IncomeTier], payer_shares: &[f64]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payment::tolerance::assert_all_close;
     use crate::payment::tolerance::WORKED_EXAMPLE;
     use approx::assert_relative_eq;
 
@@ -81,13 +82,6 @@ mod tests {
             IncomeTier { share_of_patients: 0.5, copay_rate: 0.10, copay_ceiling: None },
             IncomeTier { share_of_patients: 0.3, copay_rate: 0.20, copay_ceiling: top_ceiling },
         ]
-    }
-
-    fn assert_all_close(got: &[f64], expected: &[f64]) {
-        assert_eq!(got.len(), expected.len());
-        for (g, e) in got.iter().zip(expected) {
-            assert_relative_eq!(*g, *e, max_relative = WORKED_EXAMPLE);
-        }
     }
 
     /// DOMAIN.md §5.4 (m): 0.2·60,000 + 0.5·120,000 + 0.3·240,000 = 144,000; with a 100,000

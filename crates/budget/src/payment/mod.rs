@@ -91,16 +91,8 @@ pub use volume::{volume_cap_with_free_doses, volume_cap_with_free_doses_by_year,
 
 #[cfg(test)]
 mod tests {
-    use super::tolerance::WORKED_EXAMPLE;
     use super::*;
-    use approx::assert_relative_eq;
-
-    fn assert_all_close(got: &[f64], expected: &[f64]) {
-        assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
-        for (g, e) in got.iter().zip(expected) {
-            assert_relative_eq!(*g, *e, max_relative = WORKED_EXAMPLE);
-        }
-    }
+    use crate::payment::tolerance::assert_all_close;
 
     /// Composition in DOMAIN.md §5.4's order, hand-computed: list 1.2 M at a 25 % discount →
     /// 900,000; 20 % instalments with q = 1, 0.9, 0.85, 0.8, 0.8 → 180,000, 162,000, 153,000,

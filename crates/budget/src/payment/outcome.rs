@@ -192,17 +192,11 @@ impl PfsTieredPayment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payment::tolerance::assert_all_close;
     use crate::payment::tolerance::WORKED_EXAMPLE;
     use approx::assert_relative_eq;
 
     const PRICE: f64 = 1_200_000.0;
-
-    fn assert_all_close(got: &[f64], expected: &[f64]) {
-        assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
-        for (g, e) in got.iter().zip(expected) {
-            assert_relative_eq!(*g, *e, max_relative = WORKED_EXAMPLE);
-        }
-    }
 
     /// DOMAIN.md §5.4 (c): q = 1, 0.90, 0.85, 0.80, 0.80 → 240,000; 216,000; 204,000; 192,000;
     /// 192,000 = 1,044,000 (87 % of P); PV at 5 % = 954,564 (whole CNY); BIA 24.0, 45.6, 66.0,

@@ -244,16 +244,10 @@ impl CohortPayments {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payment::tolerance::assert_all_close;
     use crate::payment::tolerance::WORKED_EXAMPLE;
     use approx::assert_relative_eq;
     use proptest::prelude::*;
-
-    fn assert_all_close(got: &[f64], expected: &[f64]) {
-        assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
-        for (g, e) in got.iter().zip(expected) {
-            assert_relative_eq!(*g, *e, max_relative = WORKED_EXAMPLE);
-        }
-    }
 
     /// DOMAIN.md §5.3 offsets from occupancy: chronic care 200,000 CNY/yr while alive, start-of-year
     /// occupancy 1.00/0.95/0.90 without the therapy and 0.30/0.29/0.28 with it; offsets 140,000,

@@ -14,3 +14,12 @@ pub const WHOLE_COUNT: f64 = 1e-9;
 /// (amounts in CNY up to 10^9, so this is below a cent on a patient and a few CNY on a fund).
 #[cfg(test)]
 pub(crate) const WORKED_EXAMPLE: f64 = 1e-9;
+
+/// Tests: every element of `got` equals `expected` within [`WORKED_EXAMPLE`].
+#[cfg(test)]
+pub(crate) fn assert_all_close(got: &[f64], expected: &[f64]) {
+    assert_eq!(got.len(), expected.len(), "{got:?} vs {expected:?}");
+    for (g, e) in got.iter().zip(expected) {
+        approx::assert_relative_eq!(*g, *e, max_relative = WORKED_EXAMPLE);
+    }
+}

@@ -278,7 +278,7 @@ impl Lowerer<'_> {
         Some(f)
     }
 
-    fn curve_ref(&mut self, name: &Spanned<String>, names: &Names) -> Option<CurveId> {
+    pub(super) fn curve_ref(&mut self, name: &Spanned<String>, names: &Names) -> Option<CurveId> {
         match names.curves.get(&name.value) {
             Some(i) => Some(CurveId::new(i)),
             None => {

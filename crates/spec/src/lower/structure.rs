@@ -414,23 +414,7 @@ impl Lowerer<'_> {
 
     /// Curves of a partitioned survival model: one fewer than the states, innermost first.
     fn curve_list(&mut self, list: &[Spanned<String>], at: &Location, names: &Names) -> Vec<hta_model::CurveId> {
-        let mut ids = Vec::new();
-        for name in list {
-            match names.curves.get(&name.value) {
-                Some(i) => ids.push(hta_model::CurveId::new(i)),
-                None => {
-                    let help = did_you_mean(names.curves.suggest(&name.value))
-                        .unwrap_or_else(|| format!("curves: {}", names.curves.listing()));
-                    self.error(
-                        "unknown-name",
-                        &name.referenced,
-                        format!("unknown survival curve `{}`", name.value),
-                        "curve",
-                    )
-                    .help = Some(help);
-                }
-            }
-        }
+        let ids: Vec<hta_model::CurveId> = list.iter().filter_map(|name| self.curve_ref(name, names)).collect();
         let mut seen = Vec::new();
         for (name, id) in list.iter().zip(&ids) {
             if seen.contains(id) {
