@@ -63,7 +63,10 @@ pub struct DrawFailure {
     pub errors: RunErrors,
 }
 
-type DrawResult = Result<(Vec<(ParamId, f64)>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
+type DrawResult = Result<(Vec<f64>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
+
+/// Draws evaluated per parallel chunk (bounds the temporary per-draw memory).
+const CHUNK_DRAWS: u64 = 16_384;
 
 /// Runs the PSA. Deterministic for any number of rayon threads. `progress` is called once per
 /// finished draw, from worker threads.
@@ -73,43 +76,50 @@ pub fn run_psa(
     settings: &PsaSettings,
     progress: Option<&(dyn Fn() + Sync)>,
 ) -> Result<PsaRun, DrawFailure> {
-    let range = settings.first_draw..settings.first_draw + settings.draws;
-    let results: Vec<DrawResult> = range
-        .clone()
-        .into_par_iter()
-        .map_init(Vec::new, |pins, draw| {
-            sampler.draw(settings.seed, draw, pins);
-            let result = match evaluator.evaluate(pins) {
-                Ok(outcomes) => Ok((pins.clone(), outcomes)),
-                Err(errors) => Err((pins.clone(), errors)),
-            };
-            if let Some(tick) = progress {
-                tick();
-            }
-            result
-        })
-        .collect();
     let n_strategies = evaluator.model().strategies.len();
+    let expected = usize::try_from(settings.draws).unwrap_or(0);
     let mut run = PsaRun {
         n_strategies,
-        draws: Vec::with_capacity(results.len()),
-        outcomes: Vec::with_capacity(results.len() * n_strategies),
+        draws: Vec::with_capacity(expected),
+        outcomes: Vec::with_capacity(expected * n_strategies),
         params: sampler.params.clone(),
-        values: Vec::with_capacity(results.len() * sampler.params.len()),
+        values: Vec::with_capacity(expected * sampler.params.len()),
         skipped: Vec::new(),
     };
-    for (draw, result) in range.zip(results) {
-        match result {
-            Ok((pins, outcomes)) => {
-                run.draws.push(draw);
-                run.outcomes.extend(outcomes);
-                run.values.extend(pins.iter().map(|p| p.1));
+    // Draws run in parallel chunks whose results are moved into the flat arrays before the next
+    // chunk starts, so the temporary per-draw vectors never exceed one chunk.
+    let end = settings.first_draw + settings.draws;
+    let mut start = settings.first_draw;
+    while start < end {
+        let stop = (start + CHUNK_DRAWS).min(end);
+        let results: Vec<DrawResult> = (start..stop)
+            .into_par_iter()
+            .map_init(Vec::new, |pins, draw| {
+                sampler.draw(settings.seed, draw, pins);
+                let result = match evaluator.evaluate(pins) {
+                    Ok(outcomes) => Ok((pins.iter().map(|p| p.1).collect(), outcomes)),
+                    Err(errors) => Err((pins.clone(), errors)),
+                };
+                if let Some(tick) = progress {
+                    tick();
+                }
+                result
+            })
+            .collect();
+        for (draw, result) in (start..stop).zip(results) {
+            match result {
+                Ok((values, outcomes)) => {
+                    run.draws.push(draw);
+                    run.outcomes.extend(outcomes);
+                    run.values.extend(values);
+                }
+                Err((values, errors)) => match settings.on_invalid {
+                    OnInvalid::Stop => return Err(DrawFailure { draw, values, errors }),
+                    OnInvalid::Skip => run.skipped.push((draw, errors)),
+                },
             }
-            Err((values, errors)) => match settings.on_invalid {
-                OnInvalid::Stop => return Err(DrawFailure { draw, values, errors }),
-                OnInvalid::Skip => run.skipped.push((draw, errors)),
-            },
         }
+        start = stop;
     }
     Ok(run)
 }
