@@ -23,6 +23,7 @@ fn inputs(incident: f64, prevalent: f64, uptake: f64) -> BudgetInputs {
         new_option: OptionCosts { one_off: 30_000.0, by_model_year: vec![20_000.0, 10_000.0, 8_000.0] },
         comparator: OptionCosts { one_off: 0.0, by_model_year: vec![200_000.0, 190_000.0, 180_000.0, 170_000.0] },
         discount_rate: 0.05,
+        insured: None,
     }
 }
 
@@ -77,7 +78,7 @@ fn shipped_budget_runs() {
         .success()
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
-    assert_eq!(csv.lines().count(), 1 + 7 * 10);
+    assert_eq!(csv.lines().count(), 1 + 8 * 10);
     let payers = std::fs::read_to_string(dir.join("budget_payers.csv")).expect("payers");
     assert!(payers.contains(",manufacturer,"));
     // The waterfall's layers and the patient together pay every payment (DOMAIN.md §5.4 (l)).
@@ -106,7 +107,9 @@ fn bad_budget_files_are_rejected_with_positions() {
             "sum to 1",
         ),
         ("instalments: [0.2, 0.2, 0.2, 0.2, 0.2]", "instalments: [0.2, 0.2, 0.2, 0.2]", "sum to 1"),
-        ("prevalent_at_launch: 6000", "prevalent_at_launch: -6000", "non-negative"),
+        ("prevalent_at_launch: 10000", "prevalent_at_launch: -10000", "non-negative"),
+        ("{ share: 0.2, rate: 0.05 }", "{ share: 0.3, rate: 0.05 }", "co-payment tiers"),
+        ("meets_label: 0.8", "meets_label: 1.8", "funnel step"),
         ("new_option: cart", "new_option: carts", "did you mean `cart`?"),
         (
             "priced_categories: [cart_acquisition]",

@@ -122,6 +122,7 @@ fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, comparator: &S
         new_option: option_costs(model, new, &spec.priced_categories),
         comparator: option_costs(model, comparator, &[]),
         discount_rate: model.settings.discount.costs,
+        insured: spec.insured,
     }
 }
 
@@ -165,6 +166,17 @@ fn scheme(
                 })
                 .collect()
         }),
+        copay: s.copay.as_ref().map(|tiers| {
+            tiers
+                .iter()
+                .map(|(share, rate, ceiling)| hta_budget::payment::IncomeTier {
+                    share_of_patients: *share,
+                    copay_rate: *rate,
+                    copay_ceiling: *ceiling,
+                })
+                .collect()
+        }),
+        special_fund: s.special_fund,
     })
 }
 
@@ -213,12 +225,12 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
 }
 
 fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact]) -> Vec<(&'static str, String)> {
-    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses\n");
+    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance\n");
     let mut payers = String::from("scheme,year,payer,payments\n");
     for i in impacts {
         for y in &i.years {
             csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 i.scheme.name,
                 y.year,
                 y.treated_from_prevalent,
@@ -234,7 +246,8 @@ fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact])
                 y.care_without - y.care_with,
                 y.net_impact,
                 y.cumulative_impact,
-                y.manufacturer_free_doses
+                y.manufacturer_free_doses,
+                y.fund_balance.map(|b| b.to_string()).unwrap_or_default()
             ));
             for (payer, amount) in i.scheme.payer_names().iter().zip(&y.by_payer) {
                 payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));

@@ -48,6 +48,10 @@ pub struct Scheme {
     pub payers: Vec<(String, f64)>,
     /// Layered benefit rules (in paying order) instead of shares; the patient pays the rest.
     pub waterfall: Option<Vec<payment::WaterfallLayer>>,
+    /// Income-tiered co-payment: the patient pays the expected co-pay share of each payment.
+    pub copay: Option<Vec<payment::IncomeTier>>,
+    /// Special fund: contribution per insured, share of payments, opening balance, interest.
+    pub special_fund: Option<(f64, f64, f64, f64)>,
 }
 
 /// Everything but the scheme.
@@ -61,6 +65,8 @@ pub struct BudgetInputs {
     pub comparator: OptionCosts,
     /// Rate for the present value of a patient's payments.
     pub discount_rate: f64,
+    /// Insured persons (for a special fund's revenue).
+    pub insured: Option<f64>,
 }
 
 /// One calendar year of a scheme's budget impact.
@@ -85,6 +91,8 @@ pub struct YearImpact {
     pub cumulative_impact: f64,
     /// Payments net of rebates, by payer (in the order of [`Scheme::payer_names`]).
     pub by_payer: Vec<f64>,
+    /// Balance of the special fund at the end of the year, if the scheme has one.
+    pub fund_balance: Option<f64>,
     pub manufacturer_free_doses: f64,
 }
 
@@ -110,7 +118,11 @@ impl Scheme {
             Some(layers) => {
                 layers.iter().map(|l| l.name.clone()).chain(std::iter::once("patient".to_string())).collect()
             }
-            None => self.payers.iter().map(|(n, _)| n.clone()).collect(),
+            None => {
+                let fund = self.special_fund.map(|_| "special_fund".to_string());
+                let patient = self.copay.as_ref().map(|_| "patient".to_string());
+                fund.into_iter().chain(self.payers.iter().map(|(n, _)| n.clone())).chain(patient).collect()
+            }
         }
     }
 }
@@ -185,6 +197,22 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
     };
     let (care_with, care_without) = (care(&inputs.new_option)?, care(&inputs.comparator)?);
     let net_price = payment::net_price(scheme.list_price, scheme.discount)?;
+    // Share of each payment the patient co-pays (expected co-pay on the net price over the price).
+    let copay_share = match &scheme.copay {
+        Some(tiers) if net_price > 0.0 => payment::expected_copay(net_price, tiers)? / net_price,
+        _ => 0.0,
+    };
+    // Fund balances from the fund's share of payments (after the patient's co-pay).
+    let fund_balances = match (scheme.special_fund, inputs.insured) {
+        (Some((contribution, share, opening, interest)), Some(insured)) => {
+            let spend: Vec<f64> = net_payments.iter().map(|p| p * (1.0 - copay_share) * share).collect();
+            Some(
+                payment::special_fund_balances(opening, interest, contribution, &vec![insured; years], &spend)?
+                    .balance_by_year,
+            )
+        }
+        _ => None,
+    };
     // Payments by payer and year: the waterfall per patient payment, or shares.
     let waterfall_by_year: Option<Vec<Vec<f64>>> = match &scheme.waterfall {
         Some(layers) => {
@@ -211,7 +239,18 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
                 layers.iter().map(|l| l[y] * scale).collect()
             }
             None => {
-                payment::split_by_shares(net_payments[y], &scheme.payers.iter().map(|(_, s)| *s).collect::<Vec<_>>())?
+                // Patient co-pay first, then the special fund's share, then the payers' shares.
+                let patient = net_payments[y] * copay_share;
+                let fund = (net_payments[y] - patient) * scheme.special_fund.map_or(0.0, |f| f.1);
+                let shares: Vec<f64> = scheme.payers.iter().map(|(_, s)| *s).collect();
+                let rest = payment::split_by_shares(net_payments[y] - patient - fund, &shares)?;
+                scheme
+                    .special_fund
+                    .map(|_| fund)
+                    .into_iter()
+                    .chain(rest)
+                    .chain(scheme.copay.as_ref().map(|_| patient))
+                    .collect()
             }
         };
         rows.push(YearImpact {
@@ -231,6 +270,7 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             net_impact,
             cumulative_impact: cumulative,
             by_payer,
+            fund_balance: fund_balances.as_ref().map(|b| b[y]),
             manufacturer_free_doses: free[y] * net_price,
         });
     }

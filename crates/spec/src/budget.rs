@@ -110,6 +110,11 @@ pub struct RawPopulation {
     #[serde(default)]
     #[schemars(with = "f64")]
     pub pool_mortality: Option<Spanned<f64>>,
+    /// Eligibility funnel applied to incident and prevalent patients: each named step keeps a
+    /// fraction (e.g. { diagnosed: 0.8, meets_label: 0.6, reimbursed: 0.9 }).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, f64>")]
+    pub funnel: SpannedMap<Spanned<f64>>,
     /// Most patients treatable with the new option per year.
     #[serde(default)]
     #[schemars(with = "Option<Vec<f64>>")]
@@ -161,10 +166,41 @@ pub struct RawScheme {
     /// Shares of each payment by payer (summing to 1).
     #[serde(default)]
     pub payers: Option<IndexMap<String, f64>>,
+    /// Income-tiered patient co-payment on each patient's payments (before the payer split).
+    #[serde(default)]
+    pub copay: Option<Vec<RawCopayTier>>,
+    /// A special fund financed per insured person pays a share of the payments; its balance is
+    /// carried over the years (needs `population.insured`).
+    #[serde(default)]
+    pub special_fund: Option<RawFund>,
     /// Layered benefit rules instead of shares: each layer in `order` pays part of what is left
     /// of each payment; the patient pays the remainder.
     #[serde(default)]
     pub waterfall: Option<RawWaterfall>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCopayTier {
+    /// Share of patients in the income tier.
+    pub share: f64,
+    /// Co-payment rate on the price.
+    pub rate: f64,
+    /// Most a patient in the tier pays.
+    #[serde(default)]
+    pub ceiling: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFund {
+    pub contribution_per_insured: f64,
+    /// Share of the payments for the new option the fund pays.
+    pub share_of_payments: f64,
+    #[serde(default)]
+    pub opening_balance: f64,
+    #[serde(default)]
+    pub interest: f64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -268,6 +304,10 @@ pub struct SchemeSpec {
     pub payers: Vec<(String, f64)>,
     /// Layers in paying order.
     pub waterfall: Option<Vec<LayerSpec>>,
+    /// Income tiers: (share of patients, co-pay rate, ceiling).
+    pub copay: Option<Vec<(f64, f64, Option<f64>)>>,
+    /// Special fund: (contribution per insured, share of payments, opening balance, interest).
+    pub special_fund: Option<(f64, f64, f64, f64)>,
 }
 
 /// Reads and validates a budget file.
@@ -329,7 +369,18 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             "incident patients must be non-negative numbers (one per year, or one for all years)".into(),
         );
     }
-    let prevalent = p.prevalent_at_launch.as_ref().map_or(0.0, |v| v.value);
+    let mut funnel = 1.0;
+    for (step, fraction) in &p.funnel {
+        if !(0.0..=1.0).contains(&fraction.value) {
+            error(
+                "probability",
+                &fraction.referenced,
+                format!("funnel step `{}` keeps a fraction in [0, 1], found {}", step.value, fraction.value),
+            );
+        }
+        funnel *= fraction.value;
+    }
+    let prevalent = funnel * p.prevalent_at_launch.as_ref().map_or(0.0, |v| v.value);
     if let Some(v) = &p.prevalent_at_launch {
         if bad(&v.value) {
             error(
@@ -475,6 +526,30 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             payers.iter().all(|(_, v)| (0.0..=1.0).contains(v)) && (share_sum - 1.0).abs() < 1e-9,
             format!("payer shares must lie in [0, 1] and sum to 1, they sum to {share_sum}"),
         );
+        if let Some(tiers) = &s.copay {
+            let share: f64 = tiers.iter().map(|t| t.share).sum();
+            let ok = tiers.iter().all(|t| {
+                (0.0..=1.0).contains(&t.share) && (0.0..=1.0).contains(&t.rate) && t.ceiling.is_none_or(|c| c >= 0.0)
+            });
+            check(
+                ok && (share - 1.0).abs() < 1e-9,
+                format!(
+                    "co-payment tiers need shares and rates in [0, 1] and shares summing to 1, they sum to {share}"
+                ),
+            );
+        }
+        if let Some(f) = &s.special_fund {
+            let ok = f.contribution_per_insured >= 0.0
+                && (0.0..=1.0).contains(&f.share_of_payments)
+                && f.opening_balance.is_finite()
+                && f.interest > -1.0;
+            check(
+                ok,
+                "a special fund needs a non-negative contribution, a share of payments in [0, 1] and interest above -1"
+                    .into(),
+            );
+            check(p.insured.is_some(), "a special fund needs `population.insured`".into());
+        }
         problems.0.extend(extra);
         schemes.push(SchemeSpec {
             name: name.value.clone(),
@@ -489,6 +564,11 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             volume_cap: s.volume_cap.as_ref().map(|v| (v.paid, v.free)),
             payers,
             waterfall,
+            copay: s.copay.as_ref().map(|tiers| tiers.iter().map(|t| (t.share, t.rate, t.ceiling)).collect()),
+            special_fund: s
+                .special_fund
+                .as_ref()
+                .map(|f| (f.contribution_per_insured, f.share_of_payments, f.opening_balance, f.interest)),
         });
     }
     if schemes.is_empty() {
@@ -514,7 +594,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
         price: b.price.value,
         insured: p.insured,
-        incident: yearly(&p.incident.value.0, years),
+        incident: yearly(&p.incident.value.0, years).into_iter().map(|n| n * funnel).collect(),
         prevalent_at_launch: prevalent,
         pool_mortality: mortality,
         capacity: p
