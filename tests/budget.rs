@@ -78,7 +78,7 @@ fn shipped_budget_runs() {
         .success()
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
-    assert_eq!(csv.lines().count(), 1 + 8 * 10);
+    assert_eq!(csv.lines().count(), 1 + 11 * 10);
     let payers = std::fs::read_to_string(dir.join("budget_payers.csv")).expect("payers");
     assert!(payers.contains(",manufacturer,"));
     // The waterfall's layers and the patient together pay every payment (DOMAIN.md §5.4 (l)).
@@ -143,5 +143,75 @@ fn bad_budget_files_are_rejected_with_positions() {
             .code(3)
             .stderr(predicate::str::contains(needle))
             .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
+/// DOMAIN.md §5.4 (g): cut-offs 6 and 12 months, fractions 0 / 0.7 / 1.0, S_PFS(6) = 0.60,
+/// S_PFS(12) = 0.45, price 1.2 M → 666,000 expected per patient (1e-9 relative), staged as
+/// 504,000 in the treatment year (the 6-month cut-off falls in it) and 162,000 a year later, or
+/// as 1.2 M less refunds 480,000 (same year) and 54,000 (a year later).
+#[test]
+fn pfs_tiers_in_a_scheme() {
+    use hta_budget::impact::per_patient_schedule;
+    use hta_budget::payment::{PfsTier, PfsTieredPayment};
+    let tiers = PfsTieredPayment::new(
+        0.0,
+        vec![
+            PfsTier { cutoff_months: 6.0, pfs_survival_at_cutoff: 0.60, fraction_paid: 0.7 },
+            PfsTier { cutoff_months: 12.0, pfs_survival_at_cutoff: 0.45, fraction_paid: 1.0 },
+        ],
+    )
+    .expect("valid tiers");
+    let close = |a: f64, b: f64| assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} vs {b}");
+    for (as_refunds, year_0, year_1) in [(false, 504_000.0, 162_000.0), (true, 720_000.0, -54_000.0)] {
+        let s = Scheme { pfs_tiers: Some((tiers.clone(), as_refunds)), ..scheme(None) };
+        let schedule = per_patient_schedule(&s, TreatmentTiming::StartOfYear).expect("schedule");
+        close(schedule.total(), 666_000.0);
+        let impact = scheme_impact(&inputs(100.0, 0.0, 1.0), &s).expect("runs");
+        let n1 = impact.years[0].paid_patients;
+        let n2 = impact.years[1].paid_patients;
+        close(impact.years[0].gross_payments, n1 * year_0);
+        close(impact.years[1].gross_payments, n2 * year_0 + n1 * year_1);
+    }
+}
+
+/// DOMAIN.md §5.4 (j): 1.2 M for patients 1-100 a year, 1.0 M for 101-200, 0.8 M beyond; 250
+/// patients → 260 M marginal, 200 M all-units (1e-9 relative); a 10% discount scales both.
+#[test]
+fn price_volume_in_a_scheme() {
+    use hta_budget::payment::{PriceVolumeTiers, VolumeTier};
+    let tiers = PriceVolumeTiers::new(
+        vec![
+            VolumeTier { up_to_volume: 100.0, unit_price: 1_200_000.0 },
+            VolumeTier { up_to_volume: 200.0, unit_price: 1_000_000.0 },
+        ],
+        800_000.0,
+    )
+    .expect("valid tiers");
+    let close = |a: f64, b: f64| assert!((a - b).abs() <= 1e-9 * b, "{a} vs {b}");
+    for (all_units, discount, expected) in [(false, 0.0, 260e6), (true, 0.0, 200e6), (false, 0.1, 234e6)] {
+        let s = Scheme { price_volume: Some((tiers.clone(), all_units)), discount, ..scheme(None) };
+        // 250 incident patients a year, all treated in their year.
+        let impact = scheme_impact(&inputs(250.0, 0.0, 1.0), &s).expect("runs");
+        close(impact.years[0].paid_patients, 250.0);
+        close(impact.years[0].gross_payments, expected);
+        close(impact.nominal_per_patient, expected / 250.0);
+    }
+}
+
+/// DOMAIN.md §5.4 (o): expected case payment 116,160; inside the bundle the fund pays it instead
+/// of the 1.2 M price and the hospital bears 1.2 M + other costs − 116,160 per case; outside it
+/// pays both and the hospital only other costs − 116,160 (1e-9 relative).
+#[test]
+fn drg_in_a_scheme() {
+    let close = |a: f64, b: f64| assert!((a - b).abs() <= 1e-9 * b.abs(), "{a} vs {b}");
+    for (inside, fund_per_case, gap_per_case) in
+        [(true, 116_160.0, 1_200_000.0 + 150_000.0 - 116_160.0), (false, 1_316_160.0, 150_000.0 - 116_160.0)]
+    {
+        let s = Scheme { drg: Some((116_160.0, inside, 150_000.0)), ..scheme(None) };
+        let impact = scheme_impact(&inputs(250.0, 0.0, 1.0), &s).expect("runs");
+        let y = &impact.years[0];
+        close(y.gross_payments, y.paid_patients * fund_per_case);
+        close(y.hospital_gap, y.paid_patients * gap_per_case);
     }
 }

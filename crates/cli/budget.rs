@@ -63,7 +63,12 @@ fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), Exit>
         }
     }
     for s in &spec.schemes {
-        let states = s.conditional_on.iter().flatten().chain(s.refund.iter().flat_map(|r| r.2.iter()));
+        let states = s
+            .conditional_on
+            .iter()
+            .flatten()
+            .chain(s.refund.iter().flat_map(|r| r.2.iter()))
+            .chain(s.pfs_tiers.iter().flat_map(|t| t.0.iter()));
         for state in states {
             if !model.states.iter().any(|m| &m.name == state) {
                 problems.push(Diagnostic::error(
@@ -141,7 +146,55 @@ fn scheme(
     let refund = s.refund.as_ref().map(|(fraction, months, success)| {
         (*fraction, *months, 1.0 - occupancy_at(model, new, success, months / 12.0))
     });
+    let invalid = |e: hta_budget::payment::PaymentError| {
+        eprintln!("error: scheme `{}`: {e}", s.name);
+        Exit::InvalidModel
+    };
+    // PFS tiers: survival at each cut-off is the new option's occupancy of the progression-free
+    // states (death and progression both count as events).
+    let pfs_tiers = match &s.pfs_tiers {
+        Some((states, below, tiers, as_refunds)) => {
+            let tiers = tiers
+                .iter()
+                .map(|(months, fraction)| hta_budget::payment::PfsTier {
+                    cutoff_months: *months,
+                    pfs_survival_at_cutoff: occupancy_at(model, new, states, months / 12.0),
+                    fraction_paid: *fraction,
+                })
+                .collect();
+            Some((hta_budget::payment::PfsTieredPayment::new(*below, tiers).map_err(invalid)?, *as_refunds))
+        }
+        None => None,
+    };
+    let price_volume = match &s.price_volume {
+        Some((tiers, beyond, all_units)) => {
+            let tiers = tiers
+                .iter()
+                .map(|(up_to, price)| hta_budget::payment::VolumeTier { up_to_volume: *up_to, unit_price: *price })
+                .collect();
+            Some((hta_budget::payment::PriceVolumeTiers::new(tiers, *beyond).map_err(invalid)?, *all_units))
+        }
+        None => None,
+    };
+    let drg = match &s.drg {
+        Some((base_rate, subgroups, inside, other)) => {
+            let subgroups: Vec<_> = subgroups
+                .iter()
+                .map(|(share, weight, k)| hta_budget::payment::DrgSubgroup {
+                    share_of_cases: *share,
+                    relative_weight: *weight,
+                    adjustment_coefficient: *k,
+                })
+                .collect();
+            let case = hta_budget::payment::expected_drg_case_payment(*base_rate, &subgroups).map_err(invalid)?;
+            Some((case, *inside, *other))
+        }
+        None => None,
+    };
     Ok(Scheme {
+        pfs_tiers,
+        price_volume,
+        drg,
         name: s.name.clone(),
         label: s.label.clone(),
         list_price: spec.price,
@@ -225,12 +278,12 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
 }
 
 fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact]) -> Vec<(&'static str, String)> {
-    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance\n");
+    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance,hospital_gap\n");
     let mut payers = String::from("scheme,year,payer,payments\n");
     for i in impacts {
         for y in &i.years {
             csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 i.scheme.name,
                 y.year,
                 y.treated_from_prevalent,
@@ -247,7 +300,8 @@ fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact])
                 y.net_impact,
                 y.cumulative_impact,
                 y.manufacturer_free_doses,
-                y.fund_balance.map(|b| b.to_string()).unwrap_or_default()
+                y.fund_balance.map(|b| b.to_string()).unwrap_or_default(),
+                y.hospital_gap
             ));
             for (payer, amount) in i.scheme.payer_names().iter().zip(&y.by_payer) {
                 payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));

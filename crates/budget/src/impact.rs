@@ -52,6 +52,15 @@ pub struct Scheme {
     pub copay: Option<Vec<payment::IncomeTier>>,
     /// Special fund: contribution per insured, share of payments, opening balance, interest.
     pub special_fund: Option<(f64, f64, f64, f64)>,
+    /// (g) PFS-tiered payment instead of the price at treatment; `true` = upfront then refunds,
+    /// `false` = staged payments at the cut-offs.
+    pub pfs_tiers: Option<(payment::PfsTieredPayment, bool)>,
+    /// (j) Price-volume tiers on each year's paid patients (prices before the discount);
+    /// `true` = every unit at the price of the tier reached, `false` = marginal tiers.
+    pub price_volume: Option<(payment::PriceVolumeTiers, bool)>,
+    /// (o) DRG for the treatment admission: expected case payment, price inside the bundle?,
+    /// other admission costs per case.
+    pub drg: Option<(f64, bool, f64)>,
 }
 
 /// Everything but the scheme.
@@ -94,6 +103,8 @@ pub struct YearImpact {
     /// Balance of the special fund at the end of the year, if the scheme has one.
     pub fund_balance: Option<f64>,
     pub manufacturer_free_doses: f64,
+    /// Admission costs the hospital bears beyond the DRG case payment (negative = surplus).
+    pub hospital_gap: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,14 +147,23 @@ impl SchemeImpact {
 /// One patient's payments under the scheme (before population-level caps).
 pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Schedule, PaymentError> {
     let net = payment::net_price(s.list_price, s.discount)?;
-    let mut schedule = match (&s.annuity, &s.instalments) {
-        (Some((rate, n, due)), _) => {
+    let mut schedule = match (&s.annuity, &s.instalments, &s.pfs_tiers) {
+        (Some((rate, n, due)), _, _) => {
             let timing = if *due { AnnuityTiming::Due } else { AnnuityTiming::Ordinary };
             payment::annuity_schedule(net, *rate, *n, timing)?
         }
-        (None, Some(fractions)) => payment::instalments(net, fractions)?,
-        (None, None) => payment::upfront(net)?,
+        (None, Some(fractions), _) => payment::instalments(net, fractions)?,
+        (None, None, Some((tiers, true))) => tiers.as_upfront_then_refunds(net, timing)?,
+        (None, None, Some((tiers, false))) => tiers.as_staged_payments(net, timing)?,
+        (None, None, None) => payment::upfront(net)?,
     };
+    // Inside the DRG bundle the fund pays the case payment instead of the price; outside, the
+    // case payment on top of it.
+    match s.drg {
+        Some((case, true, _)) => schedule = payment::upfront(case)?,
+        Some((case, false, _)) => schedule = schedule.plus(&Schedule::single_payment(0, case)?),
+        None => {}
+    }
     if let Some(q) = &s.due_probability {
         schedule = schedule.weighted_by_probability(q)?;
     }
@@ -172,11 +192,40 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
     };
     let receiving: Vec<f64> = paid.iter().zip(&free).map(|(p, f)| p + f).collect();
 
-    let schedule = per_patient_schedule(scheme, inputs.timing)?;
+    let mut schedule = per_patient_schedule(scheme, inputs.timing)?;
+    // Price-volume: each year's payments at treatment follow that year's paid volume; the
+    // per-patient schedule becomes the average price over the horizon.
+    let volume_spend = match &scheme.price_volume {
+        Some((tiers, all_units)) => {
+            let factor = payment::net_price(1.0, scheme.discount)?;
+            let mut spend = Vec::with_capacity(years);
+            for &n in &paid {
+                let gross = if *all_units { tiers.all_units_spend(n)? } else { tiers.marginal_spend(n)? };
+                spend.push(gross * factor);
+            }
+            let patients: f64 = paid.iter().sum();
+            let average = if patients > 0.0 { spend.iter().sum::<f64>() / patients } else { 0.0 };
+            let mut per_patient = payment::upfront(average)?;
+            if let Some((case, false, _)) = scheme.drg {
+                per_patient = per_patient.plus(&Schedule::single_payment(0, case)?);
+            }
+            schedule = per_patient;
+            Some(spend)
+        }
+        None => None,
+    };
     let payer_schedule = schedule.scaled(1.0 - scheme.earmark)?;
     let earmark_schedule = schedule.scaled(scheme.earmark)?;
-    let payments = payer_schedule.by_calendar_year(&paid)?;
-    let earmarked = earmark_schedule.by_calendar_year(&paid)?;
+    let mut payments = payer_schedule.by_calendar_year(&paid)?;
+    let mut earmarked = earmark_schedule.by_calendar_year(&paid)?;
+    if let Some(spend) = &volume_spend {
+        let case = scheme.drg.map_or(0.0, |d| if d.1 { 0.0 } else { d.0 });
+        for y in 0..years {
+            let total = spend[y] + case * paid[y];
+            payments.within_horizon_by_year[y] = total * (1.0 - scheme.earmark);
+            earmarked.within_horizon_by_year[y] = total * scheme.earmark;
+        }
+    }
     let (net_payments, rebates) = match scheme.annual_cap {
         Some((cap, next_year)) => {
             let timing = if next_year { RebateTiming::FollowingYear } else { RebateTiming::SameYear };
@@ -226,6 +275,10 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         None => None,
     };
 
+    let hospital_gap_per_case = match scheme.drg {
+        Some((case, inside, other)) => payment::drg_case_financing(case, net_price, other, inside)?.hospital_gap,
+        None => 0.0,
+    };
     let mut rows = Vec::with_capacity(years);
     let mut cumulative = 0.0;
     for y in 0..years {
@@ -272,6 +325,7 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             by_payer,
             fund_balance: fund_balances.as_ref().map(|b| b[y]),
             manufacturer_free_doses: free[y] * net_price,
+            hospital_gap: paid[y] * hospital_gap_per_case,
         });
     }
     let break_even_year = rows.iter().find(|r| r.net_impact <= 0.0).map(|r| r.year);

@@ -166,6 +166,15 @@ pub struct RawScheme {
     /// Shares of each payment by payer (summing to 1).
     #[serde(default)]
     pub payers: Option<IndexMap<String, f64>>,
+    /// (g) Payment by progression-free survival tiers instead of the price at treatment.
+    #[serde(default)]
+    pub pfs_tiers: Option<RawPfsTiers>,
+    /// (j) Price-volume agreement: yearly spend from the number of patients paid for.
+    #[serde(default)]
+    pub price_volume: Option<RawPriceVolume>,
+    /// (o) DRG case payment for the treatment admission.
+    #[serde(default)]
+    pub drg: Option<RawDrg>,
     /// Income-tiered patient co-payment on each patient's payments (before the payer split).
     #[serde(default)]
     pub copay: Option<Vec<RawCopayTier>>,
@@ -177,6 +186,75 @@ pub struct RawScheme {
     /// of each payment; the patient pays the remainder.
     #[serde(default)]
     pub waterfall: Option<RawWaterfall>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPfsTiers {
+    /// Model states that count as progression-free (alive and not progressed).
+    pub states: Vec<String>,
+    /// Fraction of the price paid for patients who progress before the first cut-off.
+    #[serde(default)]
+    pub below_first: f64,
+    /// Cut-offs in months with the fraction paid for patients progression-free at the cut-off
+    /// (and not at the next one).
+    pub tiers: Vec<RawPfsTier>,
+    /// Pay the price at treatment and refund by tier (default: staged payments at the cut-offs).
+    #[serde(default)]
+    pub as_refunds: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPfsTier {
+    pub cutoff_months: f64,
+    pub fraction: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPriceVolume {
+    /// Tiers of yearly volume: patients up to `up_to` at `price` each.
+    pub tiers: Vec<RawVolumeTier>,
+    /// Price beyond the last tier.
+    pub beyond: f64,
+    /// Every unit at the price of the tier the total volume reaches (default: marginal tiers).
+    #[serde(default)]
+    pub all_units: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVolumeTier {
+    pub up_to: f64,
+    pub price: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDrg {
+    /// Currency per weight point.
+    pub base_rate: f64,
+    pub subgroups: Vec<RawDrgSubgroup>,
+    /// Whether the therapy's price is inside the DRG bundle (then the fund pays only the case
+    /// payment and the hospital bears the gap).
+    pub inside_bundle: bool,
+    /// Other costs of the admission per case (for the hospital's gap).
+    #[serde(default)]
+    pub other_case_costs: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDrgSubgroup {
+    pub share: f64,
+    pub weight: f64,
+    #[serde(default = "one")]
+    pub coefficient: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -308,7 +386,20 @@ pub struct SchemeSpec {
     pub copay: Option<Vec<(f64, f64, Option<f64>)>>,
     /// Special fund: (contribution per insured, share of payments, opening balance, interest).
     pub special_fund: Option<(f64, f64, f64, f64)>,
+    /// PFS tiers: (states, fraction below the first cut-off, [(cut-off months, fraction)], as refunds).
+    pub pfs_tiers: Option<PfsTiersSpec>,
+    /// Price-volume: ([(up to, price)], price beyond, all units).
+    pub price_volume: Option<PriceVolumeSpec>,
+    /// DRG: (base rate, [(share, weight, coefficient)], inside bundle, other case costs).
+    pub drg: Option<DrgSpec>,
 }
+
+/// (states, fraction below the first cut-off, [(cut-off months, fraction)], as refunds).
+pub type PfsTiersSpec = (Vec<String>, f64, Vec<(f64, f64)>, bool);
+/// ([(up to, price)], price beyond, all units).
+pub type PriceVolumeSpec = (Vec<(f64, f64)>, f64, bool);
+/// (base rate, [(share, weight, coefficient)], inside bundle, other case costs).
+pub type DrgSpec = (f64, Vec<(f64, f64, f64)>, bool, f64);
 
 /// Reads and validates a budget file.
 pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
@@ -550,6 +641,48 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             );
             check(p.insured.is_some(), "a special fund needs `population.insured`".into());
         }
+        let schedules = [s.instalments.is_some(), s.annuity.is_some(), s.pfs_tiers.is_some(), s.price_volume.is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count();
+        check(schedules <= 1, "give at most one of instalments, annuity, pfs_tiers and price_volume".into());
+        if let Some(t) = &s.pfs_tiers {
+            let unit = |x: f64| (0.0..=1.0).contains(&x);
+            let ok = !t.states.is_empty()
+                && !t.tiers.is_empty()
+                && unit(t.below_first)
+                && t.tiers.iter().all(|x| unit(x.fraction) && x.cutoff_months >= 0.0)
+                && t.tiers.windows(2).all(|w| w[0].cutoff_months < w[1].cutoff_months);
+            check(
+                ok,
+                "pfs_tiers needs `states`, at least one tier, fractions in [0, 1] and cut-offs (months, >= 0) strictly increasing".into(),
+            );
+        }
+        if let Some(v) = &s.price_volume {
+            let ok = !v.tiers.is_empty()
+                && v.beyond >= 0.0
+                && v.tiers.iter().all(|x| x.price >= 0.0 && x.up_to >= 0.0)
+                && v.tiers.windows(2).all(|w| w[0].up_to < w[1].up_to);
+            check(
+                ok,
+                "price_volume needs at least one tier, non-negative prices and `up_to` volumes strictly increasing"
+                    .into(),
+            );
+        }
+        if let Some(d) = &s.drg {
+            let share: f64 = d.subgroups.iter().map(|g| g.share).sum();
+            let ok = d.base_rate >= 0.0
+                && d.other_case_costs >= 0.0
+                && !d.subgroups.is_empty()
+                && d.subgroups
+                    .iter()
+                    .all(|g| (0.0..=1.0).contains(&g.share) && g.weight >= 0.0 && g.coefficient >= 0.0)
+                && (share - 1.0).abs() < 1e-9;
+            check(
+                ok,
+                format!("a DRG needs non-negative base rate, costs, weights and coefficients, and subgroup shares in [0, 1] summing to 1 (they sum to {share})"),
+            );
+        }
         problems.0.extend(extra);
         schemes.push(SchemeSpec {
             name: name.value.clone(),
@@ -569,6 +702,26 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 .special_fund
                 .as_ref()
                 .map(|f| (f.contribution_per_insured, f.share_of_payments, f.opening_balance, f.interest)),
+            pfs_tiers: s.pfs_tiers.as_ref().map(|t| {
+                (
+                    t.states.clone(),
+                    t.below_first,
+                    t.tiers.iter().map(|x| (x.cutoff_months, x.fraction)).collect(),
+                    t.as_refunds,
+                )
+            }),
+            price_volume: s
+                .price_volume
+                .as_ref()
+                .map(|v| (v.tiers.iter().map(|t| (t.up_to, t.price)).collect(), v.beyond, v.all_units)),
+            drg: s.drg.as_ref().map(|d| {
+                (
+                    d.base_rate,
+                    d.subgroups.iter().map(|g| (g.share, g.weight, g.coefficient)).collect(),
+                    d.inside_bundle,
+                    d.other_case_costs,
+                )
+            }),
         });
     }
     if schemes.is_empty() {
