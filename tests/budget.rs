@@ -79,6 +79,28 @@ fn shipped_budget_runs() {
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
     assert_eq!(csv.lines().count(), 1 + 11 * 10);
+    // The five-year scenario changes only the horizon: its upfront net impact is the base case's
+    // first five years (1e-9 relative).
+    let scenarios = std::fs::read_to_string(dir.join("budget_scenarios.csv")).expect("scenarios");
+    assert_eq!(scenarios.lines().count(), 1 + 4 * 11);
+    let five: f64 = scenarios
+        .lines()
+        .find(|l| l.starts_with("five_years,5,upfront,"))
+        .and_then(|l| l.split(',').nth(3)?.parse().ok())
+        .expect("five-year row");
+    let first_five: f64 = csv
+        .lines()
+        .filter(|l| l.starts_with("upfront,"))
+        .filter(|l| l.split(',').nth(1).and_then(|y| y.parse::<u32>().ok()).is_some_and(|y| y <= 5))
+        .filter_map(|l| l.split(',').nth(13)?.parse::<f64>().ok())
+        .sum();
+    assert!((five - first_five).abs() <= 1e-9 * first_five, "{five} vs {first_five}");
+    // Share of the fund's spending (2.8e12 a year in the file) = net impact / spending.
+    for line in csv.lines().skip(1) {
+        let cells: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();
+        let (net, share) = (cells[13], cells[18]);
+        assert!((share * 2.8e12 - net).abs() <= 1e-9 * net.abs().max(1.0), "{line}");
+    }
     let payers = std::fs::read_to_string(dir.join("budget_payers.csv")).expect("payers");
     assert!(payers.contains(",manufacturer,"));
     // The waterfall's layers and the patient together pay every payment (DOMAIN.md §5.4 (l)).
@@ -118,6 +140,10 @@ fn bad_budget_files_are_rejected_with_positions() {
         ),
         ("pool_mortality: 0.5", "pool_mortality: 1.5", "probability"),
         ("horizon_years: 10", "horizon_years: 10.5", "whole number"),
+        ("horizon_years: 5", "horizon_years: 0", "scenario `five_years`"),
+        ("fund_spending: 2800000000000", "fund_spending: -1", "fund spending must be positive"),
+        ("{ cutoff_months: 12, fraction: 1.0 }", "{ cutoff_months: 3, fraction: 1.0 }", "strictly increasing"),
+        ("share: 0.2, weight: 12.0", "share: 0.3, weight: 12.0", "subgroup shares"),
         (
             "order: [basic_insurance, critical_illness, city_commercial]",
             "order: [basic_insurance, critical_ilness, city_commercial]",

@@ -30,13 +30,97 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
         impacts.push(impact);
     }
     print(&spec, model, &impacts);
+    let scenarios = scenarios(&spec, &inputs, &impacts)?;
+    print_scenarios(&scenarios, &impacts);
     if args.solve_price {
         solve_prices(args, &spec, &loaded, &inputs, &impacts, new, comparator)?;
     }
     if let Some(dir) = &args.out {
-        write_files(dir, &files(&spec, &loaded, &impacts))?;
+        let mut out = files(&spec, &loaded, &impacts, &scenarios);
+        if !spec.scenarios.is_empty() {
+            out.push(("budget_scenarios.csv", scenarios_csv(&scenarios, &impacts)));
+        }
+        write_files(dir, &out)?;
     }
     Ok(())
+}
+
+/// One scenario's results for every scheme: net impact over its horizon, committed after it,
+/// and the largest yearly net impact.
+struct ScenarioResult {
+    name: String,
+    label: Option<String>,
+    horizon_years: u32,
+    by_scheme: Vec<(f64, f64, f64)>,
+}
+
+fn summarise(name: &str, label: Option<String>, horizon_years: u32, impacts: &[SchemeImpact]) -> ScenarioResult {
+    let by_scheme = impacts
+        .iter()
+        .map(|i| {
+            let peak = i.years.iter().map(|y| y.net_impact).fold(f64::NEG_INFINITY, f64::max);
+            (i.total_net_impact(), i.committed_after_horizon, peak)
+        })
+        .collect();
+    ScenarioResult { name: name.to_string(), label, horizon_years, by_scheme }
+}
+
+/// The base case and every scenario of the budget file, each run with every scheme.
+fn scenarios(spec: &BudgetSpec, base: &BudgetInputs, impacts: &[SchemeImpact]) -> Result<Vec<ScenarioResult>, Exit> {
+    let mut results = vec![summarise("base", Some("Base case".into()), spec.horizon_years, impacts)];
+    for sc in &spec.scenarios {
+        let mut inputs = base.clone();
+        inputs.years = sc.horizon_years;
+        inputs.population.incident = sc.incident.clone();
+        inputs.population.prevalent_at_launch = sc.prevalent_at_launch;
+        inputs.population.capacity = sc.capacity.clone();
+        inputs.uptake = sc.uptake.clone();
+        let mut runs = Vec::with_capacity(impacts.len());
+        for i in impacts {
+            runs.push(scheme_impact(&inputs, &i.scheme).map_err(|e| {
+                eprintln!("error: scenario `{}`, scheme `{}`: {e}", sc.name, i.scheme.name);
+                Exit::InvalidModel
+            })?);
+        }
+        results.push(summarise(&sc.name, sc.label.clone(), sc.horizon_years, &runs));
+    }
+    Ok(results)
+}
+
+fn print_scenarios(scenarios: &[ScenarioResult], impacts: &[SchemeImpact]) {
+    if scenarios.len() < 2 {
+        return;
+    }
+    println!("Scenarios: net budget impact over each scenario's horizon");
+    let mut header = vec!["Scenario".to_string(), "Years".into()];
+    header.extend(impacts.iter().map(|i| i.scheme.name.clone()));
+    let rows = scenarios
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.label.clone().unwrap_or_else(|| s.name.clone()), s.horizon_years.to_string()];
+            row.extend(s.by_scheme.iter().map(|(net, _, _)| number(*net, 0)));
+            row
+        })
+        .collect();
+    println!("{}", hta_report::terminal::simple_table(header, rows));
+}
+
+fn scenarios_csv(scenarios: &[ScenarioResult], impacts: &[SchemeImpact]) -> String {
+    let mut csv = String::from(
+        "scenario,horizon_years,scheme,net_impact_over_horizon,committed_after_horizon,largest_yearly_impact\n",
+    );
+    for s in scenarios {
+        for (i, (net, committed, peak)) in impacts.iter().zip(&s.by_scheme) {
+            csv.push_str(&format!(
+                "{},{},{},{net},{},{peak}\n",
+                s.name,
+                s.horizon_years,
+                i.scheme.name,
+                committed + 0.0
+            ));
+        }
+    }
+    csv
 }
 
 /// The strategies and categories the budget names must exist in the model; states in conditions
@@ -277,13 +361,18 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
     }
 }
 
-fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact]) -> Vec<(&'static str, String)> {
-    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance,hospital_gap\n");
+fn files(
+    spec: &BudgetSpec,
+    loaded: &hta_spec::Loaded,
+    impacts: &[SchemeImpact],
+    scenarios: &[ScenarioResult],
+) -> Vec<(&'static str, String)> {
+    let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance,hospital_gap,share_of_fund_spending\n");
     let mut payers = String::from("scheme,year,payer,payments\n");
     for i in impacts {
         for y in &i.years {
             csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 i.scheme.name,
                 y.year,
                 y.treated_from_prevalent,
@@ -301,7 +390,12 @@ fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact])
                 y.cumulative_impact,
                 y.manufacturer_free_doses,
                 y.fund_balance.map(|b| b.to_string()).unwrap_or_default(),
-                y.hospital_gap
+                y.hospital_gap,
+                spec.fund_spending
+                    .as_ref()
+                    .and_then(|f| f.get(y.year as usize - 1))
+                    .map(|f| (y.net_impact / f).to_string())
+                    .unwrap_or_default()
             ));
             for (payer, amount) in i.scheme.payer_names().iter().zip(&y.by_payer) {
                 payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));
@@ -335,6 +429,12 @@ fn files(spec: &BudgetSpec, loaded: &hta_spec::Loaded, impacts: &[SchemeImpact])
         "horizon_years": spec.horizon_years,
         "treatment_timing": if spec.mid_year { "mid_year" } else { "start_of_year" },
         "schemes": schemes,
+        "scenarios": scenarios.iter().map(|s| serde_json::json!({
+            "name": s.name,
+            "label": s.label,
+            "horizon_years": s.horizon_years,
+            "net_impact_over_horizon": impacts.iter().zip(&s.by_scheme).map(|(i, v)| (i.scheme.name.clone(), serde_json::json!(v.0))).collect::<serde_json::Map<String, serde_json::Value>>(),
+        })).collect::<Vec<_>>(),
     });
     vec![
         ("budget.csv", csv),

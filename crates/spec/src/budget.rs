@@ -51,6 +51,27 @@ pub struct RawBudget {
     /// Payment schemes compared, by name.
     #[schemars(with = "IndexMap<String, RawScheme>")]
     pub schemes: SpannedMap<Spanned<RawScheme>>,
+    /// Scenarios run beside the base case with every scheme (e.g. low and high uptake, a shorter
+    /// horizon): each changes only what it names.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawScenario>")]
+    pub scenarios: SpannedMap<Spanned<RawScenario>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Years of the horizon in this scenario (1 to 100).
+    #[serde(default)]
+    pub horizon_years: Option<f64>,
+    /// Uptake in this scenario.
+    #[serde(default)]
+    pub uptake: Option<RawUptake>,
+    /// Factor on incident and prevalent patients (e.g. 0.8 for a smaller eligible population).
+    #[serde(default)]
+    pub population_scale: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -119,6 +140,11 @@ pub struct RawPopulation {
     #[serde(default)]
     #[schemars(with = "Option<Vec<f64>>")]
     pub capacity: Option<Spanned<Yearly>>,
+    /// The budget holder's total spending per year (e.g. the medical insurance fund's), for the
+    /// share of it the net budget impact takes.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<f64>>")]
+    pub fund_spending: Option<Spanned<Yearly>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -357,11 +383,27 @@ pub struct BudgetSpec {
     pub prevalent_at_launch: f64,
     pub pool_mortality: f64,
     pub capacity: Vec<Option<f64>>,
+    /// The budget holder's total spending by year, if given.
+    pub fund_spending: Option<Vec<f64>>,
     pub uptake: hta_budget::uptake::Uptake,
     pub schemes: Vec<SchemeSpec>,
+    /// Scenarios run beside the base case.
+    pub scenarios: Vec<ScenarioSpec>,
     /// Positions of names checked later against the model (strategy, category, state names).
     pub name_spans: Vec<(String, &'static str, miette::SourceSpan)>,
     pub source: Source,
+}
+
+/// A scenario: the base case's population and uptake with the scenario's changes applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioSpec {
+    pub name: String,
+    pub label: Option<String>,
+    pub horizon_years: u32,
+    pub incident: Vec<f64>,
+    pub prevalent_at_launch: f64,
+    pub capacity: Vec<Option<f64>>,
+    pub uptake: hta_budget::uptake::Uptake,
 }
 
 /// One payer layer: (name, in-scope fraction, deductible, rate, cap per patient and year).
@@ -415,6 +457,17 @@ pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
     match spec {
         Some(spec) if !problems.has_errors() => Ok(spec),
         _ => Err(problems),
+    }
+}
+
+fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
+    use hta_budget::uptake::Uptake;
+    match raw {
+        RawUptake::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
+        RawUptake::Step { before, after, at } => Uptake::Step { before: *before, after: *after, at: *at },
+        RawUptake::Saturating { max, k } => Uptake::Saturating { max: *max, k: *k },
+        RawUptake::Logistic { max, k, midpoint } => Uptake::Logistic { max: *max, k: *k, midpoint: *midpoint },
+        RawUptake::Table(v) => Uptake::Table(v.clone()),
     }
 }
 
@@ -496,20 +549,59 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error("out-of-range", &c.referenced, "capacity must be non-negative numbers".into());
         }
     }
-    use hta_budget::uptake::Uptake;
-    let uptake = match &b.uptake {
-        RawUptake::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
-        RawUptake::Step { before, after, at } => Uptake::Step { before: *before, after: *after, at: *at },
-        RawUptake::Saturating { max, k } => Uptake::Saturating { max: *max, k: *k },
-        RawUptake::Logistic { max, k, midpoint } => Uptake::Logistic { max: *max, k: *k, midpoint: *midpoint },
-        RawUptake::Table(v) => Uptake::Table(v.clone()),
-    };
+    if let Some(f) = &p.fund_spending {
+        if f.value.0.is_empty() || f.value.0.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            error("out-of-range", &f.referenced, "fund spending must be positive numbers".into());
+        }
+    }
+    let uptake = lower_uptake(&b.uptake);
     if let Err(message) = uptake.check(years) {
         problems.push(Diagnostic::error("out-of-range", message).at(
             source,
             span_of(&b.horizon_years.referenced),
             "over this horizon",
         ));
+    }
+    let incident_for = |years: u32, scale: f64| -> Vec<f64> {
+        yearly(&p.incident.value.0, years).into_iter().map(|n| n * funnel * scale).collect()
+    };
+    let capacity_for = |years: u32| -> Vec<Option<f64>> {
+        p.capacity
+            .as_ref()
+            .map_or(vec![None; years as usize], |c| yearly(&c.value.0, years).into_iter().map(Some).collect())
+    };
+    let mut scenarios = Vec::new();
+    for (name, scenario) in &b.scenarios {
+        let sc = &scenario.value;
+        let mut fail = |message: String| {
+            problems.push(Diagnostic::error("scenario", format!("scenario `{}`: {message}", name.value)).at(
+                source,
+                span_of(&scenario.referenced),
+                "this scenario",
+            ));
+        };
+        let horizon = sc.horizon_years.unwrap_or(years as f64);
+        if !(horizon.fract() == 0.0 && (1.0..=100.0).contains(&horizon)) {
+            fail(format!("horizon_years must be a whole number from 1 to 100, found {horizon}"));
+            continue;
+        }
+        let scale = sc.population_scale.unwrap_or(1.0);
+        if !(scale.is_finite() && scale >= 0.0) {
+            fail(format!("population_scale must be a non-negative number, found {scale}"));
+        }
+        let uptake = sc.uptake.as_ref().map_or_else(|| uptake.clone(), lower_uptake);
+        if let Err(message) = uptake.check(horizon as u32) {
+            fail(message);
+        }
+        scenarios.push(ScenarioSpec {
+            name: name.value.clone(),
+            label: sc.label.clone(),
+            horizon_years: horizon as u32,
+            incident: incident_for(horizon as u32, scale),
+            prevalent_at_launch: prevalent * scale,
+            capacity: capacity_for(horizon as u32),
+            uptake,
+        });
     }
     let mut schemes = Vec::new();
     for (name, scheme) in &b.schemes {
@@ -747,15 +839,14 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
         price: b.price.value,
         insured: p.insured,
-        incident: yearly(&p.incident.value.0, years).into_iter().map(|n| n * funnel).collect(),
+        incident: incident_for(years, 1.0),
         prevalent_at_launch: prevalent,
         pool_mortality: mortality,
-        capacity: p
-            .capacity
-            .as_ref()
-            .map_or(vec![None; years as usize], |c| yearly(&c.value.0, years).into_iter().map(Some).collect()),
+        capacity: capacity_for(years),
+        fund_spending: p.fund_spending.as_ref().map(|f| yearly(&f.value.0, years)),
         uptake,
         schemes,
+        scenarios,
         name_spans,
         source: source.clone(),
     })
