@@ -78,11 +78,11 @@ fn shipped_budget_runs() {
         .success()
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
-    assert_eq!(csv.lines().count(), 1 + 11 * 10);
+    assert_eq!(csv.lines().count(), 1 + 12 * 10);
     // The five-year scenario changes only the horizon: its upfront net impact is the base case's
     // first five years (1e-9 relative).
     let scenarios = std::fs::read_to_string(dir.join("budget_scenarios.csv")).expect("scenarios");
-    assert_eq!(scenarios.lines().count(), 1 + 4 * 11);
+    assert_eq!(scenarios.lines().count(), 1 + 4 * 12);
     let five: f64 = scenarios
         .lines()
         .find(|l| l.starts_with("five_years,5,upfront,"))
@@ -142,6 +142,16 @@ fn bad_budget_files_are_rejected_with_positions() {
         ("horizon_years: 10", "horizon_years: 10.5", "whole number"),
         ("horizon_years: 5", "horizon_years: 0", "scenario `five_years`"),
         ("fund_spending: 2800000000000", "fund_spending: -1", "fund spending must be positive"),
+        (
+            "comparator: salvage_chemo\n",
+            "comparator: salvage_chemo\n  displaced: { salvage_chemo: 0.7, cart: 0.2 }\n",
+            "displaced shares",
+        ),
+        (
+            "comparator: salvage_chemo\n",
+            "comparator: salvage_chemo\n  displaced: { salvage_chem: 1.0 }\n",
+            "did you mean `salvage_chemo`?",
+        ),
         ("{ cutoff_months: 12, fraction: 1.0 }", "{ cutoff_months: 3, fraction: 1.0 }", "strictly increasing"),
         ("share: 0.2, weight: 12.0", "share: 0.3, weight: 12.0", "subgroup shares"),
         (
@@ -239,5 +249,63 @@ fn drg_in_a_scheme() {
         let y = &impact.years[0];
         close(y.gross_payments, y.paid_patients * fund_per_case);
         close(y.hospital_gap, y.paid_patients * gap_per_case);
+    }
+}
+
+/// Displaced shares: the world without is the shares' mix of the strategies' costs. With the HIV
+/// model and half of the treated patients displaced from each strategy, care costs without the
+/// new option are the mean of the base case's costs with and without it (1e-9 relative).
+#[test]
+fn displaced_shares_mix_the_world_without() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-displaced-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let run = |displaced: &str, name: &str| -> Vec<(f64, f64)> {
+        let file = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &file,
+            format!(
+                "format_version: 1\nbudget:\n  title: t\n  model: {}/models/hiv.yaml\n  horizon_years: 6\n  \
+                 treatment_timing: start_of_year\n  new_option: comb\n  comparator: mono\n{displaced}  price: 1000\n  \
+                 population: {{ incident: 100, prevalent_at_launch: 300, pool_mortality: 0.1 }}\n  \
+                 uptake: {{ table: [0.2, 0.4, 0.6] }}\n  schemes:\n    upfront: {{}}\n",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        )
+        .expect("write");
+        let out = dir.join(name);
+        Command::cargo_bin("hta").expect("binary").arg("budget").arg(&file).arg("--out").arg(&out).assert().success();
+        std::fs::read_to_string(out.join("budget.csv"))
+            .expect("csv")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<f64> = l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+                (c[10], c[11])
+            })
+            .collect()
+    };
+    let base = run("", "base");
+    let mixed = run("  displaced: { mono: 0.5, comb: 0.5 }\n", "mixed");
+    for ((with, without), (mixed_with, mixed_without)) in base.iter().zip(&mixed) {
+        assert!((with - mixed_with).abs() <= 1e-9 * with);
+        let expected = 0.5 * (with + without);
+        assert!((mixed_without - expected).abs() <= 1e-9 * expected, "{mixed_without} vs {expected}");
+    }
+}
+
+/// DOMAIN.md §5.4 (j), expenditure-triggered cuts: 100 patients a year at 1.2 M against a
+/// forecast of 100 M, 5% cut when spending exceeds the forecast by more than 10%: 120 M (ratio
+/// 1.2, cut), 114 M (1.14, cut), 108.3 M (1.083, no cut), 108.3 M (1e-9 relative).
+#[test]
+fn expenditure_triggered_cuts_in_a_scheme() {
+    use hta_budget::payment::{CutStep, ExpenditureTriggeredCuts};
+    let cuts = ExpenditureTriggeredCuts::new(vec![CutStep { spend_over_forecast_above: 1.1, price_cut: 0.05 }])
+        .expect("valid");
+    let s = Scheme { price_cuts: Some((cuts, vec![100e6])), ..scheme(None) };
+    let impact = scheme_impact(&inputs(100.0, 0.0, 1.0), &s).expect("runs");
+    for (y, expected) in [120e6, 114e6, 108.3e6, 108.3e6].iter().enumerate() {
+        assert!((impact.years[y].paid_patients - 100.0).abs() < 1e-9);
+        let paid = impact.years[y].gross_payments;
+        assert!((paid - expected).abs() <= 1e-9 * expected, "year {}: {paid} vs {expected}", y + 1);
     }
 }

@@ -19,7 +19,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
     let model = &loaded.model;
     let (new, comparator) = check_names(&spec, model)?;
     let (results, _) = crate::simulate(&loaded)?;
-    let inputs = inputs(&spec, model, &results[new], &results[comparator]);
+    let inputs = inputs(&spec, model, &results[new], &results);
     let mut impacts = Vec::new();
     for s in &spec.schemes {
         let scheme = scheme(&spec, s, model, &results[new])?;
@@ -197,7 +197,24 @@ fn occupancy_at(model: &Model, r: &StrategyResult, states: &[String], t: f64) ->
     model.states.iter().enumerate().filter(|(_, s)| states.contains(&s.name)).map(|(i, _)| r.occupancy(k)[i]).sum()
 }
 
-fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, comparator: &StrategyResult) -> BudgetInputs {
+/// The world without: the displaced strategies' per-patient costs, weighted by their shares.
+fn displaced_costs(spec: &BudgetSpec, model: &Model, results: &[StrategyResult]) -> OptionCosts {
+    let mut mix = OptionCosts::default();
+    for (name, share) in &spec.displaced {
+        let Some(k) = model.strategies.iter().position(|s| &s.name == name) else { continue };
+        let costs = option_costs(model, &results[k], &[]);
+        mix.one_off += share * costs.one_off;
+        if mix.by_model_year.len() < costs.by_model_year.len() {
+            mix.by_model_year.resize(costs.by_model_year.len(), 0.0);
+        }
+        for (slot, c) in mix.by_model_year.iter_mut().zip(&costs.by_model_year) {
+            *slot += share * c;
+        }
+    }
+    mix
+}
+
+fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, results: &[StrategyResult]) -> BudgetInputs {
     BudgetInputs {
         years: spec.horizon_years,
         timing: if spec.mid_year { TreatmentTiming::MidYear } else { TreatmentTiming::StartOfYear },
@@ -209,7 +226,7 @@ fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, comparator: &S
         },
         uptake: spec.uptake.clone(),
         new_option: option_costs(model, new, &spec.priced_categories),
-        comparator: option_costs(model, comparator, &[]),
+        comparator: displaced_costs(spec, model, results),
         discount_rate: model.settings.discount.costs,
         insured: spec.insured,
     }
@@ -275,7 +292,18 @@ fn scheme(
         }
         None => None,
     };
+    let price_cuts = match &s.price_cuts {
+        Some((forecast, steps)) => {
+            let steps = steps
+                .iter()
+                .map(|(above, cut)| hta_budget::payment::CutStep { spend_over_forecast_above: *above, price_cut: *cut })
+                .collect();
+            Some((hta_budget::payment::ExpenditureTriggeredCuts::new(steps).map_err(invalid)?, forecast.clone()))
+        }
+        None => None,
+    };
     Ok(Scheme {
+        price_cuts,
         pfs_tiers,
         price_volume,
         drg,

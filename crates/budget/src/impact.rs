@@ -61,6 +61,10 @@ pub struct Scheme {
     /// (o) DRG for the treatment admission: expected case payment, price inside the bundle?,
     /// other admission costs per case.
     pub drg: Option<(f64, bool, f64)>,
+    /// (j) Expenditure-triggered cuts and the forecast spending by calendar year: each year's
+    /// spending (paid patients × that year's net price) over its forecast sets the cut of the
+    /// next year's price, for the patients treated then (cuts compound).
+    pub price_cuts: Option<(payment::ExpenditureTriggeredCuts, Vec<f64>)>,
 }
 
 /// Everything but the scheme.
@@ -214,10 +218,22 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         }
         None => None,
     };
+    // Patients weighted by their cohort's price relative to the net price (payments are linear
+    // in the price): expenditure-triggered cuts lower the price of later cohorts.
+    let priced: Vec<f64> = match &scheme.price_cuts {
+        Some((cuts, forecast)) => {
+            let net = payment::net_price(scheme.list_price, scheme.discount)?;
+            let forecast: Vec<f64> =
+                (0..years).map(|y| forecast.get(y).or(forecast.last()).copied().unwrap_or(0.0)).collect();
+            let path = cuts.price_path(net, &paid, &forecast)?;
+            paid.iter().zip(&path).map(|(n, p)| if net > 0.0 { n * p.unit_price / net } else { 0.0 }).collect()
+        }
+        None => paid.clone(),
+    };
     let payer_schedule = schedule.scaled(1.0 - scheme.earmark)?;
     let earmark_schedule = schedule.scaled(scheme.earmark)?;
-    let mut payments = payer_schedule.by_calendar_year(&paid)?;
-    let mut earmarked = earmark_schedule.by_calendar_year(&paid)?;
+    let mut payments = payer_schedule.by_calendar_year(&priced)?;
+    let mut earmarked = earmark_schedule.by_calendar_year(&priced)?;
     if let Some(spend) = &volume_spend {
         let case = scheme.drg.map_or(0.0, |d| if d.1 { 0.0 } else { d.0 });
         for y in 0..years {
@@ -268,7 +284,7 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             let split = payment::payer_waterfall_schedule(&payer_schedule, layers)?;
             let mut by_payer = Vec::new();
             for layer in split.by_layer.iter().chain(std::iter::once(&split.patient)) {
-                by_payer.push(layer.by_calendar_year(&paid)?.within_horizon_by_year);
+                by_payer.push(layer.by_calendar_year(&priced)?.within_horizon_by_year);
             }
             Some(by_payer)
         }

@@ -38,6 +38,12 @@ pub struct RawBudget {
     /// The strategy it displaces.
     #[schemars(with = "String")]
     pub comparator: Spanned<String>,
+    /// What the patients who receive the new option would otherwise receive: shares by strategy
+    /// of the model, summing to 1 (default: all the comparator). Comparators lose share in these
+    /// proportions; patients who do not switch cost the same in both worlds.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, f64>")]
+    pub displaced: SpannedMap<Spanned<f64>>,
     /// Cost categories of the model that the payment scheme replaces for the new option (e.g.
     /// the therapy's acquisition cost).
     #[serde(default)]
@@ -201,6 +207,10 @@ pub struct RawScheme {
     /// (o) DRG case payment for the treatment admission.
     #[serde(default)]
     pub drg: Option<RawDrg>,
+    /// (j) Expenditure-triggered price cuts: when a year's spending on the product exceeds its
+    /// forecast by a ratio, the next year's price is cut (cuts compound).
+    #[serde(default)]
+    pub price_cuts: Option<RawPriceCuts>,
     /// Income-tiered patient co-payment on each patient's payments (before the payer split).
     #[serde(default)]
     pub copay: Option<Vec<RawCopayTier>>,
@@ -254,6 +264,23 @@ pub struct RawPriceVolume {
 pub struct RawVolumeTier {
     pub up_to: f64,
     pub price: f64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPriceCuts {
+    /// Forecast spending on the product per year (one number, or one per year).
+    #[schemars(with = "Vec<f64>")]
+    pub forecast: Yearly,
+    /// Steps: if spending / forecast is above `above`, the next price is cut by `cut`.
+    pub steps: Vec<RawCutStep>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCutStep {
+    pub above: f64,
+    pub cut: f64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -376,6 +403,8 @@ pub struct BudgetSpec {
     pub mid_year: bool,
     pub new_option: String,
     pub comparator: String,
+    /// Strategies the treated patients would otherwise receive, with shares summing to 1.
+    pub displaced: Vec<(String, f64)>,
     pub priced_categories: Vec<String>,
     pub price: f64,
     pub insured: Option<f64>,
@@ -434,7 +463,12 @@ pub struct SchemeSpec {
     pub price_volume: Option<PriceVolumeSpec>,
     /// DRG: (base rate, [(share, weight, coefficient)], inside bundle, other case costs).
     pub drg: Option<DrgSpec>,
+    /// Expenditure-triggered cuts: (forecast spending by year, [(ratio above, cut)]).
+    pub price_cuts: Option<PriceCutsSpec>,
 }
+
+/// (forecast spending by year, [(spending / forecast above, price cut)]).
+pub type PriceCutsSpec = (Vec<f64>, Vec<(f64, f64)>);
 
 /// (states, fraction below the first cut-off, [(cut-off months, fraction)], as refunds).
 pub type PfsTiersSpec = (Vec<String>, f64, Vec<(f64, f64)>, bool);
@@ -761,6 +795,23 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                     .into(),
             );
         }
+        if let Some(c) = &s.price_cuts {
+            let ok = !c.forecast.0.is_empty()
+                && c.forecast.0.iter().all(|f| f.is_finite() && *f > 0.0)
+                && !c.steps.is_empty()
+                && c.steps.iter().all(|x| x.above >= 0.0 && (0.0..=1.0).contains(&x.cut))
+                && c.steps.windows(2).all(|w| w[0].above < w[1].above);
+            check(
+                ok,
+                "price_cuts needs positive forecasts, steps with `above` (>= 0) strictly increasing and cuts in [0, 1]"
+                    .into(),
+            );
+            check(s.price_volume.is_none(), "give either price_volume or price_cuts, not both".into());
+            check(
+                s.drg.as_ref().is_none_or(|d| !d.inside_bundle),
+                "price_cuts apply to the price, which a DRG bundle replaces; leave one out".into(),
+            );
+        }
         if let Some(d) = &s.drg {
             let share: f64 = d.subgroups.iter().map(|g| g.share).sum();
             let ok = d.base_rate >= 0.0
@@ -806,6 +857,10 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 .price_volume
                 .as_ref()
                 .map(|v| (v.tiers.iter().map(|t| (t.up_to, t.price)).collect(), v.beyond, v.all_units)),
+            price_cuts: s
+                .price_cuts
+                .as_ref()
+                .map(|c| (yearly(&c.forecast.0, years), c.steps.iter().map(|x| (x.above, x.cut)).collect())),
             drg: s.drg.as_ref().map(|d| {
                 (
                     d.base_rate,
@@ -823,11 +878,29 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             "add `schemes:`",
         ));
     }
+    let displaced: Vec<(String, f64)> = if b.displaced.is_empty() {
+        vec![(b.comparator.value.clone(), 1.0)]
+    } else {
+        b.displaced.iter().map(|(k, v)| (k.value.clone(), v.value)).collect()
+    };
+    let displaced_sum: f64 = displaced.iter().map(|(_, v)| v).sum();
+    if let Some((_, first)) = b.displaced.iter().next() {
+        if displaced.iter().any(|(_, v)| !(0.0..=1.0).contains(v)) || (displaced_sum - 1.0).abs() > 1e-9 {
+            problems.push(
+                Diagnostic::error(
+                    "shares",
+                    format!("displaced shares must lie in [0, 1] and sum to 1, they sum to {displaced_sum}"),
+                )
+                .at(source, span_of(&first.referenced), "here"),
+            );
+        }
+    }
     let base = path.parent().unwrap_or(Path::new("."));
     let mut name_spans = vec![
         (b.new_option.value.clone(), "strategy", span_of(&b.new_option.referenced)),
         (b.comparator.value.clone(), "strategy", span_of(&b.comparator.referenced)),
     ];
+    name_spans.extend(b.displaced.keys().map(|k| (k.value.clone(), "strategy", span_of(&k.referenced))));
     name_spans.extend(b.priced_categories.iter().map(|c| (c.value.clone(), "category", span_of(&c.referenced))));
     Some(BudgetSpec {
         title: b.title.clone(),
@@ -836,6 +909,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         mid_year: matches!(b.treatment_timing, TimingName::MidYear),
         new_option: b.new_option.value.clone(),
         comparator: b.comparator.value.clone(),
+        displaced,
         priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
         price: b.price.value,
         insured: p.insured,
