@@ -24,6 +24,7 @@ fn inputs(incident: f64, prevalent: f64, uptake: f64) -> BudgetInputs {
         comparator: OptionCosts { one_off: 0.0, by_model_year: vec![200_000.0, 190_000.0, 180_000.0, 170_000.0] },
         discount_rate: 0.05,
         insured: None,
+        categories: vec![],
     }
 }
 
@@ -95,6 +96,22 @@ fn shipped_budget_runs() {
         .filter_map(|l| l.split(',').nth(13)?.parse::<f64>().ok())
         .sum();
     assert!((five - first_five).abs() <= 1e-9 * first_five, "{five} vs {first_five}");
+    // Care costs by category add up to the totals (1e-9 relative).
+    let categories = std::fs::read_to_string(dir.join("budget_categories.csv")).expect("categories");
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let key = format!("{},{},", cells[0], cells[1]);
+        let (mut with, mut without) = (0.0, 0.0);
+        for row in categories.lines().filter(|l| l.starts_with(&key)) {
+            let c: Vec<f64> = row.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+            with += c[3];
+            without += c[4];
+        }
+        let total_with: f64 = cells[10].parse().expect("care_with");
+        let total_without: f64 = cells[11].parse().expect("care_without");
+        assert!((with - total_with).abs() <= 1e-9 * total_with.abs().max(1.0), "{line}");
+        assert!((without - total_without).abs() <= 1e-9 * total_without.abs().max(1.0), "{line}");
+    }
     // Share of the fund's spending (2.8e12 a year in the file) = net impact / spending.
     for line in csv.lines().skip(1) {
         let cells: Vec<f64> = line.split(',').map(|c| c.parse().unwrap_or(f64::NAN)).collect();

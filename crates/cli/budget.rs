@@ -36,7 +36,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
         solve_prices(args, &spec, &loaded, &inputs, &impacts, new, comparator)?;
     }
     if let Some(dir) = &args.out {
-        let mut out = files(&spec, &loaded, &impacts, &scenarios);
+        let mut out = files(&spec, &loaded, &inputs.categories, &impacts, &scenarios);
         if !spec.scenarios.is_empty() {
             out.push(("budget_scenarios.csv", scenarios_csv(&scenarios, &impacts)));
         }
@@ -176,8 +176,13 @@ fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), Exit>
 /// Per-patient costs of a strategy from its run: at treatment (cycle 0) and by model year
 /// (cycles grouped by the year their start falls in), undiscounted, leaving out `excluded`.
 fn option_costs(model: &Model, r: &StrategyResult, excluded: &[String]) -> OptionCosts {
-    let width = r.layout.width();
     let kept: Vec<usize> = (0..r.layout.n_categories).filter(|c| !excluded.contains(&model.categories[*c])).collect();
+    category_costs(model, r, &kept)
+}
+
+/// Per-patient costs of the categories `kept` (indices into the model's categories).
+fn category_costs(model: &Model, r: &StrategyResult, kept: &[usize]) -> OptionCosts {
+    let width = r.layout.width();
     let row_cost = |k: usize| kept.iter().map(|c| r.undiscounted[k * width + c]).sum::<f64>();
     let l = model.settings.cycle_years;
     let n_years = ((r.n_cycles as f64 * l) - 1e-9).ceil().max(1.0) as usize;
@@ -198,11 +203,11 @@ fn occupancy_at(model: &Model, r: &StrategyResult, states: &[String], t: f64) ->
 }
 
 /// The world without: the displaced strategies' per-patient costs, weighted by their shares.
-fn displaced_costs(spec: &BudgetSpec, model: &Model, results: &[StrategyResult]) -> OptionCosts {
+fn displaced_costs(spec: &BudgetSpec, model: &Model, results: &[StrategyResult], kept: &[usize]) -> OptionCosts {
     let mut mix = OptionCosts::default();
     for (name, share) in &spec.displaced {
         let Some(k) = model.strategies.iter().position(|s| &s.name == name) else { continue };
-        let costs = option_costs(model, &results[k], &[]);
+        let costs = category_costs(model, &results[k], kept);
         mix.one_off += share * costs.one_off;
         if mix.by_model_year.len() < costs.by_model_year.len() {
             mix.by_model_year.resize(costs.by_model_year.len(), 0.0);
@@ -215,6 +220,7 @@ fn displaced_costs(spec: &BudgetSpec, model: &Model, results: &[StrategyResult])
 }
 
 fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, results: &[StrategyResult]) -> BudgetInputs {
+    let all: Vec<usize> = (0..model.categories.len()).collect();
     BudgetInputs {
         years: spec.horizon_years,
         timing: if spec.mid_year { TreatmentTiming::MidYear } else { TreatmentTiming::StartOfYear },
@@ -226,9 +232,18 @@ fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, results: &[Str
         },
         uptake: spec.uptake.clone(),
         new_option: option_costs(model, new, &spec.priced_categories),
-        comparator: displaced_costs(spec, model, results),
+        comparator: displaced_costs(spec, model, results, &all),
         discount_rate: model.settings.discount.costs,
         insured: spec.insured,
+        categories: model
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let with = if spec.priced_categories.contains(name) { vec![] } else { vec![c] };
+                (name.clone(), category_costs(model, new, &with), displaced_costs(spec, model, results, &[c]))
+            })
+            .collect(),
     }
 }
 
@@ -392,11 +407,13 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
 fn files(
     spec: &BudgetSpec,
     loaded: &hta_spec::Loaded,
+    inputs_categories: &[(String, OptionCosts, OptionCosts)],
     impacts: &[SchemeImpact],
     scenarios: &[ScenarioResult],
 ) -> Vec<(&'static str, String)> {
     let mut csv = String::from("scheme,year,treated_from_prevalent,treated_from_incident,paid_patients,free_patients,unfunded_patients,gross_payments,rebates,earmarked,care_with,care_without,offsets,net_impact,cumulative_impact,manufacturer_free_doses,fund_balance,hospital_gap,share_of_fund_spending\n");
     let mut payers = String::from("scheme,year,payer,payments\n");
+    let mut categories = String::from("scheme,year,category,care_with,care_without,offset\n");
     for i in impacts {
         for y in &i.years {
             csv.push_str(&format!(
@@ -425,6 +442,14 @@ fn files(
                     .map(|f| (y.net_impact / f).to_string())
                     .unwrap_or_default()
             ));
+            for ((name, _, _), (with, without)) in inputs_categories.iter().zip(&y.care_by_category) {
+                categories.push_str(&format!(
+                    "{},{},{name},{with},{without},{}\n",
+                    i.scheme.name,
+                    y.year,
+                    without - with
+                ));
+            }
             for (payer, amount) in i.scheme.payer_names().iter().zip(&y.by_payer) {
                 payers.push_str(&format!("{},{},{payer},{amount}\n", i.scheme.name, y.year));
             }
@@ -467,6 +492,7 @@ fn files(
     vec![
         ("budget.csv", csv),
         ("budget_payers.csv", payers),
+        ("budget_categories.csv", categories),
         ("budget.json", serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"),
     ]
 }

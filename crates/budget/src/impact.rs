@@ -80,6 +80,9 @@ pub struct BudgetInputs {
     pub discount_rate: f64,
     /// Insured persons (for a special fund's revenue).
     pub insured: Option<f64>,
+    /// The same care costs by cost category: (name, with, without); they add up to
+    /// `new_option` and `comparator`.
+    pub categories: Vec<(String, OptionCosts, OptionCosts)>,
 }
 
 /// One calendar year of a scheme's budget impact.
@@ -99,6 +102,8 @@ pub struct YearImpact {
     /// Care costs of treated patients in the world with and in the world without.
     pub care_with: f64,
     pub care_without: f64,
+    /// Care costs with and without by cost category (in the order of [`BudgetInputs::categories`]).
+    pub care_by_category: Vec<(f64, f64)>,
     /// Net budget impact: payments − rebates + earmarked + care with − care without.
     pub net_impact: f64,
     pub cumulative_impact: f64,
@@ -261,6 +266,10 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         Ok(per_patient.by_calendar_year(&receiving)?.within_horizon_by_year)
     };
     let (care_with, care_without) = (care(&inputs.new_option)?, care(&inputs.comparator)?);
+    let mut by_category = Vec::with_capacity(inputs.categories.len());
+    for (_, with, without) in &inputs.categories {
+        by_category.push((care(with)?, care(without)?));
+    }
     let net_price = payment::net_price(scheme.list_price, scheme.discount)?;
     // Share of each payment the patient co-pays (expected co-pay on the net price over the price).
     let copay_share = match &scheme.copay {
@@ -336,6 +345,7 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             earmarked: earmarked.within_horizon_by_year[y],
             care_with: care_with[y],
             care_without: care_without[y],
+            care_by_category: by_category.iter().map(|(w, wo)| (w[y], wo[y])).collect(),
             net_impact,
             cumulative_impact: cumulative,
             by_payer,
