@@ -158,6 +158,8 @@ fn bad_budget_files_are_rejected_with_positions() {
         ("pool_mortality: 0.5", "pool_mortality: 1.5", "probability"),
         ("horizon_years: 10", "horizon_years: 10.5", "whole number"),
         ("horizon_years: 5", "horizon_years: 0", "scenario `five_years`"),
+        ("price: 1200000", "price: 1e300", "from 0 to 1e12"),
+        ("insured: 1326620000", "insured: -5", "insured persons"),
         ("fund_spending: 2800000000000", "fund_spending: -1", "fund spending must be positive"),
         (
             "comparator: salvage_chemo\n",

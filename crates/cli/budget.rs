@@ -27,6 +27,18 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
             eprintln!("error: scheme `{}`: {e}", s.name);
             Exit::InvalidModel
         })?;
+        let finite = impact.years.iter().all(|y| {
+            [y.gross_payments, y.net_impact, y.cumulative_impact, y.care_with, y.care_without]
+                .iter()
+                .all(|v| v.is_finite())
+        });
+        if !finite {
+            eprintln!(
+                "error: scheme `{}`: the budget impact overflows (amounts or populations too large); nothing was written",
+                s.name
+            );
+            return Err(Exit::InvalidModel);
+        }
         impacts.push(impact);
     }
     print(&spec, model, &impacts);

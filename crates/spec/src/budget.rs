@@ -125,7 +125,8 @@ impl<'de> Deserialize<'de> for Yearly {
 pub struct RawPopulation {
     /// Insured persons (for spending per insured person).
     #[serde(default)]
-    pub insured: Option<f64>,
+    #[schemars(with = "Option<f64>")]
+    pub insured: Option<Spanned<f64>>,
     /// Eligible incident patients per year (after the funnel): one value per year, or one for all.
     #[schemars(with = "Vec<f64>")]
     pub incident: Spanned<Yearly>,
@@ -494,6 +495,12 @@ pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
     }
 }
 
+/// Largest price per patient accepted (a trillion in any currency): beyond it a typo is likelier
+/// than a price, and sums over patients and years could overflow.
+const MAX_AMOUNT: f64 = 1e12;
+/// Largest number of people in any population field.
+const MAX_PEOPLE: f64 = 1e10;
+
 fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
     use hta_budget::uptake::Uptake;
     match raw {
@@ -531,20 +538,21 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         return None;
     }
     let years = years as u32;
-    if !(b.price.value.is_finite() && b.price.value >= 0.0) {
+    if !(b.price.value.is_finite() && (0.0..=MAX_AMOUNT).contains(&b.price.value)) {
         error(
             "out-of-range",
             &b.price.referenced,
-            format!("the price must be a non-negative number, found {}", b.price.value),
+            format!("the price must be a number from 0 to {MAX_AMOUNT:e}, found {}", b.price.value),
         );
     }
     let p = &b.population;
-    let bad = |v: &f64| !(v.is_finite() && *v >= 0.0);
+    // Patients: finite, non-negative and at most ten billion (more than the world's population).
+    let bad = |v: &f64| !(v.is_finite() && (0.0..=MAX_PEOPLE).contains(v));
     if p.incident.value.0.is_empty() || p.incident.value.0.iter().any(bad) {
         error(
             "out-of-range",
             &p.incident.referenced,
-            "incident patients must be non-negative numbers (one per year, or one for all years)".into(),
+            "incident patients must be numbers from 0 to 1e10 (one per year, or one for all years)".into(),
         );
     }
     let mut funnel = 1.0;
@@ -564,7 +572,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error(
                 "out-of-range",
                 &v.referenced,
-                format!("prevalent patients must be a non-negative number, found {}", v.value),
+                format!("prevalent patients must be a number from 0 to 1e10, found {}", v.value),
             );
         }
     }
@@ -578,9 +586,18 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             );
         }
     }
+    if let Some(v) = &p.insured {
+        if bad(&v.value) {
+            error(
+                "out-of-range",
+                &v.referenced,
+                format!("insured persons must be a number from 0 to 1e10, found {}", v.value),
+            );
+        }
+    }
     if let Some(c) = &p.capacity {
         if c.value.0.is_empty() || c.value.0.iter().any(bad) {
-            error("out-of-range", &c.referenced, "capacity must be non-negative numbers".into());
+            error("out-of-range", &c.referenced, "capacity must be numbers from 0 to 1e10".into());
         }
     }
     if let Some(f) = &p.fund_spending {
@@ -912,7 +929,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         displaced,
         priced_categories: b.priced_categories.iter().map(|c| c.value.clone()).collect(),
         price: b.price.value,
-        insured: p.insured,
+        insured: p.insured.as_ref().map(|v| v.value),
         incident: incident_for(years, 1.0),
         prevalent_at_launch: prevalent,
         pool_mortality: mortality,
