@@ -146,7 +146,7 @@ fn bad_budget_files_are_rejected_with_positions() {
             "sum to 1",
         ),
         ("instalments: [0.2, 0.2, 0.2, 0.2, 0.2]", "instalments: [0.2, 0.2, 0.2, 0.2]", "sum to 1"),
-        ("prevalent_at_launch: 10000", "prevalent_at_launch: -10000", "non-negative"),
+        ("prevalent_at_launch: 10000", "prevalent_at_launch: -10000", "prevalent patients must be a number from 0"),
         ("{ share: 0.2, rate: 0.05 }", "{ share: 0.3, rate: 0.05 }", "co-payment tiers"),
         ("meets_label: 0.8", "meets_label: 1.8", "funnel step"),
         ("new_option: cart", "new_option: carts", "did you mean `cart`?"),
