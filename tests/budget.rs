@@ -328,3 +328,15 @@ fn expenditure_triggered_cuts_in_a_scheme() {
         assert!((paid - expected).abs() <= 1e-9 * expected, "year {}: {paid} vs {expected}", y + 1);
     }
 }
+
+/// DOMAIN.md §5.4 (d) as a budget-file scheme: 40% at treatment, 60% after 3 years if the outcome
+/// is achieved (p = 0.5) is `instalments: [0.4, 0, 0, 0.6]` conditional on the outcome's states:
+/// 840,000 expected, present value at 3.5% 804,699 (to the euro).
+#[test]
+fn deferred_outcome_payment_as_conditional_instalments() {
+    use hta_budget::impact::per_patient_schedule;
+    let s = Scheme { due_probability: Some(vec![1.0, 0.5, 0.5, 0.5]), ..scheme(Some(vec![0.4, 0.0, 0.0, 0.6])) };
+    let schedule = per_patient_schedule(&s, TreatmentTiming::StartOfYear).expect("schedule");
+    assert!((schedule.total() - 840_000.0).abs() < 1e-6);
+    assert!((schedule.present_value(0.035).expect("pv") - 804_699.0).abs() < 1.0);
+}
