@@ -96,6 +96,10 @@ fn shipped_budget_runs() {
         .filter_map(|l| l.split(',').nth(13)?.parse::<f64>().ok())
         .sum();
     assert!((five - first_five).abs() <= 1e-9 * first_five, "{five} vs {first_five}");
+    // The figures plot the same numbers: net impact by year for every scheme.
+    let plotted = std::fs::read_to_string(dir.join("figures/budget_net_impact.csv")).expect("figure data");
+    assert_eq!(plotted.lines().count(), 1 + 12 * 10);
+    assert!(dir.join("figures/budget_by_payer_waterfall.png").exists());
     // Care costs by category add up to the totals (1e-9 relative).
     let categories = std::fs::read_to_string(dir.join("budget_categories.csv")).expect("categories");
     for line in csv.lines().skip(1) {

@@ -210,3 +210,37 @@ fn psa_takes_values_from_a_draws_file() {
     assert_eq!((rows[0][column("c_lamivudine")], rows[1][column("c_lamivudine")]), ("2000", "2100"));
     hta().args(["psa", "models/hiv.yaml", "--draws", "3", "--draws-file"]).arg(&file).assert().code(2);
 }
+
+/// `hta report` writes the run's files and the figures as SVG, PNG and CSV; the CE plane plots
+/// the published HIV results (Briggs et al. Ex. 2.5, 1e-6 relative) and the traces start with
+/// the whole cohort in state A.
+#[test]
+fn report_draws_the_figures() {
+    let dir = temp_dir("report");
+    hta()
+        .args(["report", "models/hiv.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("drew trace_mono, trace_comb, ce_plane"));
+    let figures = dir.join("figures");
+    for name in ["trace_mono", "trace_comb", "ce_plane"] {
+        let svg = std::fs::read_to_string(figures.join(format!("{name}.svg"))).expect("svg");
+        let title = if name == "ce_plane" { "Cost-effectiveness plane" } else { "State occupancy" };
+        assert!(svg.starts_with("<svg") && svg.contains(title), "{name}");
+        let png = std::fs::read(figures.join(format!("{name}.png"))).expect("png");
+        assert_eq!(&png[1..4], b"PNG");
+    }
+    let plane = std::fs::read_to_string(figures.join("ce_plane.csv")).expect("csv");
+    let point = |name: &str| -> (f64, f64) {
+        let line = plane.lines().find(|l| l.starts_with(&format!("{name},"))).expect("row");
+        let cells: Vec<f64> = line.split(',').skip(1).map(|c| c.parse().expect("number")).collect();
+        (cells[0], cells[1])
+    };
+    for (name, effect, cost) in [("mono", 7.991207, 44663.4536), ("comb", 8.937389, 50601.6513)] {
+        let (e, c) = point(name);
+        assert!((e - effect).abs() <= 1e-6 * effect && (c - cost).abs() <= 1e-6 * cost, "{name}: {e} {c}");
+    }
+    let trace = std::fs::read_to_string(figures.join("trace_mono.csv")).expect("trace");
+    assert!(trace.lines().any(|l| l == "A,0,1"));
+}

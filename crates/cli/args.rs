@@ -37,6 +37,10 @@ pub enum Command {
     /// dominance and ICERs, and net benefit at the model's thresholds.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Run a model and draw its dossier figures (Markov trace per strategy, cost-effectiveness
+    /// plane) into DIR/figures as SVG, PNG and CSV, beside the files `hta run` writes.
+    #[command(after_help = EXIT_CODES)]
+    Report(RunArgs),
     /// One-way sensitivity analysis: each parameter at its low and high value (from the model
     /// file, or ±--range-percent), on incremental net monetary benefit (default) or another
     /// outcome; tornado data sorted by width.

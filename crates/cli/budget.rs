@@ -53,8 +53,64 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
             out.push(("budget_scenarios.csv", scenarios_csv(&scenarios, &impacts)));
         }
         write_files(dir, &out)?;
+        crate::write_figures(dir, &figures(model, &impacts))?;
     }
     Ok(())
+}
+
+/// Net and cumulative impact by year for every scheme, and each scheme's payments by payer.
+fn figures(model: &Model, impacts: &[SchemeImpact]) -> Vec<hta_report::figures::Figure> {
+    use hta_report::figures::{Figure, Plot, Series};
+    let currency = &model.metadata.currency;
+    let by_scheme = |value: fn(&hta_budget::impact::YearImpact) -> f64| -> Vec<Series> {
+        impacts
+            .iter()
+            .map(|i| Series {
+                name: i.scheme.name.clone(),
+                points: i.years.iter().map(|y| (f64::from(y.year), value(y))).collect(),
+            })
+            .collect()
+    };
+    let mut figures = vec![
+        Figure {
+            name: "budget_net_impact".into(),
+            title: "Net budget impact by year".into(),
+            x_label: "Year".into(),
+            y_label: format!("Net budget impact ({currency})"),
+            plot: Plot::Lines { series: by_scheme(|y| y.net_impact) },
+        },
+        Figure {
+            name: "budget_cumulative".into(),
+            title: "Cumulative net budget impact".into(),
+            x_label: "Year".into(),
+            y_label: format!("Cumulative impact ({currency})"),
+            plot: Plot::Lines { series: by_scheme(|y| y.cumulative_impact) },
+        },
+    ];
+    for i in impacts {
+        let series = i
+            .scheme
+            .payer_names()
+            .iter()
+            .enumerate()
+            .map(|(k, payer)| Series {
+                name: payer.clone(),
+                points: i
+                    .years
+                    .iter()
+                    .map(|y| (f64::from(y.year), y.by_payer.get(k).copied().unwrap_or(0.0)))
+                    .collect(),
+            })
+            .collect();
+        figures.push(Figure {
+            name: format!("budget_by_payer_{}", i.scheme.name),
+            title: format!("Payments by payer and year: {}", i.scheme.name),
+            x_label: "Year".into(),
+            y_label: format!("Payments net of rebates ({currency})"),
+            plot: Plot::StackedBars { series },
+        });
+    }
+    figures
 }
 
 /// One scenario's results for every scheme: net impact over its horizon, committed after it,

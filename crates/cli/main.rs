@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { model, set } => check(&model, &set),
-        Command::Run(args) => run(&args),
+        Command::Run(args) => run(&args, false),
+        Command::Report(args) => run(&args, true),
         Command::Dsa(args) => sensitivity::dsa(&args),
         Command::Threshold(args) => sensitivity::threshold(&args),
         Command::Twoway(args) => sensitivity::twoway(&args),
@@ -101,6 +102,21 @@ fn number(value: f64, decimals: usize) -> String {
 }
 
 /// Writes named text files into `dir` (created if missing).
+/// Writes each figure as SVG, PNG and CSV into `dir/figures`.
+fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Result<(), Exit> {
+    let folder = dir.join("figures");
+    std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
+    for figure in figures {
+        figure.write(&folder).map_err(|e| {
+            eprintln!("error: {e}");
+            Exit::Io
+        })?;
+    }
+    let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+    println!("drew {} (SVG, PNG, CSV) in {}", names.join(", "), folder.display());
+    Ok(())
+}
+
 fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
     for (name, text) in files {
@@ -140,7 +156,7 @@ fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
     Ok(())
 }
 
-fn run(args: &RunArgs) -> Result<(), Exit> {
+fn run(args: &RunArgs, figures: bool) -> Result<(), Exit> {
     let loaded = load(&args.model, &args.set)?;
     let (results, run_warnings) = simulate(&loaded)?;
     let model = &loaded.model;
@@ -175,7 +191,15 @@ fn run(args: &RunArgs) -> Result<(), Exit> {
     };
     print!("{}", hta_report::terminal::summary(&report));
     match &args.out {
-        Some(dir) => write_outputs(dir, &report),
+        Some(dir) => {
+            write_outputs(dir, &report)?;
+            if figures {
+                let mut all = hta_report::figures::markov_traces(&report);
+                all.push(hta_report::figures::ce_plane(&report));
+                write_figures(dir, &all)?;
+            }
+            Ok(())
+        }
         None => {
             println!("\n(add --out DIR to write results.json, summary.csv, trace.csv and values.csv)");
             Ok(())

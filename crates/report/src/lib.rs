@@ -4,7 +4,9 @@
 //! the incremental analysis from `hta-analysis`, and the run record). From it this crate builds
 //! `results.json` ([`json`]), the CSV tables `summary.csv`, `trace.csv` and `values.csv`
 //! ([`tables`]) and the terminal summary ([`terminal`]). It returns text; the binary writes it.
+//! [`figures`] draws the dossier figures (SVG, PNG and their data as CSV) in one house style.
 
+pub mod figures;
 pub mod json;
 pub mod number;
 pub mod tables;

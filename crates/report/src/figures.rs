@@ -1,0 +1,527 @@
+//! Dossier figures in one house style. Each figure is written as SVG and PNG with the data it
+//! plots as CSV beside it. PNG text is drawn with the DejaVu Sans font embedded in this crate, so
+//! figures never depend on the fonts of the machine (SVG text names `sans-serif`, for the viewer).
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::CeaRun;
+
+/// DejaVu Sans (Bitstream Vera licence, see `fonts/DejaVuSans-LICENSE.txt`).
+static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+const SIZE: (u32, u32) = (900, 560);
+/// Okabe–Ito colours, distinguishable with colour-vision deficiency.
+/// Okabe–Ito colours first, then four darker ones for figures with many series.
+const PALETTE: [RGBColor; 12] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(0, 0, 0),
+    RGBColor(128, 0, 38),
+    RGBColor(90, 110, 20),
+    RGBColor(40, 40, 130),
+    RGBColor(140, 81, 10),
+];
+
+fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A named series of (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What a figure shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plot {
+    /// Lines, one per series (traces, CEAC, cumulative budget).
+    Lines { series: Vec<Series> },
+    /// Points per series, a line through `frontier`, and willingness-to-pay lines through
+    /// `origin` (the CE plane).
+    Plane { series: Vec<Series>, frontier: Vec<(f64, f64)>, origin: (f64, f64), wtp: Vec<f64> },
+    /// Horizontal bars from the base value to low and high (tornado), widest first.
+    Tornado { bars: Vec<(String, f64, f64)>, base: f64 },
+    /// Bars by x, stacked by series (budget by year and payer); x are whole numbers.
+    StackedBars { series: Vec<Series> },
+}
+
+/// One figure: file stem, titles and the plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub name: String,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub plot: Plot,
+}
+
+impl Figure {
+    /// The plotted data as CSV (long format).
+    pub fn csv(&self) -> String {
+        let mut out = String::new();
+        match &self.plot {
+            Plot::Lines { series } | Plot::StackedBars { series } => {
+                out.push_str("series,x,y\n");
+                for s in series {
+                    for (x, y) in &s.points {
+                        out.push_str(&format!("{},{x},{y}\n", s.name));
+                    }
+                }
+            }
+            Plot::Plane { series, frontier, .. } => {
+                out.push_str("series,x,y\n");
+                for s in series {
+                    for (x, y) in &s.points {
+                        out.push_str(&format!("{},{x},{y}\n", s.name));
+                    }
+                }
+                for (x, y) in frontier {
+                    out.push_str(&format!("frontier,{x},{y}\n"));
+                }
+            }
+            Plot::Tornado { bars, base } => {
+                out.push_str("parameter,low,high,base\n");
+                for (name, low, high) in bars {
+                    out.push_str(&format!("{name},{low},{high},{base}\n"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The figure as an SVG document.
+    pub fn svg(&self) -> Result<String, String> {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+            self.draw(&root)?;
+        }
+        Ok(text)
+    }
+
+    /// Writes `<name>.svg`, `<name>.png` and `<name>.csv` into `dir`; returns the paths.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let svg_path = dir.join(format!("{}.svg", self.name));
+        let png_path = dir.join(format!("{}.png", self.name));
+        let csv_path = dir.join(format!("{}.csv", self.name));
+        let io = |p: &Path, e: std::io::Error| format!("cannot write `{}`: {e}", p.display());
+        std::fs::write(&svg_path, self.svg()?).map_err(|e| io(&svg_path, e))?;
+        {
+            let root = BitMapBackend::new(&png_path, SIZE).into_drawing_area();
+            self.draw(&root)?;
+        }
+        std::fs::write(&csv_path, self.csv()).map_err(|e| io(&csv_path, e))?;
+        Ok(vec![svg_path, png_path, csv_path])
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        REGISTER.call_once(|| {
+            // The font is a constant of this crate; a failure here is a build defect, reported
+            // by the figure tests.
+            let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+        });
+        let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: {e}", self.name);
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let (x, y) = self.bounds();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(18)
+            .x_label_area_size(48)
+            .y_label_area_size(if matches!(self.plot, Plot::Tornado { .. }) { 170 } else { 90 })
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(|e| fail(&e))?;
+        let tornado_names: Vec<String> = match &self.plot {
+            Plot::Tornado { bars, .. } => bars.iter().map(|b| b.0.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let y_format = |v: &f64| {
+            if tornado_names.is_empty() {
+                short_number(*v)
+            } else {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    tornado_names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            }
+        };
+        let whole_x = matches!(self.plot, Plot::StackedBars { .. });
+        let x_format = |v: &f64| {
+            if whole_x && (v - v.round()).abs() > 1e-6 {
+                String::new()
+            } else {
+                short_number(*v)
+            }
+        };
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 16))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format);
+        if !tornado_names.is_empty() {
+            mesh.y_labels(tornado_names.len() * 2 + 1);
+        }
+        mesh.draw().map_err(|e| fail(&e))?;
+        let mut legend = true;
+        match &self.plot {
+            Plot::Lines { series } => {
+                for (i, s) in series.iter().enumerate() {
+                    let c = colour(i);
+                    chart
+                        .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                        .map_err(|e| fail(&e))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+                }
+            }
+            Plot::Plane { series, frontier, origin, wtp } => {
+                for (k, lambda) in wtp.iter().enumerate() {
+                    // Clipped to the plotting area by hand (plotters would clamp the ends).
+                    let Some(line) = clip_line(*origin, *lambda, x, y) else { continue };
+                    let grey = RGBColor(150, 150, 150);
+                    chart
+                        .draw_series(DashedLineSeries::new(line, 6, 4, grey.stroke_width(k as u32 + 1)))
+                        .map_err(|e| fail(&e))?
+                        .label(format!("WTP {}", short_number(*lambda)))
+                        .legend(move |(x, y)| {
+                            PathElement::new(
+                                vec![(x, y), (x + 20, y)],
+                                RGBColor(150, 150, 150).stroke_width(k as u32 + 1),
+                            )
+                        });
+                }
+                if frontier.len() > 1 {
+                    chart
+                        .draw_series(LineSeries::new(frontier.iter().copied(), BLACK.stroke_width(1)))
+                        .map_err(|e| fail(&e))?
+                        .label("efficiency frontier")
+                        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+                }
+                let many = series.iter().map(|s| s.points.len()).max().unwrap_or(0) > 1;
+                for (i, s) in series.iter().enumerate() {
+                    let c = colour(i);
+                    let (radius, style) = if many { (2, c.mix(0.35).filled()) } else { (6, c.filled()) };
+                    chart
+                        .draw_series(s.points.iter().map(|p| Circle::new(*p, radius, style)))
+                        .map_err(|e| fail(&e))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
+                }
+            }
+            Plot::Tornado { bars, base } => {
+                legend = false;
+                for (i, (_, low, high)) in bars.iter().enumerate() {
+                    let y = i as f64;
+                    for (end, c) in [(*low, colour(0)), (*high, colour(1))] {
+                        chart
+                            .draw_series(std::iter::once(Rectangle::new(
+                                [(*base, y - 0.35), (end, y + 0.35)],
+                                c.filled(),
+                            )))
+                            .map_err(|e| fail(&e))?;
+                    }
+                }
+                chart
+                    .draw_series(LineSeries::new([(*base, y.0), (*base, y.1)], BLACK.stroke_width(1)))
+                    .map_err(|e| fail(&e))?;
+            }
+            Plot::StackedBars { series } => {
+                let mut up: Vec<(f64, f64)> = Vec::new();
+                let mut down: Vec<(f64, f64)> = Vec::new();
+                for (i, s) in series.iter().enumerate() {
+                    let c = colour(i);
+                    let mut rects = Vec::new();
+                    for &(bx, v) in &s.points {
+                        let stack = if v >= 0.0 { &mut up } else { &mut down };
+                        let slot = match stack.iter_mut().find(|(sx, _)| *sx == bx) {
+                            Some(slot) => slot,
+                            None => {
+                                stack.push((bx, 0.0));
+                                stack.last_mut().ok_or_else(|| fail(&"empty stack"))?
+                            }
+                        };
+                        rects.push(Rectangle::new([(bx - 0.35, slot.1), (bx + 0.35, slot.1 + v)], c.filled()));
+                        slot.1 += v;
+                    }
+                    chart
+                        .draw_series(rects)
+                        .map_err(|e| fail(&e))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+                }
+            }
+        }
+        if legend {
+            chart
+                .configure_series_labels()
+                .position(self.emptiest_corner(x, y))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .label_font(("sans-serif", 14))
+                .draw()
+                .map_err(|e| fail(&e))?;
+        }
+        root.present().map_err(|e| fail(&e))
+    }
+
+    /// The corner of the plot with the fewest data points, for the legend.
+    fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+        let points: Vec<(f64, f64)> = match &self.plot {
+            Plot::Lines { series } | Plot::StackedBars { series } => {
+                series.iter().flat_map(|s| s.points.iter().copied()).collect()
+            }
+            Plot::Plane { series, frontier, .. } => {
+                series.iter().flat_map(|s| s.points.iter().copied()).chain(frontier.iter().copied()).collect()
+            }
+            Plot::Tornado { .. } => Vec::new(),
+        };
+        let (w, h) = (x.1 - x.0, y.1 - y.0);
+        let corners = [
+            (SeriesLabelPosition::UpperLeft, x.0, y.1 - 0.45 * h),
+            (SeriesLabelPosition::UpperRight, x.1 - 0.4 * w, y.1 - 0.45 * h),
+            (SeriesLabelPosition::LowerRight, x.1 - 0.4 * w, y.0),
+            (SeriesLabelPosition::LowerLeft, x.0, y.0),
+        ];
+        let count = |x0: f64, y0: f64| {
+            points.iter().filter(|p| p.0 >= x0 && p.0 <= x0 + 0.4 * w && p.1 >= y0 && p.1 <= y0 + 0.45 * h).count()
+        };
+        corners.into_iter().min_by_key(|(_, x0, y0)| count(*x0, *y0)).map_or(SeriesLabelPosition::UpperLeft, |c| c.0)
+    }
+
+    /// Axis ranges with a margin; never empty.
+    fn bounds(&self) -> ((f64, f64), (f64, f64)) {
+        let mut xs: Vec<f64> = Vec::new();
+        let mut ys: Vec<f64> = Vec::new();
+        match &self.plot {
+            Plot::Lines { series } => {
+                for s in series {
+                    xs.extend(s.points.iter().map(|p| p.0));
+                    ys.extend(s.points.iter().map(|p| p.1));
+                }
+                ys.push(0.0);
+            }
+            Plot::Plane { series, frontier, origin, .. } => {
+                for p in series.iter().flat_map(|s| &s.points).chain(frontier).chain(std::iter::once(origin)) {
+                    xs.push(p.0);
+                    ys.push(p.1);
+                }
+            }
+            Plot::Tornado { bars, base } => {
+                xs.push(*base);
+                for (_, low, high) in bars {
+                    xs.extend([*low, *high]);
+                }
+                let n = bars.len().max(1) as f64;
+                return (padded(&xs), (-0.6, n - 0.4));
+            }
+            Plot::StackedBars { series } => {
+                let mut up: Vec<(f64, f64)> = Vec::new();
+                let mut down: Vec<(f64, f64)> = Vec::new();
+                for &(bx, v) in series.iter().flat_map(|s| &s.points) {
+                    let stack = if v >= 0.0 { &mut up } else { &mut down };
+                    match stack.iter_mut().find(|(sx, _)| *sx == bx) {
+                        Some(slot) => slot.1 += v,
+                        None => stack.push((bx, v)),
+                    }
+                    xs.push(bx);
+                }
+                ys.extend(up.iter().chain(&down).map(|p| p.1));
+                ys.push(0.0);
+                let (x0, x1) = min_max(&xs);
+                return ((x0 - 0.6, x1 + 0.6), padded(&ys));
+            }
+        }
+        (padded(&xs), padded(&ys))
+    }
+}
+
+/// The segment of the line through `origin` with slope `slope` inside the box `x` × `y`.
+fn clip_line(origin: (f64, f64), slope: f64, x: (f64, f64), y: (f64, f64)) -> Option<[(f64, f64); 2]> {
+    let at = |px: f64| origin.1 + slope * (px - origin.0);
+    let (mut x0, mut x1) = x;
+    if slope != 0.0 {
+        let xa = origin.0 + (y.0 - origin.1) / slope;
+        let xb = origin.0 + (y.1 - origin.1) / slope;
+        x0 = x0.max(xa.min(xb));
+        x1 = x1.min(xa.max(xb));
+    } else if !(y.0..=y.1).contains(&origin.1) {
+        return None;
+    }
+    (x0 < x1).then(|| [(x0, at(x0)), (x1, at(x1))])
+}
+
+fn min_max(values: &[f64]) -> (f64, f64) {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    if lo.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+fn padded(values: &[f64]) -> (f64, f64) {
+    let (lo, hi) = min_max(values);
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    (lo - 0.05 * span, hi + 0.05 * span)
+}
+
+/// 1234567 -> "1.23M", 0.25 -> "0.25".
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (v / 1e9, "bn")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = format!("{scaled:.2}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    format!("{text}{suffix}")
+}
+
+/// Markov trace of each strategy: state occupancy by cycle.
+pub fn markov_traces(run: &CeaRun) -> Vec<Figure> {
+    let model = run.model;
+    run.results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let series = model
+                .states
+                .iter()
+                .enumerate()
+                .map(|(k, state)| Series {
+                    name: state.name.clone(),
+                    points: (0..=r.n_cycles).map(|c| (c as f64, r.occupancy(c)[k])).collect(),
+                })
+                .collect();
+            Figure {
+                name: format!("trace_{}", model.strategies[i].name),
+                title: format!("State occupancy: {}", model.strategies[i].name),
+                x_label: if model.settings.cycle_years == 1.0 {
+                    "Cycle (years)".to_string()
+                } else {
+                    format!("Cycle ({} years each)", short_number(model.settings.cycle_years))
+                },
+                y_label: "Proportion of the cohort".into(),
+                plot: Plot::Lines { series },
+            }
+        })
+        .collect()
+}
+
+/// The cost-effectiveness plane of the base case: each strategy, the efficiency frontier and the
+/// model's willingness-to-pay thresholds through the cheapest strategy.
+pub fn ce_plane(run: &CeaRun) -> Figure {
+    let model = run.model;
+    let points: Vec<(f64, f64)> =
+        (0..run.results.len()).map(|i| (run.effect(i), run.results[i].total_cost(true))).collect();
+    let origin = points.iter().copied().fold((f64::NAN, f64::INFINITY), |a, p| if p.1 < a.1 { p } else { a });
+    let mut frontier: Vec<(f64, f64)> = run
+        .frontier
+        .iter()
+        .filter(|row| row.status == hta_analysis::Status::NonDominated)
+        .filter_map(|row| points.get(row.strategy).copied())
+        .collect();
+    frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let effect = match model.settings.effect {
+        hta_model::EffectMeasure::Qaly => "QALYs",
+        hta_model::EffectMeasure::LifeYears => "Life-years",
+    };
+    Figure {
+        name: "ce_plane".into(),
+        title: "Cost-effectiveness plane (discounted)".into(),
+        x_label: effect.into(),
+        y_label: format!("Cost ({})", model.metadata.currency),
+        plot: Plot::Plane {
+            series: model
+                .strategies
+                .iter()
+                .zip(&points)
+                .map(|(s, p)| Series { name: s.name.clone(), points: vec![*p] })
+                .collect(),
+            frontier,
+            origin,
+            wtp: model.settings.thresholds.iter().map(|t| t.value).collect(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wtp_lines_are_clipped_to_the_plot() {
+        let line = clip_line((0.0, 0.0), 2.0, (-1.0, 10.0), (-1.0, 4.0)).expect("inside");
+        assert_eq!(line, [(-0.5, -1.0), (2.0, 4.0)]);
+        assert!(clip_line((0.0, 5.0), 0.0, (0.0, 1.0), (0.0, 4.0)).is_none());
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short_number(1_234_567.0), "1.23M");
+        assert_eq!(short_number(0.25), "0.25");
+        assert_eq!(short_number(50_000.0), "50k");
+        assert_eq!(short_number(-2.5e9), "-2.5bn");
+    }
+
+    /// Every plot type renders to SVG with its title, and PNG text needs no system font.
+    #[test]
+    fn every_plot_type_renders() {
+        let dir = std::env::temp_dir().join(format!("hta-figures-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let series = vec![
+            Series { name: "a".into(), points: vec![(1.0, 1.0), (2.0, 2.0)] },
+            Series { name: "b".into(), points: vec![(1.0, 0.5), (2.0, -0.5)] },
+        ];
+        let plots = [
+            Plot::Lines { series: series.clone() },
+            Plot::Plane {
+                series: series.clone(),
+                frontier: vec![(1.0, 1.0), (2.0, 2.0)],
+                origin: (1.0, 0.5),
+                wtp: vec![1.0],
+            },
+            Plot::Tornado { bars: vec![("p".into(), 0.5, 2.0), ("q".into(), 0.9, 1.1)], base: 1.0 },
+            Plot::StackedBars { series },
+        ];
+        for (i, plot) in plots.into_iter().enumerate() {
+            let figure = Figure {
+                name: format!("f{i}"),
+                title: format!("Figure {i}"),
+                x_label: "x".into(),
+                y_label: "y".into(),
+                plot,
+            };
+            let svg = figure.svg().expect("svg");
+            assert!(svg.starts_with("<svg") && svg.contains(&format!("Figure {i}")), "{svg}");
+            let paths = figure.write(&dir).expect("write");
+            let png = std::fs::read(&paths[1]).expect("png");
+            assert_eq!(&png[1..4], b"PNG");
+            assert!(figure.csv().lines().count() > 1);
+        }
+    }
+}
