@@ -152,13 +152,34 @@ fn psa_is_reproducible_across_threads_and_shards() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Merged 2 shards: 300 draws"));
-    for file in
-        ["psa_draws.csv", "psa_parameters.csv", "ceac.csv", "evpi.csv", "evppi.csv", "psa_convergence.csv", "psa.json"]
-    {
+    for file in [
+        "psa_draws.csv",
+        "psa_parameters.csv",
+        "ceac.csv",
+        "evpi.csv",
+        "evppi.csv",
+        "psa_convergence.csv",
+        "psa.json",
+        "figures/ceac.svg",
+        "figures/ceac.png",
+        "figures/ce_plane_psa.csv",
+        "figures/ce_plane_psa.svg",
+    ] {
         let one = std::fs::read(dirs[0].join(file)).expect("one");
         assert!(one == std::fs::read(dirs[1].join(file)).expect("two"), "{file}: 1 vs 2 threads");
         assert!(one == std::fs::read(dirs[4].join(file)).expect("merged"), "{file}: single run vs merged shards");
     }
+    // The CEAC figure plots probabilities that sum to 1 over the strategies at every threshold
+    // (the CEAF series aside), and the plane holds every draw of each strategy.
+    let ceac = std::fs::read_to_string(dirs[0].join("figures/ceac.csv")).expect("ceac figure");
+    let mut sums: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for line in ceac.lines().skip(1).filter(|l| !l.starts_with("CEAF")) {
+        let cells: Vec<&str> = line.split(',').collect();
+        *sums.entry(cells[1].to_string()).or_default() += cells[2].parse::<f64>().expect("probability");
+    }
+    assert!(sums.len() > 10 && sums.values().all(|s| (s - 1.0).abs() < 1e-9), "{sums:?}");
+    let plane = std::fs::read_to_string(dirs[0].join("figures/ce_plane_psa.csv")).expect("plane figure");
+    assert_eq!(plane.lines().count(), 1 + 2 * 300);
     hta().args(["merge", "models/hiv.yaml"]).arg(&dirs[3]).assert().success();
     hta()
         .args(["merge", "models/hiv.yaml"])

@@ -149,6 +149,7 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
         let context = Context { model, loaded, record, run, thresholds: &thresholds, population };
         let files = files(&context, &summaries, &at_grid, &evppi, &running);
         write_files(dir, &files)?;
+        crate::write_figures(dir, &figures(model, run, &at_grid))?;
     }
     Ok(())
 }
@@ -286,6 +287,79 @@ fn grid(model: &Model, spec: Option<&str>) -> Result<Vec<f64>, Exit> {
     };
     let n = ((max - min) / step + 1e-9).floor() as usize;
     Ok((0..=n).map(|i| min + i as f64 * step).collect())
+}
+
+/// Most draws drawn on the CE plane (the CSV of the figure holds the same draws; psa_draws.csv
+/// holds all).
+const PLANE_DRAWS: usize = 2000;
+
+/// The CE plane with the draws of each strategy, and the CEAC with the CEAF.
+fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<hta_report::figures::Figure> {
+    use hta_report::figures::{Figure, Plot, Series};
+    let measure = model.settings.effect;
+    let shown = run.n_draws().min(PLANE_DRAWS);
+    let clouds: Vec<Series> = model
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(j, s)| Series {
+            name: s.name.clone(),
+            points: (0..shown)
+                .map(|i| {
+                    let o = &run.outcomes[i * run.n_strategies + j];
+                    (o.effect(measure), o.cost)
+                })
+                .collect(),
+        })
+        .collect();
+    let reference = model.settings.reference.index();
+    let mean = |j: usize| {
+        let points = &clouds[j].points;
+        let n = points.len().max(1) as f64;
+        (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n)
+    };
+    let effect = match measure {
+        hta_model::EffectMeasure::Qaly => "QALYs",
+        hta_model::EffectMeasure::LifeYears => "Life-years",
+    };
+    let mut ceac: Vec<Series> = model
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(j, s)| Series {
+            name: s.name.clone(),
+            points: at_grid.iter().map(|a| (a.threshold, a.probability_optimal[j])).collect(),
+        })
+        .collect();
+    ceac.push(Series {
+        name: "CEAF (optimal in expectation)".into(),
+        points: at_grid.iter().map(|a| (a.threshold, a.probability_optimal[a.optimal])).collect(),
+    });
+    vec![
+        Figure {
+            name: "ce_plane_psa".into(),
+            title: format!("Cost-effectiveness plane: {shown} draws"),
+            x_label: effect.into(),
+            y_label: format!("Cost ({})", model.metadata.currency),
+            plot: Plot::Plane {
+                series: clouds.clone(),
+                frontier: Vec::new(),
+                origin: mean(reference),
+                wtp: model.settings.thresholds.iter().map(|t| t.value).collect(),
+            },
+        },
+        Figure {
+            name: "ceac".into(),
+            title: "Cost-effectiveness acceptability curves and frontier".into(),
+            x_label: format!(
+                "Willingness to pay ({} per {})",
+                model.metadata.currency,
+                if effect == "QALYs" { "QALY" } else { "life-year" }
+            ),
+            y_label: "Probability cost-effective".into(),
+            plot: Plot::Lines { series: ceac },
+        },
+    ]
 }
 
 struct Context<'a> {

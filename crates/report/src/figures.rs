@@ -182,7 +182,18 @@ impl Figure {
         let mut legend = true;
         match &self.plot {
             Plot::Lines { series } => {
-                for (i, s) in series.iter().enumerate() {
+                // A frontier series (name starting with `CEAF`) is drawn first, wide and light,
+                // so the curves it follows stay visible on top of it.
+                let is_frontier = |s: &&Series| s.name.starts_with("CEAF");
+                for s in series.iter().filter(is_frontier) {
+                    let band = RGBColor(190, 190, 190);
+                    chart
+                        .draw_series(LineSeries::new(s.points.iter().copied(), band.stroke_width(8)))
+                        .map_err(|e| fail(&e))?
+                        .label(s.name.as_str())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], band.stroke_width(8)));
+                }
+                for (i, s) in series.iter().filter(|s| !is_frontier(s)).enumerate() {
                     let c = colour(i);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
