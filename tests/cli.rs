@@ -194,6 +194,15 @@ fn psa_is_reproducible_across_threads_and_shards() {
 fn sensitivity_commands_run() {
     hta().args(["dsa", "models/hiv.yaml"]).assert().success().stdout(predicate::str::contains("rr"));
     hta().args(["dsa", "models/hiv.yaml", "--outcome", "icer", "--range-percent", "20"]).assert().success();
+    // The tornado figure plots the widest bars of tornado.csv, widest at the top (last row).
+    let dir = temp_dir("tornado");
+    hta().args(["dsa", "models/hiv.yaml", "--range-percent", "20", "--out"]).arg(&dir).assert().success();
+    let table = std::fs::read_to_string(dir.join("tornado.csv")).expect("tornado.csv");
+    let plotted = std::fs::read_to_string(dir.join("figures/tornado_comb_vs_mono.csv")).expect("figure data");
+    let widest: Vec<&str> = table.lines().nth(1).expect("row").split(',').collect();
+    let top: Vec<&str> = plotted.lines().last().expect("row").split(',').collect();
+    assert_eq!((top[0], top[1], top[2]), (widest[0], widest[4], widest[5]));
+    assert_eq!(plotted.lines().count(), 1 + (table.lines().count() - 1).min(15));
     hta()
         .args(["threshold", "models/hiv.yaml", "--param", "c_lamivudine"])
         .assert()

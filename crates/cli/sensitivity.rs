@@ -145,6 +145,13 @@ pub fn dsa(args: &DsaArgs) -> Result<(), Exit> {
             ));
         }
         write_files(dir, &[("tornado.csv", csv)])?;
+        if args.outcome == DsaOutcome::Icer {
+            println!(
+                "(no tornado figure for the ICER: bars that change quadrant have no ratio; use the default outcome)"
+            );
+        } else {
+            crate::write_figures(dir, &tornado_figures(model, &what(model, args, wtp), &bars, &base_values))?;
+        }
     }
     Ok(())
 }
@@ -157,8 +164,46 @@ fn fmt(v: f64) -> String {
     }
 }
 
-fn print_tornado(model: &Model, args: &DsaArgs, wtp: Option<f64>, bars: &[Bar], base: &[(String, f64, String)]) {
-    let what = match (args.outcome, wtp) {
+/// One tornado per comparison: the 15 widest bars, widest at the top.
+fn tornado_figures(
+    model: &Model,
+    what: &str,
+    bars: &[Bar],
+    base: &[(String, f64, String)],
+) -> Vec<hta_report::figures::Figure> {
+    let mut comparisons: Vec<&str> = Vec::new();
+    for b in bars {
+        if !comparisons.contains(&b.comparison.as_str()) {
+            comparisons.push(&b.comparison);
+        }
+    }
+    comparisons
+        .iter()
+        .enumerate()
+        .map(|(k, comparison)| {
+            let mut shown: Vec<(String, f64, f64)> = bars
+                .iter()
+                .filter(|b| b.comparison == *comparison && b.at_low.is_finite() && b.at_high.is_finite())
+                .take(15)
+                .map(|b| (b.param.clone(), b.at_low, b.at_high))
+                .collect();
+            shown.reverse();
+            let stem: String =
+                comparison.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+            hta_report::figures::Figure {
+                name: format!("tornado_{stem}"),
+                title: format!("One-way sensitivity: {comparison}"),
+                x_label: format!("{what} ({})", model.metadata.currency),
+                y_label: String::new(),
+                plot: hta_report::figures::Plot::Tornado { bars: shown, base: base.get(k).map_or(0.0, |b| b.1) },
+            }
+        })
+        .collect()
+}
+
+/// What the one-way analysis measures, in words.
+fn what(model: &Model, args: &DsaArgs, wtp: Option<f64>) -> String {
+    match (args.outcome, wtp) {
         (DsaOutcome::Inmb, Some(w)) => {
             format!("incremental net monetary benefit at {} per {}", number(w, 0), model.settings.effect.unit())
         }
@@ -168,7 +213,11 @@ fn print_tornado(model: &Model, args: &DsaArgs, wtp: Option<f64>, bars: &[Bar], 
         (DsaOutcome::Cost, _) => "discounted cost".into(),
         (DsaOutcome::Effect, _) => format!("discounted {}s", model.settings.effect.unit()),
         _ => "ICER (with the quadrant where there is no ratio)".into(),
-    };
+    }
+}
+
+fn print_tornado(model: &Model, args: &DsaArgs, wtp: Option<f64>, bars: &[Bar], base: &[(String, f64, String)]) {
+    let what = what(model, args, wtp);
     println!("{}\nOne-way sensitivity analysis: {what}", model.metadata.title);
     for (name, value, label) in base {
         println!("  base case {name}: {} {label}", number(*value, 2));

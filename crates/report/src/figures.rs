@@ -51,7 +51,8 @@ pub enum Plot {
     /// Points per series, a line through `frontier`, and willingness-to-pay lines through
     /// `origin` (the CE plane).
     Plane { series: Vec<Series>, frontier: Vec<(f64, f64)>, origin: (f64, f64), wtp: Vec<f64> },
-    /// Horizontal bars from the base value to low and high (tornado), widest first.
+    /// Horizontal bars from the base value to the outcome at each parameter's low and high value
+    /// (tornado); the first bar is drawn at the bottom, so give the widest last.
     Tornado { bars: Vec<(String, f64, f64)>, base: f64 },
     /// Bars by x, stacked by series (budget by year and payer); x are whole numbers.
     StackedBars { series: Vec<Series> },
@@ -179,7 +180,6 @@ impl Figure {
             mesh.y_labels(tornado_names.len() * 2 + 1);
         }
         mesh.draw().map_err(|e| fail(&e))?;
-        let mut legend = true;
         match &self.plot {
             Plot::Lines { series } => {
                 // A frontier series (name starting with `CEAF`) is drawn first, wide and light,
@@ -237,7 +237,15 @@ impl Figure {
                 }
             }
             Plot::Tornado { bars, base } => {
-                legend = false;
+                // Legend entries from empty rectangles at the base value.
+                for (k, text) in ["parameter at its low value", "parameter at its high value"].iter().enumerate() {
+                    let c = colour(k);
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new([(*base, y.0), (*base, y.0)], c.filled())))
+                        .map_err(|e| fail(&e))?
+                        .label(*text)
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+                }
                 for (i, (_, low, high)) in bars.iter().enumerate() {
                     let y = i as f64;
                     for (end, c) in [(*low, colour(0)), (*high, colour(1))] {
@@ -279,16 +287,14 @@ impl Figure {
                 }
             }
         }
-        if legend {
-            chart
-                .configure_series_labels()
-                .position(self.emptiest_corner(x, y))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .label_font(("sans-serif", 14))
-                .draw()
-                .map_err(|e| fail(&e))?;
-        }
+        chart
+            .configure_series_labels()
+            .position(self.emptiest_corner(x, y))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))
     }
 
@@ -301,7 +307,11 @@ impl Figure {
             Plot::Plane { series, frontier, .. } => {
                 series.iter().flat_map(|s| s.points.iter().copied()).chain(frontier.iter().copied()).collect()
             }
-            Plot::Tornado { .. } => Vec::new(),
+            Plot::Tornado { bars, base } => bars
+                .iter()
+                .enumerate()
+                .flat_map(|(i, b)| [(b.1, i as f64), (b.2, i as f64), (*base, i as f64)])
+                .collect(),
         };
         let (w, h) = (x.1 - x.0, y.1 - y.0);
         let corners = [
