@@ -162,6 +162,7 @@ fn psa_is_reproducible_across_threads_and_shards() {
         "psa.json",
         "figures/ceac.svg",
         "figures/ceac.png",
+        "figures/evpi.csv",
         "figures/ce_plane_psa.csv",
         "figures/ce_plane_psa.svg",
     ] {

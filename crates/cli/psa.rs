@@ -349,6 +349,22 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
             },
         },
         Figure {
+            name: "evpi".into(),
+            title: "Expected value of perfect information per person".into(),
+            x_label: format!(
+                "Willingness to pay ({} per {})",
+                model.metadata.currency,
+                if effect == "QALYs" { "QALY" } else { "life-year" }
+            ),
+            y_label: format!("EVPI per person ({})", model.metadata.currency),
+            plot: Plot::Lines {
+                series: vec![Series {
+                    name: "EVPI".into(),
+                    points: at_grid.iter().map(|a| (a.threshold, a.evpi)).collect(),
+                }],
+            },
+        },
+        Figure {
             name: "ceac".into(),
             title: "Cost-effectiveness acceptability curves and frontier".into(),
             x_label: format!(
