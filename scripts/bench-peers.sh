@@ -134,12 +134,12 @@ done
 
 # --- 4. hta ------------------------------------------------------------------------------------
 if [[ "$RUN_HTA" == 1 ]]; then
-say "hta: whole commands, --threads 1 and all threads"
-check_idle hta
-(cd scripts/bench_peers && "$PY" hta_workloads.py --hta "$ROOT/$HTA" --out-dir "$ROOT/$RESULTS" \
-  --reps-det "$HTA_REPS_DET" --reps-psa "$HTA_REPS_PSA" \
-  --w1-model "$ROOT/models/hiv.yaml" --w2-model "$ROOT/benches/models/w2_hiv.yaml" \
-  --w3-model "$ROOT/benches/models/w3_synthetic.yaml")
+  say "hta: whole commands, --threads 1 and all threads"
+  check_idle hta
+  (cd scripts/bench_peers && "$PY" hta_workloads.py --hta "$ROOT/$HTA" --out-dir "$ROOT/$RESULTS" \
+    --reps-det "$HTA_REPS_DET" --reps-psa "$HTA_REPS_PSA" \
+    --w1-model "$ROOT/models/hiv.yaml" --w2-model "$ROOT/benches/models/w2_hiv.yaml" \
+    --w3-model "$ROOT/benches/models/w3_synthetic.yaml")
 fi
 
 # --- 5. table ----------------------------------------------------------------------------------

@@ -274,4 +274,19 @@ fn report_draws_the_figures() {
     }
     let trace = std::fs::read_to_string(figures.join("trace_mono.csv")).expect("trace");
     assert!(trace.lines().any(|l| l == "A,0,1"));
+    // The workbook opens and holds every sheet; the summary's costs are numbers (1e-6).
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).expect("workbook opens");
+    assert_eq!(book.sheet_names(), ["Run", "Summary", "Parameters", "Trace", "Values"]);
+    let summary = book.worksheet_range("Summary").expect("summary sheet");
+    let header: Vec<String> = summary.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
+    let cost = header.iter().position(|h| h == "cost").expect("cost column");
+    let mono = summary.rows().find(|r| r[0] == "mono").expect("mono row");
+    let value = match &mono[cost] {
+        calamine::Data::Float(v) => *v,
+        other => panic!("cost is not a number: {other:?}"),
+    };
+    assert!((value - 44663.4536).abs() <= 1e-6 * 44663.4536);
+    let parameters = book.worksheet_range("Parameters").expect("parameters sheet");
+    assert!(parameters.rows().any(|r| r[0] == "rr"));
 }

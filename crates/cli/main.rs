@@ -194,6 +194,13 @@ fn run(args: &RunArgs, figures: bool) -> Result<(), Exit> {
         Some(dir) => {
             write_outputs(dir, &report)?;
             if figures {
+                let book = hta_report::workbook::workbook(&report).map_err(|e| {
+                    eprintln!("error: {e}");
+                    Exit::Io
+                })?;
+                let path = dir.join("report.xlsx");
+                std::fs::write(&path, book).map_err(|e| io_error(&path, &e))?;
+                println!("wrote report.xlsx to {}", dir.display());
                 let mut all = hta_report::figures::markov_traces(&report);
                 all.push(hta_report::figures::ce_plane(&report));
                 write_figures(dir, &all)?;

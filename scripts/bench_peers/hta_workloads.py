@@ -5,7 +5,8 @@ Usage: python hta_workloads.py --hta target/release/hta --out-dir DIR [--reps-de
 Each configuration is run once untimed with --out to check its results (deterministic runs
 against WORKLOADS.md's expected values; PSA means are kept for the report), then timed: wall time
 of the whole process (start-up, reading and validating the YAML, the run, the summary, printing),
-median over the repetitions, with the peak resident memory of the child from wait4. For a PSA the
+median over the repetitions, with the peak resident memory of hta from one more run under GNU
+time (when /usr/bin/time is there). For a PSA the
 in-process time hta prints ("Probabilistic analysis: ... N s") is kept too. Single-thread runs
 pass --threads 1; the all-thread runs pass no --threads (hta's default: every core).
 """
@@ -17,6 +18,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +32,7 @@ PSA_LINE = re.compile(r"Probabilistic analysis:.*?([0-9]+(?:\.[0-9]+)?) s\s*$", 
 
 
 def run_once(cmd: list[str]) -> tuple[float, float, str, int]:
-    """Wall seconds, peak RSS (MB), stdout+stderr, exit code of one child process."""
+    """Wall seconds, wait4's peak RSS (MB), stdout+stderr, exit code of one child process."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -72,20 +74,37 @@ def psa_means(hta: str, cmd_tail: list[str]) -> dict:
     }
 
 
+def peak_memory_mb(cmd: list[str]) -> float | None:
+    """Peak resident memory of hta alone, from GNU time (untimed run; also warms the caches).
+
+    wait4's figure for a child of this Python process would not do: the child's high-water mark
+    includes the forked Python before the exec."""
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    if gnu_time is None:
+        run_once(cmd)
+        return None
+    with tempfile.NamedTemporaryFile("r") as fh:
+        _, _, text, code = run_once([gnu_time, "-f", "%M", "-o", fh.name, *cmd])
+        try:
+            return int(fh.read().split()[-1]) / 1024.0 if code == 0 else None
+        except (ValueError, IndexError):
+            return None
+
+
 def time_cmd(cmd: list[str], reps: int, psa: bool) -> dict:
-    run_once(cmd)  # warm the page cache
-    walls, inproc, rss = [], [], []
+    peak = peak_memory_mb(cmd)
+    walls, inproc = [], []
     for _ in range(reps):
-        wall, peak, text, code = run_once(cmd)
+        wall, _, text, code = run_once(cmd)
         if code != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed (exit {code}):\n{text}")
         walls.append(wall)
-        rss.append(peak)
         if psa:
             m = PSA_LINE.search(text)
             if m:
                 inproc.append(float(m.group(1)))
-    out = {"times_s": walls, "time_s": statistics.median(walls), "reps": reps, "maxrss_mb": round(max(rss), 1)}
+    out = {"times_s": walls, "time_s": statistics.median(walls), "reps": reps,
+           "maxrss_mb": round(peak, 1) if peak is not None else None}
     if psa:
         out["inprocess_s"] = statistics.median(inproc) if inproc else None
         out["inprocess_times_s"] = inproc

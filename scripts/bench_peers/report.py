@@ -108,6 +108,8 @@ def main() -> None:
             text = fmt_time(h["time_s"])
             if h.get("inprocess_s") is not None:
                 text += f" ({fmt_time(h['inprocess_s'])})"
+            if h.get("maxrss_mb"):
+                text += f", {h['maxrss_mb']:.0f} MB"
             if not h.get("counts", False):
                 text += " ⚠ results disagree"
             cells.append(text)
@@ -128,7 +130,8 @@ def main() -> None:
     print("Times are medians; peers are timed in process (build, run, summary), hta as whole commands "
           "(start-up, YAML parse and validation, run, summary, printing), with hta's own in-process PSA "
           "time in parentheses. ≈: fewer draws run and the time scaled linearly. MB: peak resident memory "
-          "of the process (for the peers it includes the Python interpreter, numpy, scipy and pandas).")
+          "of the process (for the peers it includes the Python interpreter, numpy, scipy and pandas; "
+          "Python start-up and imports are not in the peers' times).")
 
     # Correctness
     print()

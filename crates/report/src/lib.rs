@@ -4,13 +4,15 @@
 //! the incremental analysis from `hta-analysis`, and the run record). From it this crate builds
 //! `results.json` ([`json`]), the CSV tables `summary.csv`, `trace.csv` and `values.csv`
 //! ([`tables`]) and the terminal summary ([`terminal`]). It returns text; the binary writes it.
-//! [`figures`] draws the dossier figures (SVG, PNG and their data as CSV) in one house style.
+//! [`figures`] draws the dossier figures (SVG, PNG and their data as CSV) in one house style;
+//! [`workbook`] writes the tables into one Excel workbook.
 
 pub mod figures;
 pub mod json;
 pub mod number;
 pub mod tables;
 pub mod terminal;
+pub mod workbook;
 
 use hta_analysis::{Comparison, FrontierRow, ThresholdResult};
 use hta_markov::StrategyResult;

@@ -1,0 +1,111 @@
+//! The Excel workbook of a run (`report.xlsx`): one sheet per table — the run record, the
+//! summary with the incremental analysis, the parameters, the trace and the values by cycle —
+//! with bold frozen headers, numbers stored as numbers, and column widths set.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+
+use crate::{tables, CeaRun};
+
+/// Rows of one sheet at most (Excel's limit, less the header).
+const MAX_ROWS: usize = 1_048_575;
+
+/// The workbook as bytes.
+pub fn workbook(run: &CeaRun) -> Result<Vec<u8>, String> {
+    let mut book = Workbook::new();
+    let sheets = [
+        ("Run", run_csv(run)),
+        ("Summary", tables::summary_csv(run)),
+        ("Parameters", parameters_csv(run)),
+        ("Trace", tables::trace_csv(run)),
+        ("Values", tables::values_csv(run)),
+    ];
+    for (name, text) in &sheets {
+        let sheet = book.add_worksheet();
+        fill(sheet, name, text).map_err(|e| format!("workbook sheet `{name}`: {e}"))?;
+    }
+    book.save_to_buffer().map_err(|e| format!("workbook: {e}"))
+}
+
+/// The run record as key, value rows.
+fn run_csv(run: &CeaRun) -> String {
+    let mut rows = vec![
+        vec!["tool".to_string(), run.record.tool.to_string()],
+        vec!["version".into(), run.record.version.to_string()],
+        vec!["model".into(), run.model.metadata.title.clone()],
+        vec!["currency".into(), run.model.metadata.currency.clone()],
+    ];
+    for input in &run.record.inputs {
+        rows.push(vec![format!("sha256 of {}", input.path), input.sha256.clone()]);
+    }
+    for (name, value) in &run.record.overrides {
+        rows.push(vec![format!("override {name}"), value.clone()]);
+    }
+    tables::csv_text(&["item", "value"], rows.into_iter())
+}
+
+/// Parameters with their ranges, distributions and sources.
+fn parameters_csv(run: &CeaRun) -> String {
+    let rows = run.model.parameters.iter().map(|p| {
+        let u = &p.uncertainty;
+        vec![
+            p.name.clone(),
+            p.label.clone().unwrap_or_default(),
+            u.low.map(|v| v.to_string()).unwrap_or_default(),
+            u.high.map(|v| v.to_string()).unwrap_or_default(),
+            u.distribution.map(|d| format!("{d:?}")).unwrap_or_default(),
+            p.source.clone().unwrap_or_default(),
+        ]
+    });
+    tables::csv_text(&["parameter", "label", "low", "high", "distribution", "source"], rows)
+}
+
+/// Writes a CSV table into `sheet`: header bold and frozen, numeric cells as numbers (costs and
+/// ICERs with thousands separators, effects to four decimals), widths from the content.
+fn fill(sheet: &mut Worksheet, name: &str, text: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
+    sheet.set_name(name)?;
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let effect = Format::new().set_num_format("0.0000");
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    let mut header: Vec<String> = Vec::new();
+    let mut widths: Vec<usize> = Vec::new();
+    for (r, record) in reader.records().enumerate() {
+        let Ok(record) = record else { continue };
+        if r > MAX_ROWS {
+            sheet.write_string(r as u32, 0, "(more rows than a sheet holds: see the CSV file)")?;
+            break;
+        }
+        for (c, cell) in record.iter().enumerate() {
+            let (row, col) = (r as u32, c as u16);
+            if widths.len() <= c {
+                widths.push(8);
+            }
+            widths[c] = widths[c].max(cell.chars().count().min(60));
+            if r == 0 {
+                header.push(cell.to_string());
+                sheet.write_string_with_format(row, col, cell, &bold)?;
+                continue;
+            }
+            match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    let column = header.get(c).map_or("", String::as_str);
+                    if column.contains("cost") || column == "icer" {
+                        sheet.write_number_with_format(row, col, v, &money)?;
+                    } else if column.starts_with("qaly") || column.starts_with("ly") {
+                        sheet.write_number_with_format(row, col, v, &effect)?;
+                    } else {
+                        sheet.write_number(row, col, v)?;
+                    }
+                }
+                _ => {
+                    sheet.write_string(row, col, cell)?;
+                }
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, (*w + 2) as f64)?;
+    }
+    Ok(())
+}
