@@ -172,7 +172,7 @@ impl Figure {
             .y_desc(&self.y_label)
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
-            .light_line_style(WHITE)
+            .max_light_lines(0)
             .bold_line_style(RGBColor(225, 225, 225))
             .x_label_formatter(&x_format)
             .y_label_formatter(&y_format);
@@ -539,6 +539,9 @@ mod tests {
             };
             let svg = figure.svg().expect("svg");
             assert!(svg.starts_with("<svg") && svg.contains(&format!("Figure {i}")), "{svg}");
+            // One small SVG per plot type, and its data, as reviewed snapshots.
+            insta::assert_snapshot!(format!("plot_{i}_svg"), svg);
+            insta::assert_snapshot!(format!("plot_{i}_csv"), figure.csv());
             let paths = figure.write(&dir).expect("write");
             let png = std::fs::read(&paths[1]).expect("png");
             assert_eq!(&png[1..4], b"PNG");
