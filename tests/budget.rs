@@ -178,6 +178,11 @@ fn bad_budget_files_are_rejected_with_positions() {
         ("{ cutoff_months: 12, fraction: 1.0 }", "{ cutoff_months: 3, fraction: 1.0 }", "strictly increasing"),
         ("share: 0.2, weight: 12.0", "share: 0.3, weight: 12.0", "subgroup shares"),
         (
+            "other_case_costs: 150000\n",
+            "other_case_costs: 150000\n      refund: { fraction: 0.5, at_months: 12, success_states: [progression_free] }\n",
+            "a DRG bundle replaces the price",
+        ),
+        (
             "order: [basic_insurance, critical_illness, city_commercial]",
             "order: [basic_insurance, critical_ilness, city_commercial]",
             "did you mean `critical_illness`?",

@@ -318,10 +318,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
         let n = points.len().max(1) as f64;
         (points.iter().map(|p| p.0).sum::<f64>() / n, points.iter().map(|p| p.1).sum::<f64>() / n)
     };
-    let effect = match measure {
-        hta_model::EffectMeasure::Qaly => "QALYs",
-        hta_model::EffectMeasure::LifeYears => "Life-years",
-    };
+    let effect = hta_report::figures::effect_axis(measure);
     let mut ceac: Vec<Series> = model
         .strategies
         .iter()
@@ -351,11 +348,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
         Figure {
             name: "evpi".into(),
             title: "Expected value of perfect information per person".into(),
-            x_label: format!(
-                "Willingness to pay ({} per {})",
-                model.metadata.currency,
-                if effect == "QALYs" { "QALY" } else { "life-year" }
-            ),
+            x_label: hta_report::figures::wtp_axis(model),
             y_label: format!("EVPI per person ({})", model.metadata.currency),
             plot: Plot::Lines {
                 series: vec![Series {
@@ -367,11 +360,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
         Figure {
             name: "ceac".into(),
             title: "Cost-effectiveness acceptability curves and frontier".into(),
-            x_label: format!(
-                "Willingness to pay ({} per {})",
-                model.metadata.currency,
-                if effect == "QALYs" { "QALY" } else { "life-year" }
-            ),
+            x_label: hta_report::figures::wtp_axis(model),
             y_label: "Probability cost-effective".into(),
             plot: Plot::Lines { series: ceac },
         },

@@ -73,23 +73,17 @@ impl Figure {
     pub fn csv(&self) -> String {
         let mut out = String::new();
         match &self.plot {
-            Plot::Lines { series } | Plot::StackedBars { series } => {
+            Plot::Lines { series } | Plot::StackedBars { series } | Plot::Plane { series, .. } => {
                 out.push_str("series,x,y\n");
                 for s in series {
                     for (x, y) in &s.points {
                         out.push_str(&format!("{},{x},{y}\n", s.name));
                     }
                 }
-            }
-            Plot::Plane { series, frontier, .. } => {
-                out.push_str("series,x,y\n");
-                for s in series {
-                    for (x, y) in &s.points {
-                        out.push_str(&format!("{},{x},{y}\n", s.name));
+                if let Plot::Plane { frontier, .. } = &self.plot {
+                    for (x, y) in frontier {
+                        out.push_str(&format!("frontier,{x},{y}\n"));
                     }
-                }
-                for (x, y) in frontier {
-                    out.push_str(&format!("frontier,{x},{y}\n"));
                 }
             }
             Plot::Tornado { bars, base } => {
@@ -262,23 +256,13 @@ impl Figure {
                     .map_err(|e| fail(&e))?;
             }
             Plot::StackedBars { series } => {
-                let mut up: Vec<(f64, f64)> = Vec::new();
-                let mut down: Vec<(f64, f64)> = Vec::new();
+                let segments = stack(series);
                 for (i, s) in series.iter().enumerate() {
                     let c = colour(i);
-                    let mut rects = Vec::new();
-                    for &(bx, v) in &s.points {
-                        let stack = if v >= 0.0 { &mut up } else { &mut down };
-                        let slot = match stack.iter_mut().find(|(sx, _)| *sx == bx) {
-                            Some(slot) => slot,
-                            None => {
-                                stack.push((bx, 0.0));
-                                stack.last_mut().ok_or_else(|| fail(&"empty stack"))?
-                            }
-                        };
-                        rects.push(Rectangle::new([(bx - 0.35, slot.1), (bx + 0.35, slot.1 + v)], c.filled()));
-                        slot.1 += v;
-                    }
+                    let rects = segments
+                        .iter()
+                        .filter(|g| g.0 == i)
+                        .map(|&(_, bx, from, to)| Rectangle::new([(bx - 0.35, from), (bx + 0.35, to)], c.filled()));
                     chart
                         .draw_series(rects)
                         .map_err(|e| fail(&e))?
@@ -300,19 +284,7 @@ impl Figure {
 
     /// The corner of the plot with the fewest data points, for the legend.
     fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
-        let points: Vec<(f64, f64)> = match &self.plot {
-            Plot::Lines { series } | Plot::StackedBars { series } => {
-                series.iter().flat_map(|s| s.points.iter().copied()).collect()
-            }
-            Plot::Plane { series, frontier, .. } => {
-                series.iter().flat_map(|s| s.points.iter().copied()).chain(frontier.iter().copied()).collect()
-            }
-            Plot::Tornado { bars, base } => bars
-                .iter()
-                .enumerate()
-                .flat_map(|(i, b)| [(b.1, i as f64), (b.2, i as f64), (*base, i as f64)])
-                .collect(),
-        };
+        let points = self.points();
         let (w, h) = (x.1 - x.0, y.1 - y.0);
         let corners = [
             (SeriesLabelPosition::UpperLeft, x.0, y.1 - 0.45 * h),
@@ -326,44 +298,41 @@ impl Figure {
         corners.into_iter().min_by_key(|(_, x0, y0)| count(*x0, *y0)).map_or(SeriesLabelPosition::UpperLeft, |c| c.0)
     }
 
+    /// Every plotted point: series points, frontier, the ends of tornado bars and of stacked
+    /// segments.
+    fn points(&self) -> Vec<(f64, f64)> {
+        let of_series =
+            |series: &[Series]| -> Vec<(f64, f64)> { series.iter().flat_map(|s| s.points.iter().copied()).collect() };
+        match &self.plot {
+            Plot::Lines { series } => of_series(series),
+            Plot::Plane { series, frontier, .. } => {
+                let mut points = of_series(series);
+                points.extend(frontier);
+                points
+            }
+            Plot::Tornado { bars, base } => bars
+                .iter()
+                .enumerate()
+                .flat_map(|(i, b)| [(b.1, i as f64), (b.2, i as f64), (*base, i as f64)])
+                .collect(),
+            Plot::StackedBars { series } => {
+                stack(series).into_iter().flat_map(|(_, x, from, to)| [(x, from), (x, to)]).collect()
+            }
+        }
+    }
+
     /// Axis ranges with a margin; never empty.
     fn bounds(&self) -> ((f64, f64), (f64, f64)) {
-        let mut xs: Vec<f64> = Vec::new();
-        let mut ys: Vec<f64> = Vec::new();
+        let points = self.points();
+        let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+        let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
         match &self.plot {
-            Plot::Lines { series } => {
-                for s in series {
-                    xs.extend(s.points.iter().map(|p| p.0));
-                    ys.extend(s.points.iter().map(|p| p.1));
-                }
-                ys.push(0.0);
+            Plot::Lines { .. } => ys.push(0.0),
+            Plot::Plane { origin, .. } => {
+                return (padded(&[&xs[..], &[origin.0]].concat()), padded(&[&ys[..], &[origin.1]].concat()));
             }
-            Plot::Plane { series, frontier, origin, .. } => {
-                for p in series.iter().flat_map(|s| &s.points).chain(frontier).chain(std::iter::once(origin)) {
-                    xs.push(p.0);
-                    ys.push(p.1);
-                }
-            }
-            Plot::Tornado { bars, base } => {
-                xs.push(*base);
-                for (_, low, high) in bars {
-                    xs.extend([*low, *high]);
-                }
-                let n = bars.len().max(1) as f64;
-                return (padded(&xs), (-0.6, n - 0.4));
-            }
-            Plot::StackedBars { series } => {
-                let mut up: Vec<(f64, f64)> = Vec::new();
-                let mut down: Vec<(f64, f64)> = Vec::new();
-                for &(bx, v) in series.iter().flat_map(|s| &s.points) {
-                    let stack = if v >= 0.0 { &mut up } else { &mut down };
-                    match stack.iter_mut().find(|(sx, _)| *sx == bx) {
-                        Some(slot) => slot.1 += v,
-                        None => stack.push((bx, v)),
-                    }
-                    xs.push(bx);
-                }
-                ys.extend(up.iter().chain(&down).map(|p| p.1));
+            Plot::Tornado { bars, .. } => return (padded(&xs), (-0.6, bars.len().max(1) as f64 - 0.4)),
+            Plot::StackedBars { .. } => {
                 ys.push(0.0);
                 let (x0, x1) = min_max(&xs);
                 return ((x0 - 0.6, x1 + 0.6), padded(&ys));
@@ -371,6 +340,30 @@ impl Figure {
         }
         (padded(&xs), padded(&ys))
     }
+}
+
+/// Stacked-bar segments `(series, x, from, to)`: positive values stack up from 0, negative
+/// values down from 0, in series order.
+fn stack(series: &[Series]) -> Vec<(usize, f64, f64, f64)> {
+    let mut up: Vec<(f64, f64)> = Vec::new();
+    let mut down: Vec<(f64, f64)> = Vec::new();
+    let mut segments = Vec::new();
+    for (i, s) in series.iter().enumerate() {
+        for &(x, v) in &s.points {
+            let stack = if v >= 0.0 { &mut up } else { &mut down };
+            let base = match stack.iter_mut().find(|(sx, _)| *sx == x) {
+                Some(slot) => slot,
+                None => {
+                    stack.push((x, 0.0));
+                    let last = stack.len() - 1;
+                    &mut stack[last]
+                }
+            };
+            segments.push((i, x, base.1, base.1 + v));
+            base.1 += v;
+        }
+    }
+    segments
 }
 
 /// The segment of the line through `origin` with slope `slope` inside the box `x` × `y`.
@@ -422,6 +415,19 @@ fn short_number(v: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// The axis title of an effect measure ("QALYs", "Life-years").
+pub fn effect_axis(measure: hta_model::EffectMeasure) -> &'static str {
+    match measure {
+        hta_model::EffectMeasure::Qaly => "QALYs",
+        hta_model::EffectMeasure::LifeYears => "Life-years",
+    }
+}
+
+/// The axis title of willingness to pay, e.g. "Willingness to pay (GBP per QALY)".
+pub fn wtp_axis(model: &hta_model::Model) -> String {
+    format!("Willingness to pay ({} per {})", model.metadata.currency, model.settings.effect.unit())
+}
+
 /// Markov trace of each strategy: state occupancy by cycle.
 pub fn markov_traces(run: &CeaRun) -> Vec<Figure> {
     let model = run.model;
@@ -467,14 +473,10 @@ pub fn ce_plane(run: &CeaRun) -> Figure {
         .filter_map(|row| points.get(row.strategy).copied())
         .collect();
     frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let effect = match model.settings.effect {
-        hta_model::EffectMeasure::Qaly => "QALYs",
-        hta_model::EffectMeasure::LifeYears => "Life-years",
-    };
     Figure {
         name: "ce_plane".into(),
         title: "Cost-effectiveness plane (discounted)".into(),
-        x_label: effect.into(),
+        x_label: effect_axis(model.settings.effect).into(),
         y_label: format!("Cost ({})", model.metadata.currency),
         plot: Plot::Plane {
             series: model

@@ -824,9 +824,21 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                     .into(),
             );
             check(s.price_volume.is_none(), "give either price_volume or price_cuts, not both".into());
+        }
+        if s.drg.as_ref().is_some_and(|d| d.inside_bundle) {
+            // Inside the bundle the fund pays the case payment instead of the price, so nothing
+            // that shapes or schedules the price can apply.
+            let price_terms = [
+                s.instalments.is_some(),
+                s.annuity.is_some(),
+                s.refund.is_some(),
+                s.pfs_tiers.is_some(),
+                s.price_volume.is_some(),
+                s.price_cuts.is_some(),
+            ];
             check(
-                s.drg.as_ref().is_none_or(|d| !d.inside_bundle),
-                "price_cuts apply to the price, which a DRG bundle replaces; leave one out".into(),
+                !price_terms.contains(&true),
+                "a DRG bundle replaces the price: give no instalments, annuity, refund, pfs_tiers, price_volume or price_cuts with `inside_bundle: true`".into(),
             );
         }
         if let Some(d) = &s.drg {
