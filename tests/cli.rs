@@ -277,7 +277,23 @@ fn report_draws_the_figures() {
     // The workbook opens and holds every sheet; the summary's costs are numbers (1e-6).
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).expect("workbook opens");
-    assert_eq!(book.sheet_names(), ["Run", "Summary", "Parameters", "Trace", "Values"]);
+    let sheets = book.sheet_names();
+    for name in [
+        "Run",
+        "Settings",
+        "Summary",
+        "Incremental",
+        "Parameters",
+        "Trace",
+        "Values",
+        "One-way",
+        "Scenarios",
+        "PSA summary",
+        "PSA thresholds",
+        "CEAC",
+    ] {
+        assert!(sheets.iter().any(|s| s == name), "no sheet {name} in {sheets:?}");
+    }
     let summary = book.worksheet_range("Summary").expect("summary sheet");
     let header: Vec<String> = summary.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
     let cost = header.iter().position(|h| h == "cost").expect("cost column");
@@ -289,4 +305,117 @@ fn report_draws_the_figures() {
     assert!((value - 44663.4536).abs() <= 1e-6 * 44663.4536);
     let parameters = book.worksheet_range("Parameters").expect("parameters sheet");
     assert!(parameters.rows().any(|r| r[0] == "rr"));
+}
+
+/// The dossier pack of the CAR-T model with its budget file: every section of the HTML report,
+/// no external reference, well-formed markup, figures of every kind, the workbook's sheets.
+#[test]
+fn report_writes_the_whole_dossier_pack() {
+    let dir = temp_dir("dossier");
+    hta()
+        .args([
+            "report",
+            "models/cart_lbcl_psm.yaml",
+            "--budget",
+            "models/budgets/cart_china.yaml",
+            "--draws",
+            "200",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("wrote report.html"));
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("html");
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(&html, options).expect("the report is well-formed");
+    let ids: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("section")).filter_map(|n| n.attribute("id")).collect();
+    let expected = [
+        "setting",
+        "comparators",
+        "horizon",
+        "discounting",
+        "outcomes",
+        "structure",
+        "parameters",
+        "base-case",
+        "uncertainty",
+        "budget",
+        "run-record",
+    ];
+    assert_eq!(ids, expected);
+    for node in doc.descendants() {
+        for attribute in node.attributes() {
+            let v = attribute.value();
+            assert!(!v.contains("//") && (attribute.name() != "href" || v.starts_with('#')), "external reference {v}");
+            assert!(attribute.name() != "src", "a `src` attribute: {v}");
+        }
+    }
+    assert!(
+        !html.contains("http:") && !html.contains("https:") && !html.contains("@import") && !html.contains("<script")
+    );
+    // Base case as published by the model's tests, all figures inline.
+    assert!(html.contains("314,681.83"), "the base-case ICER (CNY 314,681.83 per QALY) is shown");
+    let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
+    for name in [
+        "survival_curves",
+        "trace_cart",
+        "ce_plane",
+        "tornado_cart_vs_salvage_chemo",
+        "twoway_pi_pfs_cart_pi_os_cart",
+        "ce_plane_psa",
+        "ceac",
+        "evpi",
+        "evppi",
+        "budget_net_impact",
+        "budget_cumulative",
+        "budget_offsets_by_category",
+        "budget_by_payer_upfront",
+        "budget_by_payer_pfs_tiers",
+    ] {
+        for ext in ["svg", "png", "csv"] {
+            assert!(dir.join("figures").join(format!("{name}.{ext}")).is_file(), "{name}.{ext}");
+        }
+    }
+    assert!(svgs >= 15, "{svgs} inline figures");
+    // The workbook holds a sheet per table; Markdown has the tables too.
+    use calamine::Reader;
+    let book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).expect("workbook opens");
+    let sheets = book.sheet_names();
+    for name in [
+        "Settings",
+        "Incremental",
+        "One-way",
+        "Two-way",
+        "PSA summary",
+        "Budget summary",
+        "Budget by year",
+        "Budget by payer",
+    ] {
+        assert!(sheets.iter().any(|s| s == name), "no sheet {name} in {sheets:?}");
+    }
+    let markdown = std::fs::read_to_string(dir.join("report.md")).expect("markdown");
+    assert!(markdown.contains("### Incremental analysis (efficiency frontier)") && markdown.contains("| cart |"));
+    // Simplified Chinese labels.
+    let zh = temp_dir("dossier-zh");
+    hta()
+        .args(["report", "models/cart_lbcl_psm.yaml", "--draws", "0", "--lang", "zh", "--out"])
+        .arg(&zh)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(zh.join("report.html")).expect("html");
+    assert!(html.contains("lang=\"zh-CN\"") && html.contains("基础分析结果") && !html.contains("预算"));
+    assert!(html.contains("未运行"), "the PSA was skipped with --draws 0 and says so");
+}
+
+#[test]
+fn report_refuses_a_budget_file_of_another_model() {
+    let dir = temp_dir("dossier-wrong-budget");
+    hta()
+        .args(["report", "models/hiv.yaml", "--budget", "models/budgets/cart_china.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a budget file for"));
 }

@@ -37,10 +37,13 @@ pub enum Command {
     /// dominance and ICERs, and net benefit at the model's thresholds.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
-    /// Run a model and draw its dossier figures (Markov trace per strategy, cost-effectiveness
-    /// plane) into DIR/figures as SVG, PNG and CSV, beside the files `hta run` writes.
+    /// The dossier pack in one command: runs the model and every analysis it supports (one-way
+    /// if parameters have low/high, scenarios if it names any, PSA if parameters have
+    /// distributions, budget impact with --budget) and writes report.html (self-contained,
+    /// organised by CHEERS 2022 items), report.xlsx, report.md, the CSV/JSON files and the
+    /// figures (SVG, PNG, CSV) into DIR.
     #[command(after_help = EXIT_CODES)]
-    Report(RunArgs),
+    Report(ReportArgs),
     /// One-way sensitivity analysis: each parameter at its low and high value (from the model
     /// file, or ±--range-percent), on incremental net monetary benefit (default) or another
     /// outcome; tornado data sorted by width.
@@ -91,6 +94,42 @@ pub struct RunArgs {
     /// --set discount.costs=0.035. Repeatable. Settings: discount.costs, discount.effects,
     /// discount.start_year, discount.timing, horizon.cycles, horizon.years, counting, effect,
     /// cohort.start_age.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<Override>,
+}
+
+/// Language of the report's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Language {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The model file (YAML, format_version 1).
+    pub model: PathBuf,
+    /// Directory for the dossier pack (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Labels of report.html in English (en) or Simplified Chinese (zh).
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: Language,
+    /// A budget file naming this model: adds the budget impact under its payment schemes.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    /// Probabilistic draws (0 to skip the PSA).
+    #[arg(long, default_value_t = 1000)]
+    pub draws: u64,
+    /// Random seed of the PSA.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads for the PSA (default: all cores); results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a parameter or setting for every analysis of the report.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
 }

@@ -9,11 +9,14 @@ use hta_model::Model;
 use hta_spec::budget::BudgetSpec;
 use hta_spec::Diagnostic;
 
+use hta_report::html::{Extra, Part};
+use hta_report::tables::Table;
+
 use crate::args::BudgetArgs;
 use crate::exit::Exit;
 use crate::{load, number, render, write_files};
 
-pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
+pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
     let spec = hta_spec::budget::load_budget(&args.file).map_err(|d| crate::report_load_failure(&d))?;
     let loaded = load(&spec.model_path, &args.set)?;
     let model = &loaded.model;
@@ -47,19 +50,99 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Exit> {
     if args.solve_price {
         solve_prices(args, &spec, &loaded, &inputs, &impacts, new, comparator)?;
     }
-    if let Some(dir) = &args.out {
-        let mut out = files(&spec, &loaded, &inputs.categories, &impacts, &scenarios);
-        if !spec.scenarios.is_empty() {
-            out.push(("budget_scenarios.csv", scenarios_csv(&scenarios, &impacts)));
-        }
-        write_files(dir, &out)?;
-        crate::write_figures(dir, &figures(model, &impacts))?;
+    let mut out = files(&spec, &loaded, &inputs.categories, &impacts, &scenarios);
+    if !spec.scenarios.is_empty() {
+        out.push(("budget_scenarios.csv", scenarios_csv(&scenarios, &impacts)));
     }
-    Ok(())
+    let figures = figures(model, &inputs.categories, &impacts);
+    if let Some(dir) = &args.out {
+        write_files(dir, &out)?;
+        crate::write_figures(dir, &figures)?;
+    }
+    let extra = report_extra(&spec, model, &impacts, &out, figures);
+    Ok(extra)
+}
+
+/// Most schemes whose payments by payer are shown in the HTML report (files have them all).
+const REPORTED_PAYER_FIGURES: usize = 3;
+
+/// What the budget impact adds to the HTML report and the workbook.
+fn report_extra(
+    spec: &BudgetSpec,
+    model: &Model,
+    impacts: &[SchemeImpact],
+    files: &[(&str, String)],
+    figures: Vec<hta_report::figures::Figure>,
+) -> Extra {
+    let mut extra = Extra::new(Part::Budget);
+    extra.notes.push(format!(
+        "{}: {} years, {} payment scheme{}, amounts in {} (undiscounted, as budgets are reported); patients treated from the prevalent pool and incident cohorts; care costs with and without the new option from the model's own states.",
+        spec.title,
+        spec.horizon_years,
+        impacts.len(),
+        if impacts.len() == 1 { "" } else { "s" },
+        model.metadata.currency
+    ));
+    let mut summary = String::from(
+        "scheme,label,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",
+    );
+    for i in impacts {
+        summary.push_str(&format!(
+            "{},\"{}\",{},{},{},{},{}\n",
+            i.scheme.name,
+            i.scheme.label.clone().unwrap_or_default().replace('"', "'"),
+            i.total_net_impact(),
+            i.committed_after_horizon,
+            i.nominal_per_patient,
+            i.present_value_per_patient,
+            i.break_even_year.map(|y| y.to_string()).unwrap_or_default()
+        ));
+    }
+    let mut by_year = String::from("year");
+    for i in impacts {
+        by_year.push_str(&format!(",{}", i.scheme.name));
+    }
+    by_year.push('\n');
+    for y in 0..spec.horizon_years as usize {
+        by_year.push_str(&(y + 1).to_string());
+        for i in impacts {
+            by_year.push_str(&format!(",{}", i.years.get(y).map_or(0.0, |v| v.net_impact)));
+        }
+        by_year.push('\n');
+    }
+    extra.tables.extend(Table::from_csv("Net budget impact per scheme", &summary));
+    extra.tables.extend(Table::from_csv("Net budget impact by year and scheme (impact columns)", &by_year));
+    extra.figures = figures
+        .into_iter()
+        .filter(|f| {
+            !f.name.starts_with("budget_by_payer_")
+                || impacts
+                    .iter()
+                    .take(REPORTED_PAYER_FIGURES)
+                    .any(|i| f.name == format!("budget_by_payer_{}", i.scheme.name))
+        })
+        .collect();
+    extra.sheets.push(("Budget summary".into(), summary));
+    extra.sheets.push(("Budget by year".into(), by_year));
+    for (file, sheet) in [
+        ("budget.csv", "Budget detail"),
+        ("budget_payers.csv", "Budget by payer"),
+        ("budget_categories.csv", "Budget by category"),
+        ("budget_scenarios.csv", "Budget scenarios"),
+    ] {
+        if let Some((_, text)) = files.iter().find(|(name, _)| *name == file) {
+            extra.sheets.push((sheet.into(), text.clone()));
+        }
+    }
+    extra
 }
 
 /// Net and cumulative impact by year for every scheme, and each scheme's payments by payer.
-fn figures(model: &Model, impacts: &[SchemeImpact]) -> Vec<hta_report::figures::Figure> {
+fn figures(
+    model: &Model,
+    categories: &[(String, OptionCosts, OptionCosts)],
+    impacts: &[SchemeImpact],
+) -> Vec<hta_report::figures::Figure> {
     use hta_report::figures::{Figure, Plot, Series};
     let currency = &model.metadata.currency;
     let by_scheme = |value: fn(&hta_budget::impact::YearImpact) -> f64| -> Vec<Series> {
@@ -87,6 +170,30 @@ fn figures(model: &Model, impacts: &[SchemeImpact]) -> Vec<hta_report::figures::
             plot: Plot::Lines { series: by_scheme(|y| y.cumulative_impact) },
         },
     ];
+    if let Some(first) = impacts.first().filter(|_| !categories.is_empty()) {
+        let series = categories
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _, _))| Series {
+                name: name.clone(),
+                points: first
+                    .years
+                    .iter()
+                    .map(|y| {
+                        (f64::from(y.year), y.care_by_category.get(k).map_or(0.0, |(with, without)| without - with))
+                    })
+                    .collect(),
+            })
+            .filter(|s: &Series| s.points.iter().any(|p| p.1 != 0.0))
+            .collect();
+        figures.push(Figure {
+            name: "budget_offsets_by_category".into(),
+            title: format!("Care costs avoided by category: {}", first.scheme.name),
+            x_label: "Year".into(),
+            y_label: format!("Offset: care without minus with ({currency})"),
+            plot: Plot::StackedBars { series },
+        });
+    }
     for i in impacts {
         let series = i
             .scheme

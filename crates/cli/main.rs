@@ -8,6 +8,7 @@ mod budget;
 mod exit;
 mod psa;
 mod render;
+mod report;
 mod run_errors;
 mod sensitivity;
 
@@ -26,15 +27,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { model, set } => check(&model, &set),
-        Command::Run(args) => run(&args, false),
-        Command::Report(args) => run(&args, true),
-        Command::Dsa(args) => sensitivity::dsa(&args),
+        Command::Run(args) => run(&args),
+        Command::Report(args) => report::report(&args),
+        Command::Dsa(args) => sensitivity::dsa(&args).map(drop),
         Command::Threshold(args) => sensitivity::threshold(&args),
-        Command::Twoway(args) => sensitivity::twoway(&args),
-        Command::Scenarios(args) => sensitivity::scenarios(&args),
-        Command::Psa(args) => psa::psa(&args),
-        Command::Merge(args) => psa::merge(&args),
-        Command::Budget(args) => budget::budget(&args),
+        Command::Twoway(args) => sensitivity::twoway(&args).map(drop),
+        Command::Scenarios(args) => sensitivity::scenarios(&args).map(drop),
+        Command::Psa(args) => psa::psa(&args).map(drop),
+        Command::Merge(args) => psa::merge(&args).map(drop),
+        Command::Budget(args) => budget::budget(&args).map(drop),
         Command::Schema { out } => schema(out.as_deref()),
     };
     match result {
@@ -101,9 +102,8 @@ fn number(value: f64, decimals: usize) -> String {
     hta_report::number::grouped(value, decimals)
 }
 
-/// Writes named text files into `dir` (created if missing).
 /// Writes each figure as SVG, PNG and CSV into `dir/figures`.
-fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Result<(), Exit> {
+pub(crate) fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Result<(), Exit> {
     let folder = dir.join("figures");
     std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
     for figure in figures {
@@ -117,6 +117,7 @@ fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Result<
     Ok(())
 }
 
+/// Writes named text files into `dir` (created if missing).
 fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
     for (name, text) in files {
@@ -156,9 +157,31 @@ fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
     Ok(())
 }
 
-fn run(args: &RunArgs, figures: bool) -> Result<(), Exit> {
-    let loaded = load(&args.model, &args.set)?;
-    let (results, run_warnings) = simulate(&loaded)?;
+/// What a deterministic run produced (a [`CeaRun`] borrows from it).
+pub(crate) struct BaseCase {
+    results: Vec<hta_markov::StrategyResult>,
+    frontier: Vec<hta_analysis::FrontierRow>,
+    comparisons: Vec<hta_analysis::Comparison>,
+    thresholds: Vec<hta_analysis::ThresholdResult>,
+    record: RunRecord,
+}
+
+impl BaseCase {
+    pub(crate) fn cea<'a>(&'a self, model: &'a hta_model::Model) -> CeaRun<'a> {
+        CeaRun {
+            model,
+            results: &self.results,
+            frontier: &self.frontier,
+            pairwise: &self.comparisons,
+            thresholds: &self.thresholds,
+            record: &self.record,
+        }
+    }
+}
+
+/// Runs the model and its incremental analysis.
+pub(crate) fn base_case(loaded: &Loaded) -> Result<BaseCase, Exit> {
+    let (results, run_warnings) = simulate(loaded)?;
     let model = &loaded.model;
     let outcomes: Vec<Outcome> = results
         .iter()
@@ -171,9 +194,6 @@ fn run(args: &RunArgs, figures: bool) -> Result<(), Exit> {
             Outcome::new(&model.strategies[i].name, r.total_cost(true), effect)
         })
         .collect();
-    let frontier = incremental(&outcomes);
-    let comparisons = pairwise(&outcomes, model.settings.reference.index());
-    let thresholds: Vec<_> = model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect();
     let record = RunRecord {
         tool: "hta",
         version: env!("CARGO_PKG_VERSION"),
@@ -181,40 +201,30 @@ fn run(args: &RunArgs, figures: bool) -> Result<(), Exit> {
         overrides: loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
         warnings: loaded.warnings.iter().map(|w| w.one_line()).chain(run_warnings).collect(),
     };
-    let report = CeaRun {
-        model,
-        results: &results,
-        frontier: &frontier,
-        pairwise: &comparisons,
-        thresholds: &thresholds,
-        record: &record,
-    };
+    Ok(BaseCase {
+        frontier: incremental(&outcomes),
+        comparisons: pairwise(&outcomes, model.settings.reference.index()),
+        thresholds: model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect(),
+        results,
+        record,
+    })
+}
+
+fn run(args: &RunArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let base = base_case(&loaded)?;
+    let report = base.cea(&loaded.model);
     print!("{}", hta_report::terminal::summary(&report));
     match &args.out {
-        Some(dir) => {
-            write_outputs(dir, &report)?;
-            if figures {
-                let book = hta_report::workbook::workbook(&report).map_err(|e| {
-                    eprintln!("error: {e}");
-                    Exit::Io
-                })?;
-                let path = dir.join("report.xlsx");
-                std::fs::write(&path, book).map_err(|e| io_error(&path, &e))?;
-                println!("wrote report.xlsx to {}", dir.display());
-                let mut all = hta_report::figures::markov_traces(&report);
-                all.push(hta_report::figures::ce_plane(&report));
-                write_figures(dir, &all)?;
-            }
-            Ok(())
-        }
+        Some(dir) => write_outputs(dir, &report),
         None => {
-            println!("\n(add --out DIR to write results.json, summary.csv, trace.csv and values.csv)");
+            println!("\n(add --out DIR to write results.json, summary.csv, trace.csv and values.csv; `hta report` writes the whole dossier pack)");
             Ok(())
         }
     }
 }
 
-fn write_outputs(dir: &Path, report: &CeaRun) -> Result<(), Exit> {
+pub(crate) fn write_outputs(dir: &Path, report: &CeaRun) -> Result<(), Exit> {
     let files = [
         ("results.json", hta_report::json::results_json(report)),
         ("summary.csv", hta_report::tables::summary_csv(report)),
@@ -235,7 +245,7 @@ fn schema(out: Option<&Path>) -> Result<(), Exit> {
     }
 }
 
-fn io_error(path: &Path, error: &std::io::Error) -> Exit {
+pub(crate) fn io_error(path: &Path, error: &std::io::Error) -> Exit {
     eprintln!("error: cannot write {}: {error}", path.display());
     Exit::Io
 }

@@ -10,6 +10,9 @@ use hta_model::{Model, ParamId};
 use hta_sensitivity::{Evaluator, OnInvalid, Outcome, PsaRun, PsaSettings, Sampler};
 use hta_spec::Loaded;
 
+use hta_report::html::{Extra, Part};
+use hta_report::tables::Table;
+
 use crate::args::{MergeArgs, OnInvalidArg, PsaArgs, PsaReportArgs};
 use crate::exit::Exit;
 use crate::{load, number, write_files};
@@ -23,7 +26,7 @@ struct DrawRecord {
     on_invalid: &'static str,
 }
 
-pub fn psa(args: &PsaArgs) -> Result<(), Exit> {
+pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     let sampler = Sampler::new(model).map_err(|e| {
@@ -108,7 +111,7 @@ pub fn psa(args: &PsaArgs) -> Result<(), Exit> {
 }
 
 /// Summarises a PSA, prints it and writes the files.
-fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportArgs) -> Result<(), Exit> {
+fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
     if run.n_draws() == 0 {
         eprintln!("error: every draw failed its run-time checks");
@@ -130,8 +133,12 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
     let population = population_factor(model, args)?;
     let evppi = evppi(model, run, &psa, args, &thresholds)?;
     print_summary(model, &summaries, &at_model, population);
-    if !evppi.is_empty() && !model_wtp.is_empty() {
-        let at_model_evppi = self::evppi(model, run, &psa, args, &model_wtp)?;
+    let at_model_evppi = if evppi.is_empty() || model_wtp.is_empty() {
+        Vec::new()
+    } else {
+        self::evppi(model, run, &psa, args, &model_wtp)?
+    };
+    if !at_model_evppi.is_empty() {
         let mut header = vec!["EVPPI per person of".to_string()];
         header.extend(model.settings.thresholds.iter().map(|t| format!("{} ({})", t.label, number(t.value, 0))));
         let rows = at_model_evppi
@@ -144,14 +151,99 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
             .collect();
         println!("{}", hta_report::terminal::simple_table(header, rows));
     }
+    let mut extra = Extra::new(Part::Psa);
+    extra.notes.push(format!(
+        "{} draws (from draw {}), seed {}, {} parameters sampled, {} draws skipped; means with 95% intervals (2.5th to 97.5th percentiles).",
+        run.n_draws(),
+        record.first_draw,
+        record.seed,
+        run.params.len(),
+        run.skipped.len()
+    ));
+    let summary = summary_csv(model, &summaries);
+    let decision = decision_csv(model, &at_model);
+    extra.tables.extend(Table::from_csv("Probabilistic results per strategy", &summary));
+    extra.tables.extend(Table::from_csv("Probability cost-effective and EVPI at each threshold", &decision));
+    extra.sheets.push(("PSA summary".into(), summary));
+    extra.sheets.push(("PSA thresholds".into(), decision));
+    extra.figures = figures(model, run, &at_grid);
+    if !at_model_evppi.is_empty() {
+        // At the model threshold where decision uncertainty (EVPI) is largest.
+        let k = (0..at_model.len()).fold(0, |best, k| if at_model[k].evpi > at_model[best].evpi { k } else { best });
+        extra.figures.push(evppi_bars(model, &at_model_evppi, k));
+        let mut csv = String::from("parameters,evppi_per_person\n");
+        for (name, values) in &at_model_evppi {
+            csv.push_str(&format!("\"{name}\",{}\n", values[k]));
+        }
+        let caption = format!("EVPPI per person at {}", model.settings.thresholds[k].label);
+        extra.tables.extend(Table::from_csv(&caption, &csv));
+        extra.sheets.push(("EVPPI".into(), csv));
+    }
     if let Some(dir) = &args.out {
         let running = hta_analysis::psa::running_means(&psa, (run.n_draws() / 200).max(1)).map_err(fail)?;
         let context = Context { model, loaded, record, run, thresholds: &thresholds, population };
         let files = files(&context, &summaries, &at_grid, &evppi, &running);
+        if let Some((_, ceac)) = files.iter().find(|(name, _)| *name == "ceac.csv") {
+            extra.sheets.push(("CEAC".into(), ceac.clone()));
+        }
         write_files(dir, &files)?;
-        crate::write_figures(dir, &figures(model, run, &at_grid))?;
+        crate::write_figures(dir, &extra.figures)?;
     }
-    Ok(())
+    Ok(extra)
+}
+
+/// Means and 95% intervals per strategy.
+fn summary_csv(model: &Model, summaries: &[StrategySummary]) -> String {
+    let mut csv = String::from(
+        "strategy,mean_cost,cost_2.5%,cost_97.5%,mean_effect,effect_2.5%,effect_97.5%,mean_delta_cost,mean_delta_effect\n",
+    );
+    for s in summaries {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            model.strategies[s.strategy].name,
+            s.cost.mean,
+            s.cost.lower,
+            s.cost.upper,
+            s.effect.mean,
+            s.effect.lower,
+            s.effect.upper,
+            s.incremental_cost.mean,
+            s.incremental_effect.mean
+        ));
+    }
+    csv
+}
+
+/// Probability that each strategy is cost-effective, the optimal strategy and EVPI, at each of
+/// the model's thresholds.
+fn decision_csv(model: &Model, at_model: &[ThresholdAnalysis]) -> String {
+    let mut csv = String::from("threshold,value");
+    for s in &model.strategies {
+        csv.push_str(&format!(",probability_{}", s.name));
+    }
+    csv.push_str(",optimal_in_expectation,evpi_per_person\n");
+    for (t, a) in model.settings.thresholds.iter().zip(at_model) {
+        csv.push_str(&format!("\"{}\",{}", t.label, t.value));
+        for p in &a.probability_optimal {
+            csv.push_str(&format!(",{p}"));
+        }
+        csv.push_str(&format!(",{},{}\n", model.strategies[a.optimal].name, a.evpi));
+    }
+    csv
+}
+
+/// EVPPI per person of each parameter (or group) at model threshold `k`, largest at the top.
+fn evppi_bars(model: &Model, at_model: &[(String, Vec<f64>)], k: usize) -> hta_report::figures::Figure {
+    let mut bars: Vec<(String, f64)> = at_model.iter().map(|(n, v)| (n.clone(), v[k])).collect();
+    bars.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    let t = &model.settings.thresholds[k];
+    hta_report::figures::Figure {
+        name: "evppi".into(),
+        title: format!("EVPPI per person at {} ({})", t.label, number(t.value, 0)),
+        x_label: format!("EVPPI per person ({})", model.metadata.currency),
+        y_label: String::new(),
+        plot: hta_report::figures::Plot::Bars { bars },
+    }
 }
 
 /// Σ_{t=1..T} I_t/(1 + r)^t for population EVPI, if a population is given.
@@ -543,7 +635,7 @@ fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
     Ok(Shard { record, skipped, draws, param_names })
 }
 
-pub fn merge(args: &MergeArgs) -> Result<(), Exit> {
+pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     let mut shards = Vec::new();

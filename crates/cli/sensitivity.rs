@@ -2,6 +2,8 @@
 //! `hta-analysis`, print and write.
 
 use hta_model::{Model, ParamId};
+use hta_report::html::{Extra, Part};
+use hta_report::tables::Table;
 use hta_sensitivity::{Evaluator, Outcome};
 use hta_spec::Loaded;
 
@@ -59,7 +61,7 @@ struct Bar {
     label_high: String,
 }
 
-pub fn dsa(args: &DsaArgs) -> Result<(), Exit> {
+pub fn dsa(args: &DsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     let evaluator = Evaluator::new(model);
@@ -126,34 +128,46 @@ pub fn dsa(args: &DsaArgs) -> Result<(), Exit> {
         .map(|&s| (model.strategies[s].name.clone(), measure(&base, s).0, measure(&base, s).1))
         .collect();
     print_tornado(model, args, wtp, &bars, &base_values);
+    let mut csv = String::from(
+        "parameter,low,high,comparison,outcome_at_low,outcome_at_high,width,quadrant_at_low,quadrant_at_high\n",
+    );
+    for b in &bars {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            b.param,
+            b.low,
+            b.high,
+            b.comparison,
+            fmt(b.at_low),
+            fmt(b.at_high),
+            fmt((b.at_high - b.at_low).abs()),
+            b.label_low,
+            b.label_high
+        ));
+    }
+    let mut extra = Extra::new(Part::OneWay);
+    extra.notes.push(format!(
+        "{}; each parameter at its low and high value, the others at their base values.",
+        what(model, args, wtp)
+    ));
+    if let Some(table) = Table::from_csv("One-way results, widest bars first", &csv) {
+        extra.tables.push(table.head(15));
+    }
+    extra.sheets.push(("One-way".into(), csv.clone()));
+    if args.outcome != DsaOutcome::Icer {
+        extra.figures = tornado_figures(model, &what(model, args, wtp), &bars, &base_values);
+    }
     if let Some(dir) = &args.out {
-        let mut csv = String::from(
-            "parameter,low,high,comparison,outcome_at_low,outcome_at_high,width,quadrant_at_low,quadrant_at_high\n",
-        );
-        for b in &bars {
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{}\n",
-                b.param,
-                b.low,
-                b.high,
-                b.comparison,
-                fmt(b.at_low),
-                fmt(b.at_high),
-                fmt((b.at_high - b.at_low).abs()),
-                b.label_low,
-                b.label_high
-            ));
-        }
         write_files(dir, &[("tornado.csv", csv)])?;
         if args.outcome == DsaOutcome::Icer {
             println!(
                 "(no tornado figure for the ICER: bars that change quadrant have no ratio; use the default outcome)"
             );
         } else {
-            crate::write_figures(dir, &tornado_figures(model, &what(model, args, wtp), &bars, &base_values))?;
+            crate::write_figures(dir, &extra.figures)?;
         }
     }
-    Ok(())
+    Ok(extra)
 }
 
 fn fmt(v: f64) -> String {
@@ -341,7 +355,7 @@ fn param_named(model: &Model, name: &str) -> Result<ParamId, Exit> {
     })
 }
 
-pub fn twoway(args: &crate::args::TwowayArgs) -> Result<(), Exit> {
+pub fn twoway(args: &crate::args::TwowayArgs) -> Result<Extra, Exit> {
     use rayon::prelude::*;
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
@@ -398,13 +412,41 @@ pub fn twoway(args: &crate::args::TwowayArgs) -> Result<(), Exit> {
         })
         .collect();
     println!("{}", hta_report::terminal::simple_table(header, rows));
+    let figure = hta_report::figures::Figure {
+        name: format!("twoway_{}_{}", args.x, args.y),
+        title: format!(
+            "Optimal strategy at {} {} per {}",
+            number(wtp, 0),
+            model.metadata.currency,
+            model.settings.effect.unit()
+        ),
+        x_label: args.x.clone(),
+        y_label: args.y.clone(),
+        plot: hta_report::figures::Plot::Grid {
+            x: (0..steps).map(|i| at(x0, x1, i)).collect(),
+            y: (0..steps).map(|j| at(y0, y1, j)).collect(),
+            cells: grid.concat(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        },
+    };
+    let mut extra = Extra::new(Part::OneWay);
+    extra.notes.push(format!(
+        "Two-way analysis of `{}` and `{}` over their ranges ({steps} values each): the strategy with the highest net monetary benefit at {} per {} in each cell.",
+        args.x,
+        args.y,
+        number(wtp, 0),
+        model.settings.effect.unit()
+    ));
+    extra.sheets.push(("Two-way".into(), csv.clone()));
+    extra.figures.push(figure);
     if let Some(dir) = &args.out {
         write_files(dir, &[("twoway.csv", csv)])?;
+        crate::write_figures(dir, &extra.figures)?;
     }
-    Ok(())
+    Ok(extra)
 }
 
-pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<(), Exit> {
+pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
     let base = load(&args.model, &args.set)?;
     let model = &base.model;
     if model.scenarios.is_empty() {
@@ -481,8 +523,16 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<(), Exit> {
     }
     println!("{}\nScenarios", model.metadata.title);
     println!("{}", hta_report::terminal::simple_table(header, rows));
+    let mut extra = Extra::new(Part::Scenarios);
+    extra.notes.push(format!(
+        "The base case and {} named scenario{} of the model file, each with the incremental analysis.",
+        model.scenarios.len(),
+        if model.scenarios.len() == 1 { "" } else { "s" }
+    ));
+    extra.tables.extend(Table::from_csv("Scenario results", &csv));
+    extra.sheets.push(("Scenarios".into(), csv.clone()));
     if let Some(dir) = &args.out {
         write_files(dir, &[("scenarios.csv", csv)])?;
     }
-    Ok(())
+    Ok(extra)
 }

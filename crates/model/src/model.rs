@@ -105,6 +105,30 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// The distribution in words with its native parameters, e.g. `Beta(α = 19.8, β = 79.2)`.
+    pub fn describe(&self) -> String {
+        let g = |v: f64| format!("{}", (v * 1e6).round() / 1e6);
+        match *self {
+            Distribution::Beta { alpha, beta } => format!("Beta(α = {}, β = {})", g(alpha), g(beta)),
+            Distribution::Gamma { shape, rate } => format!("Gamma(shape = {}, rate = {})", g(shape), g(rate)),
+            Distribution::LogNormal { meanlog, sdlog } => {
+                format!("LogNormal(meanlog = {}, sdlog = {})", g(meanlog), g(sdlog))
+            }
+            Distribution::Normal { mean, sd } => format!("Normal(mean = {}, sd = {})", g(mean), g(sd)),
+            Distribution::Uniform { min, max } => format!("Uniform({}, {})", g(min), g(max)),
+            Distribution::Triangular { min, mode, max } => {
+                format!("Triangular(min = {}, mode = {}, max = {})", g(min), g(mode), g(max))
+            }
+            Distribution::Pert { min, mode, max } => {
+                format!("PERT(min = {}, mode = {}, max = {})", g(min), g(mode), g(max))
+            }
+            Distribution::TruncatedNormal { mean, sd, min, max } => {
+                format!("Normal(mean = {}, sd = {}) truncated to [{}, {}]", g(mean), g(sd), g(min), g(max))
+            }
+            Distribution::Fixed => "fixed".to_string(),
+        }
+    }
+
     /// The distribution's mean.
     pub fn mean(&self) -> f64 {
         match *self {

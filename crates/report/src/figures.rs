@@ -54,6 +54,12 @@ pub enum Plot {
     /// Horizontal bars from the base value to the outcome at each parameter's low and high value
     /// (tornado); the first bar is drawn at the bottom, so give the widest last.
     Tornado { bars: Vec<(String, f64, f64)>, base: f64 },
+    /// A two-way grid: the cell at (`x[i]`, `y[j]`) is coloured by the strategy `cells[j * x.len()
+    /// + i]` (an index into `names`).
+    Grid { x: Vec<f64>, y: Vec<f64>, cells: Vec<usize>, names: Vec<String> },
+    /// Horizontal bars from zero, one per name (EVPPI by parameter); the first is drawn at the
+    /// bottom, so give the largest last.
+    Bars { bars: Vec<(String, f64)> },
     /// Bars by x, stacked by series (budget by year and payer); x are whole numbers.
     StackedBars { series: Vec<Series> },
 }
@@ -90,6 +96,21 @@ impl Figure {
                 out.push_str("parameter,low,high,base\n");
                 for (name, low, high) in bars {
                     out.push_str(&format!("{name},{low},{high},{base}\n"));
+                }
+            }
+            Plot::Grid { x, y, cells, names } => {
+                out.push_str("x,y,optimal\n");
+                for (j, yv) in y.iter().enumerate() {
+                    for (i, xv) in x.iter().enumerate() {
+                        let name = cells.get(j * x.len() + i).and_then(|&k| names.get(k)).map_or("", String::as_str);
+                        out.push_str(&format!("{xv},{yv},{name}\n"));
+                    }
+                }
+            }
+            Plot::Bars { bars } => {
+                out.push_str("name,value\n");
+                for (name, value) in bars {
+                    out.push_str(&format!("\"{name}\",{value}\n"));
                 }
             }
         }
@@ -134,11 +155,12 @@ impl Figure {
             .caption(&self.title, ("sans-serif", 22))
             .margin(18)
             .x_label_area_size(48)
-            .y_label_area_size(if matches!(self.plot, Plot::Tornado { .. }) { 170 } else { 90 })
+            .y_label_area_size(if matches!(self.plot, Plot::Tornado { .. } | Plot::Bars { .. }) { 170 } else { 90 })
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(|e| fail(&e))?;
         let tornado_names: Vec<String> = match &self.plot {
             Plot::Tornado { bars, .. } => bars.iter().map(|b| b.0.clone()).collect(),
+            Plot::Bars { bars } => bars.iter().map(|b| b.0.clone()).collect(),
             _ => Vec::new(),
         };
         let y_format = |v: &f64| {
@@ -255,6 +277,32 @@ impl Figure {
                     .draw_series(LineSeries::new([(*base, y.0), (*base, y.1)], BLACK.stroke_width(1)))
                     .map_err(|e| fail(&e))?;
             }
+            Plot::Grid { x: xs, y: ys, cells, names } => {
+                let half = |v: &[f64]| if v.len() > 1 { (v[1] - v[0]).abs() / 2.0 } else { 0.5 };
+                let (hx, hy) = (half(xs), half(ys));
+                for (k, name) in names.iter().enumerate() {
+                    let c = colour(k);
+                    let rects = cells.iter().enumerate().filter(|(_, &s)| s == k).map(|(n, _)| {
+                        let (xv, yv) = (xs[n % xs.len()], ys[n / xs.len()]);
+                        Rectangle::new([(xv - hx, yv - hy), (xv + hx, yv + hy)], c.mix(0.85).filled())
+                    });
+                    chart
+                        .draw_series(rects)
+                        .map_err(|e| fail(&e))?
+                        .label(name.as_str())
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+                }
+            }
+            Plot::Bars { bars } => {
+                let rects = bars.iter().enumerate().map(|(i, (_, v))| {
+                    Rectangle::new([(0.0, i as f64 - 0.35), (*v, i as f64 + 0.35)], colour(0).filled())
+                });
+                chart.draw_series(rects).map_err(|e| fail(&e))?;
+                chart
+                    .draw_series(LineSeries::new([(0.0, y.0), (0.0, y.1)], BLACK.stroke_width(1)))
+                    .map_err(|e| fail(&e))?;
+                return root.present().map_err(|e| fail(&e));
+            }
             Plot::StackedBars { series } => {
                 let segments = stack(series);
                 for (i, s) in series.iter().enumerate() {
@@ -271,9 +319,14 @@ impl Figure {
                 }
             }
         }
+        let position = if matches!(self.plot, Plot::Grid { .. }) {
+            SeriesLabelPosition::UpperRight
+        } else {
+            self.emptiest_corner(x, y)
+        };
         chart
             .configure_series_labels()
-            .position(self.emptiest_corner(x, y))
+            .position(position)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .label_font(("sans-serif", 14))
@@ -282,15 +335,29 @@ impl Figure {
         root.present().map_err(|e| fail(&e))
     }
 
-    /// The corner of the plot with the fewest data points, for the legend.
+    /// The corner (or side) of the plot with the fewest plotted points, for the legend. Lines
+    /// are sampled along their segments, so a line crossing a corner counts there too.
     fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
-        let points = self.points();
+        let mut points = self.points();
+        if let Plot::Lines { series } = &self.plot {
+            for s in series {
+                for pair in s.points.windows(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    points.extend((1..8).map(|k| {
+                        let t = f64::from(k) / 8.0;
+                        (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))
+                    }));
+                }
+            }
+        }
         let (w, h) = (x.1 - x.0, y.1 - y.0);
         let corners = [
             (SeriesLabelPosition::UpperLeft, x.0, y.1 - 0.45 * h),
             (SeriesLabelPosition::UpperRight, x.1 - 0.4 * w, y.1 - 0.45 * h),
             (SeriesLabelPosition::LowerRight, x.1 - 0.4 * w, y.0),
             (SeriesLabelPosition::LowerLeft, x.0, y.0),
+            (SeriesLabelPosition::MiddleRight, x.1 - 0.4 * w, y.0 + 0.275 * h),
+            (SeriesLabelPosition::UpperMiddle, x.0 + 0.3 * w, y.1 - 0.45 * h),
         ];
         let count = |x0: f64, y0: f64| {
             points.iter().filter(|p| p.0 >= x0 && p.0 <= x0 + 0.4 * w && p.1 >= y0 && p.1 <= y0 + 0.45 * h).count()
@@ -315,6 +382,10 @@ impl Figure {
                 .enumerate()
                 .flat_map(|(i, b)| [(b.1, i as f64), (b.2, i as f64), (*base, i as f64)])
                 .collect(),
+            Plot::Bars { bars } => {
+                bars.iter().enumerate().flat_map(|(i, b)| [(0.0, i as f64), (b.1, i as f64)]).collect()
+            }
+            Plot::Grid { x, y, .. } => y.iter().flat_map(|yv| x.iter().map(move |xv| (*xv, *yv))).collect(),
             Plot::StackedBars { series } => {
                 stack(series).into_iter().flat_map(|(_, x, from, to)| [(x, from), (x, to)]).collect()
             }
@@ -332,6 +403,16 @@ impl Figure {
                 return (padded(&[&xs[..], &[origin.0]].concat()), padded(&[&ys[..], &[origin.1]].concat()));
             }
             Plot::Tornado { bars, .. } => return (padded(&xs), (-0.6, bars.len().max(1) as f64 - 0.4)),
+            Plot::Bars { bars } => return (padded(&xs), (-0.6, bars.len().max(1) as f64 - 0.4)),
+            Plot::Grid { x, y, .. } => {
+                // Cells reach half a step beyond the outermost values; the legend sits outside.
+                let edge = |v: &[f64]| {
+                    let (lo, hi) = min_max(v);
+                    let half = if v.len() > 1 { (hi - lo) / (v.len() - 1) as f64 / 2.0 } else { 0.5 };
+                    (lo - half, hi + half)
+                };
+                return (edge(x), edge(y));
+            }
             Plot::StackedBars { .. } => {
                 ys.push(0.0);
                 let (x0, x1) = min_max(&xs);
@@ -459,6 +540,34 @@ pub fn markov_traces(run: &CeaRun) -> Vec<Figure> {
         .collect()
 }
 
+/// Partitioned survival: each strategy's curves (e.g. PFS and OS) as modelled, read from the
+/// state occupancy (curve k = the share in states 0..=k), against time in years. `None` for
+/// Markov models.
+pub fn survival_curves(run: &CeaRun) -> Option<Figure> {
+    let model = run.model;
+    if model.structure != hta_model::Structure::PartitionedSurvival {
+        return None;
+    }
+    let years = model.settings.cycle_years;
+    let mut series = Vec::new();
+    for (i, r) in run.results.iter().enumerate() {
+        let strategy = &model.strategies[i];
+        for (k, curve) in strategy.curves.iter().enumerate() {
+            series.push(Series {
+                name: format!("{}: {}", strategy.name, model.curves[curve.index()].name),
+                points: (0..=r.n_cycles).map(|c| (c as f64 * years, r.occupancy(c)[..=k].iter().sum())).collect(),
+            });
+        }
+    }
+    Some(Figure {
+        name: "survival_curves".into(),
+        title: "Survival curves as modelled (partitioned survival)".into(),
+        x_label: "Years since model start".into(),
+        y_label: "Proportion surviving".into(),
+        plot: Plot::Lines { series },
+    })
+}
+
 /// The cost-effectiveness plane of the base case: each strategy, the efficiency frontier and the
 /// model's willingness-to-pay thresholds through the cheapest strategy.
 pub fn ce_plane(run: &CeaRun) -> Figure {
@@ -530,6 +639,13 @@ mod tests {
             },
             Plot::Tornado { bars: vec![("p".into(), 0.5, 2.0), ("q".into(), 0.9, 1.1)], base: 1.0 },
             Plot::StackedBars { series },
+            Plot::Bars { bars: vec![("p".into(), 0.5), ("q and r".into(), 2.0)] },
+            Plot::Grid {
+                x: vec![0.0, 1.0],
+                y: vec![10.0, 20.0],
+                cells: vec![0, 0, 1, 0],
+                names: vec!["a".into(), "b".into()],
+            },
         ];
         for (i, plot) in plots.into_iter().enumerate() {
             let figure = Figure {

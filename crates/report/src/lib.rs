@@ -5,9 +5,12 @@
 //! `results.json` ([`json`]), the CSV tables `summary.csv`, `trace.csv` and `values.csv`
 //! ([`tables`]) and the terminal summary ([`terminal`]). It returns text; the binary writes it.
 //! [`figures`] draws the dossier figures (SVG, PNG and their data as CSV) in one house style;
-//! [`workbook`] writes the tables into one Excel workbook.
+//! [`workbook`] writes the tables into one Excel workbook; [`html`] writes the self-contained HTML
+//! report (with the state diagram of [`diagram`]); [`tables::Table`] renders any table as Markdown.
 
+pub mod diagram;
 pub mod figures;
+pub mod html;
 pub mod json;
 pub mod number;
 pub mod tables;

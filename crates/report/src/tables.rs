@@ -58,6 +58,114 @@ pub fn summary_csv(run: &CeaRun) -> String {
     csv_text(&header, rows)
 }
 
+/// The incremental analysis: strategies by cost with their status on the efficiency frontier.
+pub fn incremental_csv(run: &CeaRun) -> String {
+    let header = ["strategy", "status", "compared_with", "delta_cost", "delta_effect", "icer", "note"];
+    let rows = run.frontier.iter().map(|row| {
+        let note = match (row.dominated_by, row.between) {
+            (Some(by), _) => format!("dominated by {}", run.name(by)),
+            (_, Some((a, b))) => format!("extendedly dominated by {} and {}", run.name(a), run.name(b)),
+            _ => String::new(),
+        };
+        vec![
+            run.name(row.strategy).to_string(),
+            row.status.code().to_string(),
+            row.compared_with.map(|c| run.name(c).to_string()).unwrap_or_default(),
+            opt(row.delta_cost),
+            opt(row.delta_effect),
+            opt(row.icer),
+            note,
+        ]
+    });
+    csv_text(&header, rows)
+}
+
+/// Each strategy against the reference strategy, with the quadrant of the CE plane.
+pub fn pairwise_csv(run: &CeaRun) -> String {
+    let header = ["strategy", "reference", "delta_cost", "delta_effect", "quadrant", "icer"];
+    let rows = run.pairwise.iter().map(|c| {
+        vec![
+            run.name(c.strategy).to_string(),
+            run.name(c.reference).to_string(),
+            num(c.delta_cost),
+            num(c.delta_effect),
+            c.quadrant.label().to_string(),
+            opt(c.icer),
+        ]
+    });
+    csv_text(&header, rows)
+}
+
+/// Net monetary benefit of every strategy at each of the model's thresholds.
+pub fn net_benefit_csv(run: &CeaRun) -> String {
+    let header = ["threshold", "value", "strategy", "nmb", "optimal"];
+    let rows = run.model.settings.thresholds.iter().zip(run.thresholds).flat_map(|(t, r)| {
+        r.nmb.iter().enumerate().map(move |(i, nmb)| {
+            vec![t.label.clone(), num(t.value), run.name(i).to_string(), num(*nmb), (r.optimal == i).to_string()]
+        })
+    });
+    csv_text(&header, rows)
+}
+
+/// Columns of [`parameter_rows`].
+pub const PARAMETER_COLUMNS: [&str; 7] = ["parameter", "label", "definition", "low", "high", "distribution", "source"];
+
+/// Every parameter with its definition as written, range, distribution and source.
+pub fn parameter_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
+    model
+        .parameters
+        .iter()
+        .map(|p| {
+            let u = &p.uncertainty;
+            vec![
+                p.name.clone(),
+                p.label.clone().unwrap_or_default(),
+                p.definition.text.clone(),
+                u.low.map(|v| v.to_string()).unwrap_or_default(),
+                u.high.map(|v| v.to_string()).unwrap_or_default(),
+                u.distribution.map(|d| d.describe()).unwrap_or_default(),
+                p.source.clone().unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+/// The settings of a model as (setting, value) pairs, in words.
+pub fn settings_rows(model: &hta_model::Model) -> Vec<(String, String)> {
+    let s = &model.settings;
+    let m = &model.metadata;
+    let percent = |r: f64| format!("{}%", (r * 1e6).round() / 1e4);
+    let mut rows = vec![
+        (
+            "structure".to_string(),
+            match model.structure {
+                hta_model::Structure::Markov => "Markov cohort".to_string(),
+                hta_model::Structure::PartitionedSurvival => "partitioned survival".to_string(),
+            },
+        ),
+        ("currency".into(), m.currency.clone()),
+        ("price_year".into(), m.price_year.map(|y| y.to_string()).unwrap_or_default()),
+        ("perspective".into(), m.perspective.clone().unwrap_or_default()),
+        ("country".into(), m.country.clone().unwrap_or_default()),
+        ("cycle".into(), s.cycle_unit.describe(s.cycle_length)),
+        ("cycles".into(), s.n_cycles.to_string()),
+        ("horizon_years".into(), num(s.n_cycles as f64 * s.cycle_years)),
+        ("start_age".into(), opt(s.start_age)),
+        ("discount_costs".into(), percent(s.discount.costs)),
+        ("discount_effects".into(), percent(s.discount.effects)),
+        ("discount_timing".into(), s.discount.timing.name().to_string()),
+        ("counting".into(), s.counting.name().to_string()),
+        ("transition_timing".into(), s.transition_timing.name().to_string()),
+        ("effect".into(), s.effect.name().to_string()),
+        ("reference".into(), model.strategies[s.reference.index()].name.clone()),
+    ];
+    for t in &s.thresholds {
+        let basis = t.basis.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
+        rows.push((format!("threshold {}", t.label), format!("{}{basis}", num(t.value))));
+    }
+    rows
+}
+
 /// `trace.csv`: strategy, cycle, state, proportion of the cohort.
 pub fn trace_csv(run: &CeaRun) -> String {
     let states = &run.model.states;
@@ -97,4 +205,124 @@ pub fn values_csv(run: &CeaRun) -> String {
         })
     });
     csv_text(&["strategy", "cycle", "category", "undiscounted", "discounted"], rows)
+}
+
+/// A captioned table read from CSV text, for Markdown, HTML and workbook sheets. Cells stay as
+/// written; [`Table::display`] formats numbers for people by the column they are in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Cells are shown exactly as written (formulas, settings), never reformatted as numbers.
+    pub verbatim: bool,
+}
+
+/// How a column's numbers are shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Precision {
+    /// Money and counts of people: thousands grouped, two decimals.
+    Money,
+    /// QALYs, life-years, probabilities: four decimals.
+    Effect,
+    /// Anything else: up to six significant digits.
+    General,
+}
+
+fn precision(column: &str) -> Precision {
+    let c = column.to_ascii_lowercase();
+    let money = ["cost", "icer", "payment", "impact", "nmb", "price", "care", "offset", "rebate", "balance", "gap"];
+    let effect = ["qaly", "ly", "effect", "probability", "evp", "share", "utility"];
+    if effect.iter().any(|w| c == *w || c.starts_with(&format!("{w}_")) || c.ends_with(&format!("_{w}"))) {
+        Precision::Effect
+    } else if money.iter().any(|w| c.contains(w)) {
+        Precision::Money
+    } else {
+        Precision::General
+    }
+}
+
+impl Table {
+    /// Reads CSV text with a header row; `None` if it has no header.
+    pub fn from_csv(caption: &str, text: &str) -> Option<Table> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut records = reader.records().filter_map(Result::ok);
+        let header: Vec<String> = records.next()?.iter().map(str::to_string).collect();
+        let rows = records.map(|r| r.iter().map(str::to_string).collect()).collect();
+        Some(Table { caption: caption.to_string(), header, rows, verbatim: false })
+    }
+
+    /// A table of text shown exactly as written.
+    pub fn text(caption: &str, header: &[&str], rows: Vec<Vec<String>>) -> Table {
+        Table { caption: caption.into(), header: header.iter().map(|h| h.to_string()).collect(), rows, verbatim: true }
+    }
+
+    /// The first `n` rows only (for long tables shown in a report; the CSV keeps them all).
+    pub fn head(mut self, n: usize) -> Table {
+        self.rows.truncate(n);
+        self
+    }
+
+    /// Cell `(row, column)` formatted for people: numbers grouped with a precision chosen by the
+    /// column, text as written.
+    pub fn display(&self, row: usize, column: usize) -> String {
+        let cell = self.rows.get(row).and_then(|r| r.get(column)).map_or("", String::as_str);
+        if self.verbatim {
+            return cell.to_string();
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() && !cell.is_empty() => {
+                let name = self.header.get(column).map_or("", String::as_str);
+                match precision(name) {
+                    Precision::Money => crate::number::grouped(v, 2),
+                    Precision::Effect => crate::number::grouped(v, 4),
+                    // Whole numbers below 10,000 (years, counts) as written; larger ones grouped.
+                    Precision::General if v.fract() == 0.0 && v.abs() < 1e4 => cell.to_string(),
+                    Precision::General if v.fract() == 0.0 && v.abs() < 1e15 => crate::number::grouped(v, 0),
+                    Precision::General => format!("{}", (v * 1e6).round() / 1e6),
+                }
+            }
+            _ => cell.to_string(),
+        }
+    }
+
+    /// Whether column `c` holds numbers (right-aligned in reports).
+    pub fn is_numeric(&self, c: usize) -> bool {
+        if self.verbatim {
+            return false;
+        }
+        let mut cells = self.rows.iter().filter_map(|r| r.get(c)).filter(|v| !v.is_empty()).peekable();
+        cells.peek().is_some() && cells.all(|v| v.parse::<f64>().is_ok())
+    }
+
+    /// The table as GitHub-flavoured Markdown, with its caption as a heading.
+    pub fn markdown(&self) -> String {
+        let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = format!("### {}\n\n", escape(&self.caption));
+        out.push_str(&format!("| {} |\n", self.header.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | ")));
+        let rule: Vec<&str> = (0..self.header.len()).map(|c| if self.is_numeric(c) { "---:" } else { "---" }).collect();
+        out.push_str(&format!("|{}|\n", rule.join("|")));
+        for r in 0..self.rows.len() {
+            let cells: Vec<String> = (0..self.header.len()).map(|c| escape(&self.display(r, c))).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out.push('\n');
+        out
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::Table;
+
+    #[test]
+    fn numbers_are_shown_by_column() {
+        let t = Table::from_csv("t", "strategy,cost,qaly,draws\nmono,44663.4512,7.99121,1000\n").expect("table");
+        assert_eq!(t.display(0, 1), "44,663.45");
+        assert_eq!(t.display(0, 2), "7.9912");
+        assert_eq!(t.display(0, 3), "1000");
+        assert!(t.is_numeric(1) && !t.is_numeric(0));
+        let md = t.markdown();
+        assert!(md.contains("| strategy | cost | qaly | draws |\n|---|---:|---:|---:|\n| mono | 44,663.45 |"), "{md}");
+    }
 }

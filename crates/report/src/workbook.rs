@@ -1,5 +1,6 @@
 //! The Excel workbook of a run (`report.xlsx`): one sheet per table — the run record, the
-//! summary with the incremental analysis, the parameters, the trace and the values by cycle —
+//! settings, the summary, the incremental analysis, the parameters, the trace and the values by
+//! cycle, then the sheets of the other analyses (one-way, scenarios, PSA, budget impact) —
 //! with bold frozen headers, numbers stored as numbers, and column widths set.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
@@ -9,16 +10,20 @@ use crate::{tables, CeaRun};
 /// Rows of one sheet at most (Excel's limit, less the header).
 const MAX_ROWS: usize = 1_048_575;
 
-/// The workbook as bytes.
-pub fn workbook(run: &CeaRun) -> Result<Vec<u8>, String> {
+/// The workbook as bytes: the run's own sheets, then `extra` sheets (name, CSV text) from the
+/// other analyses (one-way, scenarios, PSA, budget impact).
+pub fn workbook(run: &CeaRun, extra: &[(String, String)]) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
-    let sheets = [
-        ("Run", run_csv(run)),
-        ("Summary", tables::summary_csv(run)),
-        ("Parameters", parameters_csv(run)),
-        ("Trace", tables::trace_csv(run)),
-        ("Values", tables::values_csv(run)),
+    let mut sheets = vec![
+        ("Run".to_string(), run_csv(run)),
+        ("Settings".to_string(), settings_csv(run)),
+        ("Summary".to_string(), tables::summary_csv(run)),
+        ("Incremental".to_string(), tables::incremental_csv(run)),
+        ("Parameters".to_string(), parameters_csv(run)),
+        ("Trace".to_string(), tables::trace_csv(run)),
+        ("Values".to_string(), tables::values_csv(run)),
     ];
+    sheets.extend(extra.iter().cloned());
     for (name, text) in &sheets {
         let sheet = book.add_worksheet();
         fill(sheet, name, text).map_err(|e| format!("workbook sheet `{name}`: {e}"))?;
@@ -43,20 +48,14 @@ fn run_csv(run: &CeaRun) -> String {
     tables::csv_text(&["item", "value"], rows.into_iter())
 }
 
+/// The settings of the run as key, value rows.
+fn settings_csv(run: &CeaRun) -> String {
+    tables::csv_text(&["setting", "value"], tables::settings_rows(run.model).into_iter().map(|(k, v)| vec![k, v]))
+}
+
 /// Parameters with their ranges, distributions and sources.
 fn parameters_csv(run: &CeaRun) -> String {
-    let rows = run.model.parameters.iter().map(|p| {
-        let u = &p.uncertainty;
-        vec![
-            p.name.clone(),
-            p.label.clone().unwrap_or_default(),
-            u.low.map(|v| v.to_string()).unwrap_or_default(),
-            u.high.map(|v| v.to_string()).unwrap_or_default(),
-            u.distribution.map(|d| format!("{d:?}")).unwrap_or_default(),
-            p.source.clone().unwrap_or_default(),
-        ]
-    });
-    tables::csv_text(&["parameter", "label", "low", "high", "distribution", "source"], rows)
+    tables::csv_text(&tables::PARAMETER_COLUMNS, tables::parameter_rows(run.model).into_iter())
 }
 
 /// Writes a CSV table into `sheet`: header bold and frozen, numeric cells as numbers (costs and

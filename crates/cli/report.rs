@@ -1,0 +1,200 @@
+//! `hta report MODEL --out DIR`: the dossier pack in one command. Runs the base case and every
+//! analysis the model supports (one-way if parameters have low/high, scenarios if the model
+//! names any, PSA if parameters have distributions, budget impact with `--budget`), each through
+//! the same code as its own subcommand, then writes report.html, report.xlsx and report.md.
+
+use std::path::Path;
+
+use hta_report::html::{Extra, Lang, Part};
+
+use crate::args::{DsaArgs, DsaOutcome, Language, OnInvalidArg, PsaArgs, PsaReportArgs, ReportArgs};
+use crate::exit::Exit;
+use crate::{base_case, load, write_figures, write_outputs};
+
+/// Most parameters given their own EVPPI in a report (each is one binned regression).
+const MAX_EVPPI_PARAMETERS: usize = 30;
+
+fn skipped(part: Part, why: String) -> Extra {
+    let mut extra = Extra::new(part);
+    extra.notes.push(why);
+    extra
+}
+
+fn heading(text: &str) {
+    println!("\n== {text}");
+}
+
+pub fn report(args: &ReportArgs) -> Result<(), Exit> {
+    let loaded = load(&args.model, &args.set)?;
+    let model = &loaded.model;
+    if let Some(budget) = &args.budget {
+        same_model(budget, &args.model)?;
+    }
+    let dir = &args.out;
+    heading("Base case");
+    let base = base_case(&loaded)?;
+    let run = base.cea(model);
+    print!("{}", hta_report::terminal::summary(&run));
+    write_outputs(dir, &run)?;
+
+    let mut extras = Vec::new();
+    let ranged = model.parameters.iter().any(|p| p.uncertainty.low.is_some() && p.uncertainty.high.is_some());
+    if ranged {
+        heading("One-way sensitivity analysis");
+        let incremental = model.strategies.len() > 1 && !model.settings.thresholds.is_empty();
+        extras.push(crate::sensitivity::dsa(&DsaArgs {
+            model: args.model.clone(),
+            outcome: if incremental { DsaOutcome::Inmb } else { DsaOutcome::Cost },
+            wtp: None,
+            range_percent: None,
+            out: Some(dir.clone()),
+            set: args.set.clone(),
+        })?);
+        // A two-way grid over the two parameters with the widest bars.
+        let widest = widest_parameters(extras.last());
+        if let [x, y] = &widest[..] {
+            if incremental {
+                heading("Two-way sensitivity analysis");
+                extras.push(crate::sensitivity::twoway(&crate::args::TwowayArgs {
+                    model: args.model.clone(),
+                    x: x.clone(),
+                    y: y.clone(),
+                    steps: 11,
+                    // At the highest threshold, where a new option is most often cost-effective.
+                    wtp: model.settings.thresholds.iter().map(|t| t.value).reduce(f64::max),
+                    out: Some(dir.clone()),
+                    set: args.set.clone(),
+                })?);
+            }
+        }
+    } else {
+        extras.push(skipped(
+            Part::OneWay,
+            "Not run: no parameter has `low` and `high` in the model file (`hta dsa --range-percent 20` varies every parameter by ±20%).".into(),
+        ));
+    }
+
+    if !model.scenarios.is_empty() {
+        heading("Scenarios");
+        extras.push(crate::sensitivity::scenarios(&crate::args::ScenariosArgs {
+            model: args.model.clone(),
+            out: Some(dir.clone()),
+            set: args.set.clone(),
+        })?);
+    }
+
+    let sampled: Vec<String> = model
+        .parameters
+        .iter()
+        .filter(|p| p.uncertainty.distribution.is_some_and(|d| d != hta_model::Distribution::Fixed))
+        .map(|p| p.name.clone())
+        .collect();
+    let can_sample = !sampled.is_empty() || !model.dirichlet.is_empty();
+    if can_sample && args.draws > 0 {
+        heading("Probabilistic sensitivity analysis");
+        let evppi = if sampled.len() <= MAX_EVPPI_PARAMETERS { sampled } else { Vec::new() };
+        extras.push(crate::psa::psa(&PsaArgs {
+            model: args.model.clone(),
+            draws: args.draws,
+            first_draw: 0,
+            seed: args.seed,
+            threads: args.threads,
+            on_invalid: OnInvalidArg::Stop,
+            draws_file: None,
+            report: PsaReportArgs {
+                wtp_grid: None,
+                evppi,
+                evppi_group: Vec::new(),
+                population: None,
+                population_years: 10,
+                population_discount: None,
+                out: Some(dir.clone()),
+            },
+            set: args.set.clone(),
+        })?);
+    } else {
+        let why = if can_sample {
+            "Not run: --draws 0.".to_string()
+        } else {
+            "Not run: no parameter has a `distribution` in the model file.".to_string()
+        };
+        extras.push(skipped(Part::Psa, why));
+    }
+
+    if let Some(file) = &args.budget {
+        heading("Budget impact");
+        extras.push(crate::budget::budget(&crate::args::BudgetArgs {
+            file: file.clone(),
+            out: Some(dir.clone()),
+            solve_price: false,
+            price_param: None,
+            wtp: None,
+            budget_cap: None,
+            set: args.set.clone(),
+        })?);
+    }
+
+    heading("Dossier pack");
+    let mut figures = Vec::new();
+    figures.extend(hta_report::figures::survival_curves(&run));
+    figures.extend(hta_report::figures::markov_traces(&run));
+    figures.push(hta_report::figures::ce_plane(&run));
+    write_figures(dir, &figures)?;
+    let sheets: Vec<(String, String)> = extras.iter().flat_map(|e| e.sheets.iter().cloned()).collect();
+    let book = hta_report::workbook::workbook(&run, &sheets).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Io
+    })?;
+    let lang = match args.lang {
+        Language::En => Lang::En,
+        Language::Zh => Lang::Zh,
+    };
+    let html = hta_report::html::report(&run, &figures, &extras, lang).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Io
+    })?;
+    let markdown = hta_report::html::markdown(&run, &extras);
+    for (name, bytes) in
+        [("report.xlsx", book), ("report.html", html.into_bytes()), ("report.md", markdown.into_bytes())]
+    {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| crate::io_error(&path, &e))?;
+    }
+    println!(
+        "wrote report.html (self-contained: open it in any browser), report.xlsx and report.md to {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// The first two distinct parameters of a one-way analysis's sheet (sorted widest first).
+fn widest_parameters(one_way: Option<&Extra>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let Some((_, csv)) = one_way.and_then(|e| e.sheets.first()) else { return names };
+    let Some(table) = hta_report::tables::Table::from_csv("", csv) else { return names };
+    for row in &table.rows {
+        if let Some(name) = row.first().filter(|n| !names.contains(n)) {
+            names.push(name.clone());
+        }
+        if names.len() == 2 {
+            break;
+        }
+    }
+    names
+}
+
+/// The budget file must name the report's model, or its numbers would belong to another model.
+fn same_model(budget: &Path, model: &Path) -> Result<(), Exit> {
+    let spec = hta_spec::budget::load_budget(budget).map_err(|d| crate::report_load_failure(&d))?;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if canonical(&spec.model_path) != canonical(model) {
+        eprintln!(
+            "error: {} is a budget file for {}, not for {}; give the budget file of this model",
+            budget.display(),
+            spec.model_path.display(),
+            model.display()
+        );
+        return Err(Exit::Usage);
+    }
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! The model's state diagram as an SVG drawn by hand: living states in rows, dead states in a
+//! row beneath, an arrow for every transition some strategy can make (partitioned survival: each
+//! state to every later one). Self-transitions are not drawn.
+
+use hta_model::{EntryValue, Model, Structure};
+
+const BOX_HEIGHT: f64 = 40.0;
+const ROW_GAP: f64 = 130.0;
+const COLUMN_GAP: f64 = 70.0;
+const PER_ROW: usize = 5;
+
+/// Every `from -> to` pair (state indices) the diagram draws, in a stable order.
+pub fn edges(model: &Model) -> Vec<(usize, usize)> {
+    let n = model.states.len();
+    let mut edges = Vec::new();
+    match model.structure {
+        Structure::PartitionedSurvival => {
+            for from in 0..n {
+                for to in from + 1..n {
+                    edges.push((from, to));
+                }
+            }
+        }
+        Structure::Markov => {
+            for strategy in &model.strategies {
+                for row in &strategy.rows {
+                    for entry in &row.entries {
+                        let (from, to) = (row.from.index(), entry.to.index());
+                        let never = match &entry.value {
+                            EntryValue::Formula(f) => f.expr.as_constant() == Some(0.0),
+                            EntryValue::Complement => false,
+                        };
+                        if from != to && !never && !edges.contains(&(from, to)) {
+                            edges.push((from, to));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    edges
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The diagram as an SVG element (no XML declaration, no namespace: for inlining in HTML).
+pub fn state_diagram(model: &Model) -> String {
+    let width_of = |name: &str| (name.chars().count() as f64 * 8.0 + 28.0).max(90.0);
+    let living: Vec<usize> = (0..model.states.len()).filter(|&i| !model.states[i].dead).collect();
+    let dead: Vec<usize> = (0..model.states.len()).filter(|&i| model.states[i].dead).collect();
+    let mut rows: Vec<Vec<usize>> = living.chunks(PER_ROW).map(<[usize]>::to_vec).collect();
+    rows.extend(dead.chunks(PER_ROW).map(<[usize]>::to_vec));
+    let row_width = |row: &[usize]| {
+        row.iter().map(|&i| width_of(&model.states[i].name)).sum::<f64>() + COLUMN_GAP * (row.len().max(1) - 1) as f64
+    };
+    let canvas_width = rows.iter().map(|r| row_width(r)).fold(300.0, f64::max) + 80.0;
+    // Centre (x, y) and width of each state's box.
+    let mut boxes = vec![(0.0, 0.0, 0.0); model.states.len()];
+    for (r, row) in rows.iter().enumerate() {
+        let mut x = (canvas_width - row_width(row)) / 2.0;
+        let y = 60.0 + r as f64 * ROW_GAP;
+        for &i in row {
+            let w = width_of(&model.states[i].name);
+            boxes[i] = (x + w / 2.0, y, w);
+            x += w + COLUMN_GAP;
+        }
+    }
+    let height = 60.0 + (rows.len().max(1) - 1) as f64 * ROW_GAP + 60.0;
+    let mut svg = format!(
+        "<svg width=\"{canvas_width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {canvas_width:.0} {height:.0}\" role=\"img\" class=\"diagram\">\n<defs><marker id=\"hta-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>\n"
+    );
+    for (from, to) in edges(model) {
+        let (a, b) = (boxes[from], boxes[to]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let length = (dx * dx + dy * dy).sqrt().max(1.0);
+        // Bend every arrow to its left, more for long same-row arrows that would cross boxes,
+        // so that a -> b and b -> a never overlap.
+        let same_row = dy.abs() < 1.0;
+        let bend = if same_row { 22.0 + 0.18 * length } else { 22.0 };
+        let (nx, ny) = (dy / length, -dx / length);
+        let control = ((a.0 + b.0) / 2.0 + nx * bend, (a.1 + b.1) / 2.0 + ny * bend);
+        let start = border(a, control);
+        let end = border(b, control);
+        svg.push_str(&format!(
+            "<path d=\"M {:.1} {:.1} Q {:.1} {:.1} {:.1} {:.1}\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.5\" marker-end=\"url(#hta-arrow)\"/>\n",
+            start.0, start.1, control.0, control.1, end.0, end.1
+        ));
+    }
+    for (i, state) in model.states.iter().enumerate() {
+        let (cx, cy, w) = boxes[i];
+        let (fill, stroke) = if state.dead { ("#e6e6e6", "#777") } else { ("#deebf7", "#0072b2") };
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{BOX_HEIGHT}\" rx=\"8\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"1.5\"/>\n<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\">{}</text>\n",
+            cx - w / 2.0,
+            cy - BOX_HEIGHT / 2.0,
+            cy + 5.0,
+            escape(&state.name)
+        ));
+        if let Some(k) = state.track_cycles {
+            svg.push_str(&format!(
+                "<text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#555\">time in state: {k} cycles</text>\n",
+                cy + BOX_HEIGHT / 2.0 + 14.0
+            ));
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Where the line from a box's centre towards `toward` leaves the box.
+fn border(b: (f64, f64, f64), toward: (f64, f64)) -> (f64, f64) {
+    let (dx, dy) = (toward.0 - b.0, toward.1 - b.1);
+    let (hw, hh) = (b.2 / 2.0 + 3.0, BOX_HEIGHT / 2.0 + 3.0);
+    let t = [
+        if dx.abs() > 1e-9 { hw / dx.abs() } else { f64::INFINITY },
+        if dy.abs() > 1e-9 { hh / dy.abs() } else { f64::INFINITY },
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
+    let t = if t.is_finite() { t } else { 0.0 };
+    (b.0 + dx * t, b.1 + dy * t)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn border_points_lie_on_the_box() {
+        let p = super::border((100.0, 50.0, 80.0), (300.0, 50.0));
+        assert!((p.0 - 143.0).abs() < 1e-9 && (p.1 - 50.0).abs() < 1e-9, "{p:?}");
+        let q = super::border((100.0, 50.0, 80.0), (100.0, 0.0));
+        assert!((q.1 - 27.0).abs() < 1e-9, "{q:?}");
+    }
+}
