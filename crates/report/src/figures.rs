@@ -531,7 +531,7 @@ pub fn markov_traces(run: &CeaRun) -> Vec<Figure> {
                 x_label: if model.settings.cycle_years == 1.0 {
                     "Cycle (years)".to_string()
                 } else {
-                    format!("Cycle ({} years each)", short_number(model.settings.cycle_years))
+                    format!("Cycle ({} each)", model.settings.cycle_unit.describe(model.settings.cycle_length))
                 },
                 y_label: "Proportion of the cohort".into(),
                 plot: Plot::Lines { series },

@@ -43,6 +43,14 @@ impl Extra {
 /// Rows shown of a long table; the CSV files and the workbook hold them all.
 const MAX_SHOWN_ROWS: usize = 40;
 
+/// `label` in the report's language (English labels without a translation stay English).
+fn translate(lang: Lang, label: &str) -> String {
+    match lang {
+        Lang::En => label.to_string(),
+        Lang::Zh => zh(label).map_or_else(|| label.to_string(), str::to_string),
+    }
+}
+
 /// English label -> Simplified Chinese.
 fn zh(label: &str) -> Option<&'static str> {
     Some(match label {
@@ -95,6 +103,21 @@ fn zh(label: &str) -> Option<&'static str> {
         "to" => "到",
         "probability" => "概率",
         "Settings of the model" => "模型设置",
+        "structure" => "模型类型",
+        "currency" => "货币",
+        "price_year" => "价格年份",
+        "perspective" => "研究视角",
+        "country" => "国家或地区",
+        "start_age" => "起始年龄",
+        "cycle" => "周期长度",
+        "cycles" => "周期数",
+        "horizon_years" => "研究时限（年）",
+        "discount_costs" => "成本贴现率",
+        "discount_effects" => "健康产出贴现率",
+        "discount_timing" => "贴现时点",
+        "counting" => "周期内校正",
+        "transition_timing" => "转移时点",
+        "effect" => "健康产出指标",
         "Setting, perspective and currency" => "研究设置、视角与货币",
         "Time horizon and cycle length" => "研究时限与周期长度",
         "Discount rates, their timing and within-cycle correction" => "贴现率、贴现时点与周期内校正",
@@ -137,10 +160,7 @@ fn escape(text: &str) -> String {
 
 impl Writer {
     fn t(&self, label: &str) -> String {
-        match self.lang {
-            Lang::En => label.to_string(),
-            Lang::Zh => zh(label).map_or_else(|| label.to_string(), str::to_string),
-        }
+        translate(self.lang, label)
     }
 
     fn section(&mut self, id: &str, title: &str, cheers: &str) {
@@ -186,7 +206,7 @@ impl Writer {
         ));
         let numeric: Vec<bool> = (0..table.header.len()).map(|c| table.is_numeric(c)).collect();
         for h in &table.header {
-            self.out.push_str(&format!("<th>{}</th>", escape(&self.t(h))));
+            self.out.push_str(&format!("<th>{}</th>", escape(&self.t(h).replace('_', " "))));
         }
         self.out.push_str("</tr></thead>\n<tbody>\n");
         for r in 0..shown {
@@ -243,7 +263,7 @@ h2{border-bottom:2px solid #0b3d5c;padding-bottom:.2em;margin-top:2em;color:#0b3
 .cheers{font-size:.55em;font-weight:normal;color:#666;margin-left:.6em;white-space:nowrap}
 table{border-collapse:collapse;margin:1em 0;font-size:.86em;width:auto;max-width:100%;display:block;overflow-x:auto}
 .caption{font-weight:bold;margin:1.2em 0 .3em 0;font-size:.9em}table{margin-top:0}
-th{background:#eef3f7;text-align:left;border-bottom:2px solid #9fb3c4;padding:.35em .6em;white-space:nowrap}
+th{background:#eef3f7;text-align:left;border-bottom:2px solid #9fb3c4;padding:.35em .6em;vertical-align:bottom}
 td{border-bottom:1px solid #e3e8ec;padding:.3em .6em;vertical-align:top}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure{margin:1.5em 0;text-align:center}figure svg{max-width:100%;height:auto;border:1px solid #e3e8ec}
 figcaption{font-size:.9em;color:#333;margin-top:.4em}.none{color:#777;font-style:italic}
@@ -300,7 +320,14 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         let rows = settings
             .iter()
             .filter(|(k, v)| !v.is_empty() && keys.iter().any(|key| k == key || k.starts_with(&format!("{key} "))))
-            .map(|(k, v)| vec![k.clone(), v.clone()])
+            .map(|(k, v)| {
+                // `threshold <label>`: translate the word, keep the model's label.
+                let key = match k.split_once(' ') {
+                    Some((word, rest)) => format!("{} {rest}", translate(lang, word)),
+                    None => translate(lang, k),
+                };
+                vec![key, v.clone()]
+            })
             .collect();
         Table::text(caption, &["setting", "value"], rows)
     };

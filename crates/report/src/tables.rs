@@ -276,9 +276,12 @@ impl Table {
                 match precision(name) {
                     Precision::Money => crate::number::grouped(v, 2),
                     Precision::Effect => crate::number::grouped(v, 4),
-                    // Whole numbers below 10,000 (years, counts) as written; larger ones grouped.
+                    // Whole numbers below 10,000 (years, counts) as written; large amounts
+                    // grouped; small fractions to six significant digits.
+                    Precision::General if v == 0.0 => "0".to_string(),
                     Precision::General if v.fract() == 0.0 && v.abs() < 1e4 => cell.to_string(),
-                    Precision::General if v.fract() == 0.0 && v.abs() < 1e15 => crate::number::grouped(v, 0),
+                    Precision::General if v.fract() == 0.0 => crate::number::grouped(v, 0),
+                    Precision::General if v.abs() >= 1e3 => crate::number::grouped(v, 2),
                     Precision::General => format!("{}", (v * 1e6).round() / 1e6),
                 }
             }
@@ -321,6 +324,10 @@ mod table_tests {
         assert_eq!(t.display(0, 1), "44,663.45");
         assert_eq!(t.display(0, 2), "7.9912");
         assert_eq!(t.display(0, 3), "1000");
+        let u = Table::from_csv("u", "committed,ratio\n-0,0.1234567\n3868944787.056939,2\n").expect("table");
+        assert_eq!(u.display(0, 0), "0");
+        assert_eq!(u.display(1, 0), "3,868,944,787.06");
+        assert_eq!(u.display(0, 1), "0.123457");
         assert!(t.is_numeric(1) && !t.is_numeric(0));
         let md = t.markdown();
         assert!(md.contains("| strategy | cost | qaly | draws |\n|---|---:|---:|---:|\n| mono | 44,663.45 |"), "{md}");
