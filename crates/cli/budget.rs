@@ -167,7 +167,19 @@ fn figures(
             title: "Cumulative net budget impact".into(),
             x_label: "Year".into(),
             y_label: format!("Cumulative impact ({currency})"),
-            plot: Plot::Lines { series: by_scheme(|y| y.cumulative_impact) },
+            plot: Plot::Lines {
+                // The break-even year (the first whose net impact is at or below zero), if any.
+                series: by_scheme(|y| y.cumulative_impact)
+                    .into_iter()
+                    .zip(impacts)
+                    .map(|(mut s, i)| {
+                        if let Some(year) = i.break_even_year {
+                            s.name = format!("{} (net impact ≤ 0 from year {year})", s.name);
+                        }
+                        s
+                    })
+                    .collect(),
+            },
         },
     ];
     if let Some(first) = impacts.first().filter(|_| !categories.is_empty()) {
