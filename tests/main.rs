@@ -15,4 +15,5 @@ mod sensitivity;
 mod support;
 mod survival_curves;
 mod time_in_state;
+mod trees;
 mod worked_examples;

@@ -132,7 +132,7 @@ fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
 fn crossing_warning(model: &hta_model::Model, c: &hta_psm::Crossing) -> String {
     format!(
         "strategy `{}`: curve `{}` rises above curve `{}` at {} of {} cycle boundaries (first at cycle {}); it was capped at `{}` there",
-        model.strategies[c.strategy.index()].name,
+        model.strategy(c.strategy).name,
         model.curves[c.inner.index()].name,
         model.curves[c.outer.index()].name,
         c.n_points,

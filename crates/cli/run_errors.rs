@@ -11,7 +11,7 @@ pub fn diagnostics(loaded: &Loaded, errors: &RunErrors) -> Vec<Diagnostic> {
 
 fn diagnostic(loaded: &Loaded, e: &RunError) -> Diagnostic {
     let model = &loaded.model;
-    let strategy = &model.strategies[e.strategy.index()];
+    let strategy = model.strategy(e.strategy);
     let (code, message, origin, label) = describe(model, e);
     let when = match (e.cycle, e.n_cycles) {
         (0, _) => "at model start".to_string(),
@@ -61,7 +61,7 @@ fn slot_name(model: &Model, slot: usize) -> String {
 }
 
 fn row_origin(model: &Model, e: &RunError, from: StateId) -> Option<Origin> {
-    Some(model.strategies[e.strategy.index()].rows.get(from.index())?.origin)
+    Some(model.strategy(e.strategy).rows.get(from.index())?.origin)
 }
 
 fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin>, String) {
@@ -164,10 +164,58 @@ fn describe(model: &Model, e: &RunError) -> (&'static str, String, Option<Origin
         Problem::StartValue { slot, value } => (
             "not-finite",
             format!("the {} charged at model start is {}", slot_name(model, *slot), num(*value)),
-            Some(model.strategies[e.strategy.index()].origin),
+            Some(model.strategy(e.strategy).origin),
             "this strategy".into(),
         ),
+        Problem::TreeProbability { branch, value } => {
+            let b = tree_branch(model, e, *branch);
+            let text = match b.map(|b| &b.probability) {
+                Some(hta_model::EntryValue::Complement) => format!(
+                    "branch `{}` of the decision tree is the complement of its siblings, which sum to {}; it would be {}",
+                    b.map_or("", |b| b.name.as_str()),
+                    num(1.0 - value),
+                    num(*value)
+                ),
+                _ => format!(
+                    "the probability of branch `{}` of the decision tree is {}, outside [0, 1]",
+                    b.map_or("", |b| b.name.as_str()),
+                    num(*value)
+                ),
+            };
+            ("probability", text, b.map(|b| b.origin), "this probability".into())
+        }
+        Problem::TreeSum { parent, sum } => {
+            let tree = model.strategy(e.strategy).tree.as_ref();
+            let first = tree.and_then(|t| t.children(*parent).next()).and_then(|i| tree_branch(model, e, i));
+            let names: Vec<String> = tree
+                .map(|t| t.children(*parent).map(|i| format!("`{}`", t.branches[i].name)).collect())
+                .unwrap_or_default();
+            (
+                "probability",
+                format!("the decision-tree branches {} sum to {}, not 1", names.join(", "), num(*sum)),
+                first.map(|b| b.origin),
+                "first branch of this node".into(),
+            )
+        }
+        Problem::TreeValue { branch, slot, value } => {
+            let b = tree_branch(model, e, *branch);
+            (
+                "not-finite",
+                format!(
+                    "the {} of decision-tree branch `{}` is {}",
+                    slot_name(model, *slot).replace("utility (QALY weight)", "QALYs"),
+                    b.map_or("", |b| b.name.as_str()),
+                    num(*value)
+                ),
+                b.map(|b| b.origin),
+                "this branch".into(),
+            )
+        }
     }
+}
+
+fn tree_branch<'m>(model: &'m Model, e: &RunError, branch: usize) -> Option<&'m hta_model::TreeBranch> {
+    model.strategy(e.strategy).tree.as_ref()?.branches.get(branch)
 }
 
 /// "table `t` covers key from a to b" for every table the formula looks up.

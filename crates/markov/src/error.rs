@@ -25,6 +25,13 @@ pub enum Problem {
     Curve { curve: CurveId, time: f64, value: f64 },
     /// A survival curve's parameters, as evaluated, are invalid.
     CurveParameter { curve: CurveId, message: String },
+    /// A decision-tree branch probability outside [0, 1] (a complement: the siblings sum to
+    /// more than 1).
+    TreeProbability { branch: usize, value: f64 },
+    /// The branches from one node (`parent`; `None` = the root) do not sum to 1.
+    TreeSum { parent: Option<usize>, sum: f64 },
+    /// A decision-tree branch value is NaN or infinite.
+    TreeValue { branch: usize, slot: usize, value: f64 },
 }
 
 impl Problem {
@@ -43,6 +50,9 @@ impl Problem {
             (StartValue { slot: x, .. }, StartValue { slot: y, .. }) => x == y,
             (Curve { curve: a, .. }, Curve { curve: b, .. }) => a == b,
             (CurveParameter { curve: a, .. }, CurveParameter { curve: b, .. }) => a == b,
+            (TreeProbability { branch: a, .. }, TreeProbability { branch: b, .. }) => a == b,
+            (TreeSum { parent: a, .. }, TreeSum { parent: b, .. }) => a == b,
+            (TreeValue { branch: a, slot: x, .. }, TreeValue { branch: b, slot: y, .. }) => a == b && x == y,
             _ => false,
         }
     }

@@ -7,6 +7,9 @@
 //! cycle), *advances* the cohort ([`kernel::advance`]) and *counts* the cycle's rewards with the
 //! model's within-cycle correction ([`counting`]) and discounting ([`discount`]).
 //!
+//! A strategy with a decision tree in front ([`tree`]) is the weighted sum of the arms its
+//! leaves lead to, plus the tree's one-off values.
+//!
 //! It does not read files, compare strategies (that is `hta-analysis`) or write output.
 //!
 //! Conventions: state costs are per cycle; utilities and life-year weights per year (times the
@@ -21,8 +24,10 @@ pub mod kernel;
 pub mod program;
 pub mod resolve;
 pub mod run;
+pub mod tree;
 
 pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};
 pub use run::{run, run_program, run_program_with, run_totals, StrategyResult, Totals};
+pub use tree::{compose, compose_totals, TreeProgram, TreeValues};

@@ -218,7 +218,7 @@ impl Program {
         let (varying_order, fixed_order): (Vec<ParamId>, Vec<ParamId>) =
             order.iter().filter(|p| !param_state_time[p.index()]).partition(|p| param_varies[p.index()]);
         let layout = ValueLayout { n_categories: model.categories.len() };
-        let s = &model.strategies[strategy.index()];
+        let s = model.strategy(strategy);
         let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new(), hoisted: Vec::new() };
 
         // Expanded states.

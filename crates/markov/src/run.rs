@@ -49,13 +49,24 @@ impl StrategyResult {
     }
 }
 
-/// Runs every strategy; returns all results, or every problem found in any strategy.
+/// Runs every strategy (a strategy with a decision tree: its arms, weighted); returns all
+/// results, or every problem found in any strategy or arm.
 pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
-    let mut results = Vec::new();
     let mut errors = RunErrors::default();
+    let mut arms = Vec::with_capacity(model.arms.len());
+    for k in 0..model.arms.len() {
+        match run_program(model, &Program::new(model, model.arm_id(k))) {
+            Ok(result) => arms.push(result),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let mut results = Vec::new();
     for strategy in model.strategy_ids() {
-        let program = Program::new(model, strategy);
-        match run_program(model, &program) {
+        let outcome = match crate::tree::TreeProgram::new(model, strategy) {
+            Some(tree) => tree.evaluate(&[]).map(|values| crate::tree::compose(strategy, model, &values, &arms)),
+            None => run_program(model, &Program::new(model, strategy)),
+        };
+        match outcome {
             Ok(result) => results.push(result),
             Err(e) => errors.extend(e),
         }

@@ -246,7 +246,46 @@ pub struct Strategy {
     /// Partitioned survival: the curves that define state occupancy, innermost first
     /// (empty for Markov models).
     pub curves: Vec<crate::ids::CurveId>,
+    /// A decision tree in front of the model: the strategy's results are the probability-weighted
+    /// results of the arms its leaves lead to, plus the tree's own values. Its rows, initial
+    /// distribution and curves are then not run.
+    pub tree: Option<Tree>,
     pub origin: Origin,
+}
+
+/// A decision tree: chance nodes whose branches carry probabilities (formulas over parameters,
+/// evaluated at model start) and one-off values; each leaf either ends (its values are the
+/// payoff) or sends its share of the cohort into an arm.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tree {
+    /// Every branch, parents before children.
+    pub branches: Vec<TreeBranch>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeBranch {
+    pub name: String,
+    /// The branch this one hangs from (`None`: from the root).
+    pub parent: Option<usize>,
+    /// Probability given the parent branch was taken; `Complement` is 1 − its siblings.
+    pub probability: EntryValue,
+    /// Charged once, at model start, per person taking the branch (not discounted).
+    pub values: OneOff,
+    /// A leaf's arm (an index into [`Model::arms`]); `None` for inner branches and for leaves
+    /// that end the tree.
+    pub arm: Option<usize>,
+    pub origin: Origin,
+}
+
+impl Tree {
+    /// Indices of the branches hanging from `parent` (`None`: the root).
+    pub fn children(&self, parent: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        self.branches.iter().enumerate().filter(move |(_, b)| b.parent == parent).map(|(i, _)| i)
+    }
+
+    pub fn is_leaf(&self, branch: usize) -> bool {
+        self.children(Some(branch)).next().is_none()
+    }
 }
 
 /// Parameters drawn jointly from a Dirichlet distribution; their base values are the counts'
@@ -301,13 +340,29 @@ pub struct Model {
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
     pub strategies: Vec<Strategy>,
+    /// Strategies that decision trees send patients into; run, but not compared themselves. Arm
+    /// `k` has the id `StrategyId(strategies.len() + k)`.
+    pub arms: Vec<Strategy>,
     pub scenarios: Vec<Scenario>,
+    /// Subgroups run separately and combined with their weights by `hta subgroups`.
+    pub subgroups: Vec<Subgroup>,
+}
+
+/// A subgroup of the population: a weight and the overrides that describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subgroup {
+    pub name: String,
+    pub label: Option<String>,
+    /// Share of the population (the weights sum to 1).
+    pub weight: f64,
+    /// Parameter or setting overrides, as `--set` takes them.
+    pub overrides: Vec<(String, String)>,
 }
 
 impl Model {
     /// The definition of `param` in force for `strategy`.
     pub fn definition(&self, strategy: StrategyId, param: ParamId) -> &Formula {
-        let own = self.strategies[strategy.index()].overrides.iter().find(|(p, _)| *p == param);
+        let own = self.strategy(strategy).overrides.iter().find(|(p, _)| *p == param);
         match own {
             Some((_, formula)) => formula,
             None => &self.parameters[param.index()].definition,
@@ -323,8 +378,34 @@ impl Model {
         self.states.iter().all(|s| s.dead || s.utility.is_some())
     }
 
+    /// The compared strategies.
     pub fn strategy_ids(&self) -> impl Iterator<Item = StrategyId> {
         (0..self.strategies.len()).map(StrategyId::new)
+    }
+
+    /// The compared strategies, then the arms.
+    pub fn all_strategy_ids(&self) -> impl Iterator<Item = StrategyId> {
+        (0..self.strategies.len() + self.arms.len()).map(StrategyId::new)
+    }
+
+    /// A compared strategy or an arm.
+    pub fn strategy(&self, id: StrategyId) -> &Strategy {
+        let n = self.strategies.len();
+        if id.index() < n {
+            &self.strategies[id.index()]
+        } else {
+            &self.arms[id.index() - n]
+        }
+    }
+
+    /// The id of arm `k`.
+    pub fn arm_id(&self, k: usize) -> StrategyId {
+        StrategyId::new(self.strategies.len() + k)
+    }
+
+    /// Whether any strategy has a decision tree.
+    pub fn has_trees(&self) -> bool {
+        self.strategies.iter().any(|s| s.tree.is_some())
     }
 
     /// What compiled formulas of this model may read besides slots.

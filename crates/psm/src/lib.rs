@@ -46,8 +46,19 @@ pub fn run(model: &Model) -> Result<PsmRun, RunErrors> {
 pub fn run_with(model: &Model, pins: &[(ParamId, f64)]) -> Result<PsmRun, RunErrors> {
     let mut run = PsmRun { results: Vec::new(), crossings: Vec::new() };
     let mut errors = RunErrors::default();
+    let mut arms = Vec::with_capacity(model.arms.len());
+    for k in 0..model.arms.len() {
+        match run_strategy(model, model.arm_id(k), pins, &mut run.crossings) {
+            Ok(result) => arms.push(result),
+            Err(e) => errors.extend(e),
+        }
+    }
     for strategy in model.strategy_ids() {
-        match run_strategy(model, strategy, pins, &mut run.crossings) {
+        let outcome = match hta_markov::TreeProgram::new(model, strategy) {
+            Some(tree) => tree.evaluate(pins).map(|values| hta_markov::compose(strategy, model, &values, &arms)),
+            None => run_strategy(model, strategy, pins, &mut run.crossings),
+        };
+        match outcome {
             Ok(result) => run.results.push(result),
             Err(e) => errors.extend(e),
         }
@@ -69,7 +80,7 @@ fn curve_survival(
     errors: &mut RunErrors,
 ) -> Vec<Vec<f64>> {
     let s = &model.settings;
-    let curves = &model.strategies[strategy.index()].curves;
+    let curves = &model.strategy(strategy).curves;
     let env = model.env();
     let mut survival: Vec<Vec<f64>> = curves
         .iter()
@@ -193,7 +204,7 @@ fn run_strategy(
 /// Every curve value must be a survival probability, non-increasing over time.
 fn check_curves(model: &Model, strategy: StrategyId, survival: &[Vec<f64>], errors: &mut RunErrors) {
     let s = &model.settings;
-    let curves = &model.strategies[strategy.index()].curves;
+    let curves = &model.strategy(strategy).curves;
     for (curve, values) in curves.iter().zip(survival) {
         for (k, value) in values.iter().enumerate() {
             let rising = k > 0 && *value > values[k - 1] * (1.0 + 1e-12);

@@ -231,8 +231,10 @@ enum Precision {
 
 fn precision(column: &str) -> Precision {
     let c = column.to_ascii_lowercase();
-    let money =
-        ["cost", "icer", "payment", "impact", "nmb", "price", "care", "offset", "rebate", "balance", "gap", "evpi", "evppi"];
+    let money = [
+        "cost", "icer", "payment", "impact", "nmb", "price", "care", "offset", "rebate", "balance", "gap", "evpi",
+        "evppi",
+    ];
     let effect = ["qaly", "ly", "effect", "probability", "share", "utility"];
     if effect.iter().any(|w| c == *w || c.starts_with(&format!("{w}_")) || c.ends_with(&format!("_{w}"))) {
         Precision::Effect

@@ -1,6 +1,6 @@
 //! Evaluates a model for one parameter set with the right engine, compiling once.
 
-use hta_markov::{Program, RunErrors};
+use hta_markov::{compose_totals, Program, RunErrors, Totals, TreeProgram, ValueLayout};
 use hta_model::{EffectMeasure, Model, ParamId, Structure};
 
 /// Discounted totals of one strategy for one parameter set.
@@ -24,16 +24,23 @@ impl Outcome {
 /// A model compiled once, evaluated for many parameter sets (safe to share across threads).
 pub struct Evaluator<'m> {
     model: &'m Model,
-    programs: Vec<Program>,
+    /// Markov: one program per compared strategy (`None` for a tree strategy), then the arms'.
+    programs: Vec<Option<Program>>,
+    arm_programs: Vec<Program>,
+    trees: Vec<Option<TreeProgram>>,
 }
 
 impl<'m> Evaluator<'m> {
     pub fn new(model: &'m Model) -> Self {
-        let programs = match model.structure {
-            Structure::Markov => model.strategy_ids().map(|s| Program::new(model, s)).collect(),
-            Structure::PartitionedSurvival => Vec::new(),
+        let trees: Vec<Option<TreeProgram>> = model.strategy_ids().map(|s| TreeProgram::new(model, s)).collect();
+        let (programs, arm_programs) = match model.structure {
+            Structure::Markov => (
+                model.strategy_ids().zip(&trees).map(|(s, t)| t.is_none().then(|| Program::new(model, s))).collect(),
+                (0..model.arms.len()).map(|k| Program::new(model, model.arm_id(k))).collect(),
+            ),
+            Structure::PartitionedSurvival => (Vec::new(), Vec::new()),
         };
-        Evaluator { model, programs }
+        Evaluator { model, programs, arm_programs, trees }
     }
 
     pub fn model(&self) -> &'m Model {
@@ -42,18 +49,25 @@ impl<'m> Evaluator<'m> {
 
     /// Discounted outcomes of every strategy with `pins` fixing parameter values.
     pub fn evaluate(&self, pins: &[(ParamId, f64)]) -> Result<Vec<Outcome>, RunErrors> {
+        let outcome = |t: &Totals| Outcome { cost: t.total_cost(true), qaly: t.qaly(true), ly: t.life_years(true) };
         match self.model.structure {
-            Structure::Markov => self
-                .programs
-                .iter()
-                .map(|program| {
-                    hta_markov::run_totals(self.model, program, pins).map(|t| Outcome {
-                        cost: t.total_cost(true),
-                        qaly: t.qaly(true),
-                        ly: t.life_years(true),
+            Structure::Markov => {
+                let arms = self
+                    .arm_programs
+                    .iter()
+                    .map(|program| hta_markov::run_totals(self.model, program, pins))
+                    .collect::<Result<Vec<Totals>, RunErrors>>()?;
+                let layout = ValueLayout { n_categories: self.model.categories.len() };
+                self.programs
+                    .iter()
+                    .zip(&self.trees)
+                    .map(|(program, tree)| match (program, tree) {
+                        (_, Some(tree)) => tree.evaluate(pins).map(|v| outcome(&compose_totals(&v, &arms, layout))),
+                        (Some(program), None) => hta_markov::run_totals(self.model, program, pins).map(|t| outcome(&t)),
+                        (None, None) => Err(RunErrors::default()),
                     })
-                })
-                .collect(),
+                    .collect()
+            }
             Structure::PartitionedSurvival => hta_psm::run_with(self.model, pins).map(|run| {
                 run.results
                     .iter()

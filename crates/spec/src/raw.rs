@@ -80,6 +80,135 @@ pub struct RawModel {
     /// Strategies (comparators and interventions), by name.
     #[schemars(with = "IndexMap<String, RawStrategy>")]
     pub strategies: SpannedMap<Spanned<RawStrategy>>,
+    /// Arms: strategies that decision trees send patients into (same keys as a strategy, but no
+    /// tree). They are run, but not compared: a strategy with a `tree` (or `test_and_treat`)
+    /// is the probability-weighted sum of the arms its leaves lead to.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawStrategy>")]
+    pub arms: SpannedMap<Spanned<RawStrategy>>,
+    /// Subgroups, by name: a weight (the weights sum to 1) and the overrides that describe the
+    /// subgroup (parameters or settings, as `--set` takes them). `hta subgroups` runs each and
+    /// the weighted total.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawSubgroup>")]
+    pub subgroups: SpannedMap<Spanned<RawSubgroup>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubgroup {
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Share of the population in this subgroup.
+    #[schemars(with = "f64")]
+    pub weight: Spanned<f64>,
+    /// Parameter or setting -> value, as for scenarios.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub set: SpannedMap<Spanned<Scalar>>,
+}
+
+/// One branch of a decision tree: its probability given the branch above (a formula over
+/// parameters, evaluated at model start, or `C` for one minus its siblings), one-off values
+/// charged to everyone taking it, and either further branches (`then`), an `arm` that the
+/// branch's share of the cohort enters, or `end: true` (its values are the whole payoff).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBranch {
+    #[schemars(with = "String")]
+    pub branch: Spanned<String>,
+    #[schemars(with = "Scalar")]
+    pub probability: Spanned<Scalar>,
+    /// Cost category -> cost per person taking the branch (at model start, not discounted).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Scalar>")]
+    pub cost: SpannedMap<Spanned<Scalar>>,
+    /// QALYs gained (negative: lost) per person taking the branch.
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub qaly: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub arm: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub end: Option<Spanned<bool>>,
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<RawBranch>>")]
+    pub then: Option<Spanned<Vec<Spanned<RawBranch>>>>,
+}
+
+/// Test and treat, written in a few lines and expanded into a decision tree: those tested
+/// (`tested`, default everyone) take the tests in order, each only if positive on all before
+/// (serial confirmation); a patient counts as test-positive if positive on every test. Tests
+/// are assumed independent given the true biomarker status.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTestAndTreat {
+    /// Share of patients with the biomarker.
+    #[schemars(with = "Scalar")]
+    pub prevalence: Spanned<Scalar>,
+    /// One test, or several in sequence.
+    #[schemars(with = "Vec<RawTest>")]
+    pub tests: Spanned<Vec<Spanned<RawTest>>>,
+    /// Share of patients tested (default 1); the others follow `untested_positive` and
+    /// `untested_negative`.
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub tested: Option<Spanned<Scalar>>,
+    /// Waiting for the result, charged to everyone tested.
+    #[serde(default)]
+    pub turnaround: Option<RawTurnaround>,
+    /// Cost category of test and waiting costs (default: the first cost category).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub cost_category: Option<Spanned<String>>,
+    /// The arm each result leads to.
+    #[schemars(with = "String")]
+    pub true_positive: Spanned<String>,
+    #[schemars(with = "String")]
+    pub false_negative: Spanned<String>,
+    #[schemars(with = "String")]
+    pub false_positive: Spanned<String>,
+    #[schemars(with = "String")]
+    pub true_negative: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub untested_positive: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub untested_negative: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[schemars(with = "Scalar")]
+    pub sensitivity: Spanned<Scalar>,
+    #[schemars(with = "Scalar")]
+    pub specificity: Spanned<Scalar>,
+    /// Cost per person tested.
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub cost: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTurnaround {
+    /// Weeks from sample to result.
+    #[schemars(with = "Scalar")]
+    pub weeks: Spanned<Scalar>,
+    /// QALYs lost per week of waiting.
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub qaly_loss_per_week: Option<Spanned<Scalar>>,
+    /// Cost per week of waiting (e.g. interim care).
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub cost_per_week: Option<Spanned<Scalar>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -600,6 +729,14 @@ pub struct RawStrategy {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub curves: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A decision tree in front of the model: the branches from its root.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<RawBranch>>")]
+    pub tree: Option<Spanned<Vec<Spanned<RawBranch>>>>,
+    /// Test and treat, expanded into a decision tree.
+    #[serde(default)]
+    #[schemars(with = "Option<RawTestAndTreat>")]
+    pub test_and_treat: Option<Spanned<RawTestAndTreat>>,
 }
 
 /// Partitioned survival: N states from N − 1 curves, innermost first (e.g. [pfs, os] for

@@ -9,6 +9,7 @@ mod parameters;
 mod settings;
 mod structure;
 mod tables;
+mod trees;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ pub struct Names {
     pub tables: NameTable,
     pub params: NameTable,
     pub strategies: NameTable,
+    pub arms: NameTable,
     pub curves: NameTable,
     /// The cohort's start age, if given.
     pub start_age: Option<f64>,
@@ -125,7 +127,7 @@ impl<'a> Lowerer<'a> {
         let states = self.lower_states(raw, &names);
         let transition_values = self.lower_transition_values(raw, &names);
         let strategies = self.lower_strategies(raw, &names);
-        let (Some(settings), Some(strategies)) = (settings, strategies) else {
+        let (Some(settings), Some((strategies, arms))) = (settings, strategies) else {
             return None;
         };
         if self.diagnostics.has_errors() {
@@ -149,7 +151,9 @@ impl<'a> Lowerer<'a> {
             states,
             transition_values,
             strategies,
+            arms,
             scenarios: self.lower_scenarios(raw, &names),
+            subgroups: self.lower_subgroups(raw, &names),
         };
         let mut model = model;
         model.correlated = self.lower_correlations(raw, &names, &model);
@@ -258,6 +262,17 @@ impl<'a> Lowerer<'a> {
         for name in raw.strategies.keys() {
             self.declare(&mut names.strategies, &name.value, &name.referenced, "strategy");
         }
+        for name in raw.arms.keys() {
+            if names.strategies.get(&name.value).is_some() {
+                self.error(
+                    "duplicate-name",
+                    &name.referenced,
+                    format!("`{}` names a strategy and an arm", name.value),
+                    "also a strategy",
+                );
+            }
+            self.declare(&mut names.arms, &name.value, &name.referenced, "arm");
+        }
     }
 
     fn check_sizes(&mut self, raw: &RawModel) -> bool {
@@ -265,6 +280,7 @@ impl<'a> Lowerer<'a> {
         let checks = [
             (raw.states.len(), MAX_STATES, "states", raw.states.keys().next().map(|k| k.referenced)),
             (raw.strategies.len(), MAX_STRATEGIES, "strategies", raw.strategies.keys().next().map(|k| k.referenced)),
+            (raw.arms.len(), MAX_STRATEGIES, "arms", raw.arms.keys().next().map(|k| k.referenced)),
             (raw.parameters.len(), MAX_PARAMETERS, "parameters", raw.parameters.keys().next().map(|k| k.referenced)),
         ];
         let mut ok = true;
@@ -301,7 +317,7 @@ impl<'a> Lowerer<'a> {
 
     fn check_circular_definitions(&mut self, model: &Model) {
         let mut reported: Vec<Vec<ParamId>> = Vec::new();
-        for strategy in model.strategy_ids() {
+        for strategy in model.all_strategy_ids() {
             let reads: Vec<Vec<ParamId>> = (0..model.parameters.len())
                 .map(|p| reads_with_curves(model, model.definition(strategy, ParamId::new(p))))
                 .collect();
@@ -331,7 +347,7 @@ impl<'a> Lowerer<'a> {
             self.push(d);
             return;
         }
-        for strategy in model.strategy_ids() {
+        for strategy in model.all_strategy_ids() {
             let n = model.parameters.len();
             let mut uses = vec![false; n];
             let reads: Vec<Vec<ParamId>> =
@@ -352,7 +368,7 @@ impl<'a> Lowerer<'a> {
                 })
             };
             let mut bad: Vec<(hta_model::Origin, String)> = Vec::new();
-            let s = &model.strategies[strategy.index()];
+            let s = model.strategy(strategy);
             for (state, row) in model.states.iter().zip(&s.rows) {
                 if state.track_cycles.is_some() {
                     continue;
@@ -428,10 +444,17 @@ impl<'a> Lowerer<'a> {
             state.utility.iter().for_each(&mut mark);
             mark(&state.life_years);
         }
-        for strategy in &model.strategies {
+        for strategy in model.strategies.iter().chain(&model.arms) {
             strategy.overrides.iter().for_each(|(_, f)| mark(f));
             strategy.at_start.costs.iter().for_each(|(_, f)| mark(f));
             strategy.at_start.qaly.iter().for_each(&mut mark);
+            for branch in strategy.tree.iter().flat_map(|t| &t.branches) {
+                if let hta_model::EntryValue::Formula(f) = &branch.probability {
+                    mark(f);
+                }
+                branch.values.costs.iter().for_each(|(_, f)| mark(f));
+                branch.values.qaly.iter().for_each(&mut mark);
+            }
             for row in &strategy.rows {
                 for entry in &row.entries {
                     if let hta_model::EntryValue::Formula(f) = &entry.value {
@@ -562,37 +585,7 @@ impl Lowerer<'_> {
     fn lower_scenarios(&mut self, raw: &RawModel, names: &Names) -> Vec<hta_model::Scenario> {
         let mut scenarios = Vec::new();
         for (name, scenario) in &raw.scenarios {
-            let mut overrides = Vec::new();
-            for (key, value) in &scenario.value.set {
-                let known =
-                    names.params.get(&key.value).is_some() || crate::overrides::SETTINGS.contains(&key.value.as_str());
-                if !known {
-                    let mut candidates: Vec<&str> = names.params.index.keys().map(String::as_str).collect();
-                    candidates.extend(crate::overrides::SETTINGS);
-                    let help = crate::names::did_you_mean(
-                        hta_model::suggest::closest(&key.value, candidates).map(str::to_string),
-                    )
-                    .unwrap_or_else(|| {
-                        format!("settings: {}; or any parameter", crate::overrides::SETTINGS.join(", "))
-                    });
-                    self.error(
-                        "unknown-name",
-                        &key.referenced,
-                        format!(
-                            "scenario `{}` sets `{}`, which is neither a parameter nor a setting",
-                            name.value, key.value
-                        ),
-                        "unknown name",
-                    )
-                    .help = Some(help);
-                    continue;
-                }
-                let text = match &value.value {
-                    crate::raw::Scalar::Number(v) => v.to_string(),
-                    crate::raw::Scalar::Text(t) => t.clone(),
-                };
-                overrides.push((key.value.clone(), text));
-            }
+            let overrides = self.named_overrides(&scenario.value.set, names, &format!("scenario `{}`", name.value));
             scenarios.push(hta_model::Scenario {
                 name: name.value.clone(),
                 label: scenario.value.label.clone(),
@@ -600,6 +593,71 @@ impl Lowerer<'_> {
             });
         }
         scenarios
+    }
+
+    /// Subgroups: weights in (0, 1] summing to 1, overrides as for scenarios.
+    fn lower_subgroups(&mut self, raw: &RawModel, names: &Names) -> Vec<hta_model::Subgroup> {
+        let mut subgroups = Vec::new();
+        for (name, subgroup) in &raw.subgroups {
+            let g = &subgroup.value;
+            let overrides = self.named_overrides(&g.set, names, &format!("subgroup `{}`", name.value));
+            if !(g.weight.value > 0.0 && g.weight.value <= 1.0) {
+                let message = format!("subgroup `{}` has weight {}", name.value, g.weight.value);
+                self.error("probability", &g.weight.referenced, message, "not in (0, 1]");
+            }
+            subgroups.push(hta_model::Subgroup {
+                name: name.value.clone(),
+                label: g.label.clone(),
+                weight: g.weight.value,
+                overrides,
+            });
+        }
+        let total: f64 = subgroups.iter().map(|g| g.weight).sum();
+        if let Some((first, _)) = raw.subgroups.first() {
+            if (total - 1.0).abs() > structure::SUM_TOLERANCE {
+                let message = format!("the subgroup weights sum to {total}, not 1");
+                self.error("probability", &first.referenced, message, "first subgroup").help =
+                    Some("give each subgroup its share of the population".into());
+            }
+        }
+        subgroups
+    }
+
+    /// `set:` of a scenario or subgroup: each key a parameter or a setting.
+    fn named_overrides(
+        &mut self,
+        set: &crate::raw::SpannedMap<serde_saphyr::Spanned<crate::raw::Scalar>>,
+        names: &Names,
+        owner: &str,
+    ) -> Vec<(String, String)> {
+        let mut overrides = Vec::new();
+        for (key, value) in set {
+            let known =
+                names.params.get(&key.value).is_some() || crate::overrides::SETTINGS.contains(&key.value.as_str());
+            if !known {
+                let mut candidates: Vec<&str> = names.params.index.keys().map(String::as_str).collect();
+                candidates.extend(crate::overrides::SETTINGS);
+                let help =
+                    crate::names::did_you_mean(hta_model::suggest::closest(&key.value, candidates).map(str::to_string))
+                        .unwrap_or_else(|| {
+                            format!("settings: {}; or any parameter", crate::overrides::SETTINGS.join(", "))
+                        });
+                self.error(
+                    "unknown-name",
+                    &key.referenced,
+                    format!("{owner} sets `{}`, which is neither a parameter nor a setting", key.value),
+                    "unknown name",
+                )
+                .help = Some(help);
+                continue;
+            }
+            let text = match &value.value {
+                crate::raw::Scalar::Number(v) => v.to_string(),
+                crate::raw::Scalar::Text(t) => t.clone(),
+            };
+            overrides.push((key.value.clone(), text));
+        }
+        overrides
     }
 }
 
@@ -680,7 +738,7 @@ impl Lowerer<'_> {
     /// function of the time it is evaluated at.
     fn check_curves_time_invariant(&mut self, model: &Model) {
         use hta_model::formula::Reference;
-        for strategy in model.strategy_ids() {
+        for strategy in model.all_strategy_ids() {
             let n = model.parameters.len();
             let reads: Vec<Vec<ParamId>> =
                 (0..n).map(|p| model.definition(strategy, ParamId::new(p)).expr.params().collect()).collect();

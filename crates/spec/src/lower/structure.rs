@@ -16,6 +16,13 @@ pub const SUM_TOLERANCE: f64 = 1e-9;
 
 type RawRows = SpannedMap<Spanned<SpannedMap<Spanned<Scalar>>>>;
 
+/// What strategies share unless they give their own.
+struct Shared {
+    rows: Vec<TransitionRow>,
+    curves: Option<Vec<hta_model::CurveId>>,
+    initial: Option<Option<Vec<f64>>>,
+}
+
 fn origin_of(location: &Location) -> Origin {
     let span = span_of(location);
     Origin { offset: span.offset(), len: span.len() }
@@ -54,7 +61,12 @@ impl Lowerer<'_> {
         }
     }
 
-    fn costs(&mut self, costs: &SpannedMap<Spanned<Scalar>>, names: &Names, owner: &str) -> Vec<(CategoryId, Formula)> {
+    pub(super) fn costs(
+        &mut self,
+        costs: &SpannedMap<Spanned<Scalar>>,
+        names: &Names,
+        owner: &str,
+    ) -> Vec<(CategoryId, Formula)> {
         let mut out = Vec::new();
         for (category, value) in costs {
             let Some(c) = names.categories.get(&category.value) else {
@@ -304,7 +316,7 @@ impl Lowerer<'_> {
         ok.then_some(distribution)
     }
 
-    pub fn lower_strategies(&mut self, raw: &RawModel, names: &Names) -> Option<Vec<Strategy>> {
+    pub fn lower_strategies(&mut self, raw: &RawModel, names: &Names) -> Option<(Vec<Strategy>, Vec<Strategy>)> {
         let partitioned = raw.partitioned_survival.as_ref();
         if let (Some(_), Some((first, _))) = (partitioned, raw.transitions.first()) {
             self.error(
@@ -315,7 +327,8 @@ impl Lowerer<'_> {
             )
             .help = Some("remove `transitions:`, or remove `partitioned_survival:` to make a Markov model".into());
         }
-        let any_rows = !raw.transitions.is_empty() || raw.strategies.values().any(|s| !s.value.transitions.is_empty());
+        let any_rows = !raw.transitions.is_empty()
+            || raw.strategies.values().chain(raw.arms.values()).any(|s| !s.value.transitions.is_empty());
         if partitioned.is_none() && !any_rows {
             self.error(
                 "missing",
@@ -339,77 +352,176 @@ impl Lowerer<'_> {
             let at = c.initial.keys().next().map(|k| k.referenced).unwrap_or(raw.format_version.referenced);
             self.initial(&c.initial, &at, names)
         });
+        let shared = Shared { rows: shared, curves: shared_curves, initial: shared_initial };
         let mut strategies = Vec::new();
         for (name, spanned) in &raw.strategies {
-            let s = &spanned.value;
-            let owner = format!(" in strategy `{}`", name.value);
-            let overrides = self.overrides(&s.parameters, names, &name.value);
-            let own_rows = self.rows(&s.transitions, names, &owner);
-            let (rows, curves) = match (&shared_curves, &s.curves) {
-                (Some(shared), own) => {
-                    if let Some((first, _)) = s.transitions.first() {
-                        self.error(
-                            "structure",
-                            &first.referenced,
-                            "a partitioned survival model has no transition rows",
-                            "transitions",
-                        );
-                    }
-                    let curves = match own {
-                        Some(list) => self.curve_list(&list.value, &list.referenced, names),
-                        None => shared.clone(),
-                    };
-                    (Some(Vec::new()), curves)
-                }
-                (None, Some(list)) => {
-                    self.error(
-                        "structure",
-                        &list.referenced,
-                        "`curves` belong to partitioned survival models",
-                        "curves",
-                    )
-                    .help = Some("add `partitioned_survival: { curves: [...] }` at the top level".into());
-                    (None, Vec::new())
-                }
-                (None, None) => (self.merge_rows(&shared, own_rows, names, name), Vec::new()),
-            };
-            let initial = match (&s.initial, &shared_initial) {
-                _ if shared_curves.is_some() => {
-                    // Occupancy starts at S(0) = 1 in the first state.
-                    let mut first = vec![0.0; names.states.len()];
-                    first[0] = 1.0;
-                    Some(first)
-                }
-                (Some(map), _) => self.initial(&map.value, &map.referenced, names),
-                (None, Some(shared)) => shared.clone(),
-                (None, None) => {
-                    self.error(
-                        "missing",
-                        &name.referenced,
-                        format!("strategy `{}` has no initial distribution", name.value),
-                        "this strategy",
-                    )
-                    .help = Some("add `cohort: { initial: { <state>: 1 } }`, or `initial:` to the strategy".into());
-                    None
-                }
-            };
-            let at_start = s
-                .at_start
-                .as_ref()
-                .map(|a| self.one_off(a, names, &format!("model start in strategy `{}`", name.value)))
-                .unwrap_or_default();
-            strategies.push(Strategy {
+            strategies.push(self.lower_strategy(name, &spanned.value, names, &shared, false));
+        }
+        let mut arms = Vec::new();
+        for (name, spanned) in &raw.arms {
+            arms.push(self.lower_strategy(name, &spanned.value, names, &shared, true));
+        }
+        if !arms.is_empty()
+            && !raw.strategies.values().any(|s| s.value.tree.is_some() || s.value.test_and_treat.is_some())
+        {
+            let first = raw.arms.keys().next().map(|k| k.referenced).unwrap_or(raw.format_version.referenced);
+            self.error(
+                "structure",
+                &first,
+                "`arms` are only run as leaves of decision trees, and no strategy has a tree",
+                "arm",
+            )
+            .help = Some("add `tree:` or `test_and_treat:` to a strategy, or move the arms to `strategies:`".into());
+        }
+        (!self.diagnostics.has_errors()).then_some((strategies, arms))
+    }
+
+    /// One strategy or arm. A strategy with a decision tree has no rows, initial distribution
+    /// or curves of its own (its arms have them).
+    fn lower_strategy(
+        &mut self,
+        name: &Spanned<String>,
+        s: &crate::raw::RawStrategy,
+        names: &Names,
+        shared: &Shared,
+        is_arm: bool,
+    ) -> Strategy {
+        let kind = if is_arm { "arm" } else { "strategy" };
+        let owner = format!(" in {kind} `{}`", name.value);
+        let overrides = self.overrides(&s.parameters, names, &name.value);
+        let tree_raw = match (&s.tree, &s.test_and_treat) {
+            (Some(t), Some(tt)) => {
+                self.error(
+                    "structure",
+                    &tt.referenced,
+                    "a strategy has either `tree` or `test_and_treat`, not both",
+                    "second tree",
+                )
+                .help = Some("`test_and_treat` is a shorthand that expands into a tree".into());
+                Some(std::borrow::Cow::Borrowed(&t.value))
+            }
+            (Some(t), None) => Some(std::borrow::Cow::Borrowed(&t.value)),
+            (None, Some(tt)) => {
+                self.expand_test_and_treat(&tt.value, &tt.referenced, names).map(std::borrow::Cow::Owned)
+            }
+            (None, None) => None,
+        };
+        if let Some(tree_raw) = tree_raw {
+            let at = s.tree.as_ref().map(|t| t.referenced).or(s.test_and_treat.as_ref().map(|t| t.referenced));
+            let at = at.unwrap_or(name.referenced);
+            if is_arm {
+                self.error(
+                    "structure",
+                    &at,
+                    format!("arm `{}` has a decision tree; trees lead into arms, not the other way", name.value),
+                    "tree in an arm",
+                )
+                .help = Some(
+                    "move this strategy to `strategies:`; arms are plain Markov or partitioned survival strategies"
+                        .into(),
+                );
+            }
+            let own_model = s
+                .transitions
+                .keys()
+                .next()
+                .map(|k| (k.referenced, "transitions"))
+                .or(s.initial.as_ref().map(|i| (i.referenced, "initial")))
+                .or(s.curves.as_ref().map(|c| (c.referenced, "curves")));
+            if let Some((location, key)) = own_model {
+                self.error(
+                    "structure",
+                    &location,
+                    format!("strategy `{}` has a decision tree, so `{key}` belongs to its arms", name.value),
+                    key,
+                )
+                .help = Some("give each arm its own transitions, initial distribution or curves under `arms:`".into());
+            }
+            if s.at_start.is_some() {
+                self.error(
+                    "structure",
+                    &at,
+                    format!("strategy `{}` has a decision tree and `at_start`", name.value),
+                    "tree",
+                )
+                .help = Some(
+                    "put one-off values on the tree's branches (`cost:`, `qaly:`), or in the arms' `at_start`".into(),
+                );
+            }
+            let tree = self.lower_tree(&tree_raw, &at, names, &name.value);
+            let at_start = OneOff::default();
+            return Strategy {
                 name: name.value.clone(),
                 label: s.label.clone(),
                 overrides,
-                rows: rows.unwrap_or_default(),
-                initial: initial.unwrap_or_default(),
+                rows: Vec::new(),
+                initial: Vec::new(),
                 at_start,
-                curves,
+                curves: Vec::new(),
+                tree,
                 origin: origin_of(&name.referenced),
-            });
+            };
         }
-        (!self.diagnostics.has_errors()).then_some(strategies)
+        let own_rows = self.rows(&s.transitions, names, &owner);
+        let (rows, curves) = match (&shared.curves, &s.curves) {
+            (Some(shared_curves), own) => {
+                if let Some((first, _)) = s.transitions.first() {
+                    self.error(
+                        "structure",
+                        &first.referenced,
+                        "a partitioned survival model has no transition rows",
+                        "transitions",
+                    );
+                }
+                let curves = match own {
+                    Some(list) => self.curve_list(&list.value, &list.referenced, names),
+                    None => shared_curves.clone(),
+                };
+                (Some(Vec::new()), curves)
+            }
+            (None, Some(list)) => {
+                self.error("structure", &list.referenced, "`curves` belong to partitioned survival models", "curves")
+                    .help = Some("add `partitioned_survival: { curves: [...] }` at the top level".into());
+                (None, Vec::new())
+            }
+            (None, None) => (self.merge_rows(&shared.rows, own_rows, names, name), Vec::new()),
+        };
+        let initial = match (&s.initial, &shared.initial) {
+            _ if shared.curves.is_some() => {
+                // Occupancy starts at S(0) = 1 in the first state.
+                let mut first = vec![0.0; names.states.len()];
+                first[0] = 1.0;
+                Some(first)
+            }
+            (Some(map), _) => self.initial(&map.value, &map.referenced, names),
+            (None, Some(shared)) => shared.clone(),
+            (None, None) => {
+                self.error(
+                    "missing",
+                    &name.referenced,
+                    format!("{kind} `{}` has no initial distribution", name.value),
+                    format!("this {kind}"),
+                )
+                .help = Some(format!("add `cohort: {{ initial: {{ <state>: 1 }} }}`, or `initial:` to the {kind}"));
+                None
+            }
+        };
+        let at_start = s
+            .at_start
+            .as_ref()
+            .map(|a| self.one_off(a, names, &format!("model start in {kind} `{}`", name.value)))
+            .unwrap_or_default();
+        Strategy {
+            name: name.value.clone(),
+            label: s.label.clone(),
+            overrides,
+            rows: rows.unwrap_or_default(),
+            initial: initial.unwrap_or_default(),
+            at_start,
+            curves,
+            tree: None,
+            origin: origin_of(&name.referenced),
+        }
     }
 
     /// Curves of a partitioned survival model: one fewer than the states, innermost first.

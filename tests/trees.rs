@@ -1,0 +1,255 @@
+//! Decision trees in front of the model and the test-and-treat shorthand (issue: personalised
+//! medicine): a hand-computed case, the shorthand against the same tree written out, the
+//! perfect-test limit, agreement of the sensitivity-analysis engine, and malformed trees.
+
+use std::path::Path;
+
+use crate::support::{assert_close, load_str, run, tol};
+
+/// Two arms of a two-state model (alive A, dead D), two annual cycles, end-of-cycle counting,
+/// no discounting. `good`: P(A -> D) = 0.1, cost 100 and utility 1 in A; `bad`: 0.5, 200, 0.5.
+/// good: m1 = 0.9, m2 = 0.81 -> LYs 1.71, QALYs 1.71, cost 171.
+/// bad:  m1 = 0.5, m2 = 0.25 -> LYs 0.75, QALYs 0.375, cost 150.
+fn two_arms(strategies: &str) -> String {
+    format!(
+        r#"
+format_version: 1
+metadata: {{ title: "tree", currency: GBP }}
+settings:
+  cycle_length: {{ value: 1, unit: years }}
+  horizon: {{ cycles: 2 }}
+  discount: {{ costs: 0, effects: 0 }}
+  counting: end_of_cycle
+cohort: {{ initial: {{ A: 1 }} }}
+cost_categories: [care, test]
+parameters:
+  c_a: 0
+  u_a: 0
+  p_die: 0
+  p_pos: 0.3
+  c_test: 50
+  sens: 0.9
+  spec: 0.8
+states:
+  A: {{ cost: {{ care: c_a }}, utility: u_a }}
+  D: {{ dead: true }}
+arms:
+  good:
+    parameters: {{ c_a: 100, u_a: 1, p_die: 0.1 }}
+  bad:
+    parameters: {{ c_a: 200, u_a: 0.5, p_die: 0.5 }}
+transitions:
+  A: {{ A: C, D: p_die }}
+  D: {{ D: 1 }}
+strategies:
+{strategies}
+"#
+    )
+}
+
+const HAND: &str = r#"
+  all_good:
+    tree:
+      - { branch: everyone, probability: 1, arm: good }
+  tested:
+    tree:
+      - branch: positive
+        probability: p_pos
+        cost: { test: c_test }
+        qaly: -0.01
+        arm: good
+      - { branch: negative, probability: C, arm: bad }
+"#;
+
+#[test]
+fn two_branch_tree_into_two_markov_models_is_reproduced_exactly() {
+    let model = load_str(&two_arms(HAND));
+    let results = run(&model);
+    let (all_good, tested) = (&results[0], &results[1]);
+    assert_close(all_good.total_cost(true), 171.0, tol::EXACT, "all_good cost");
+    assert_close(all_good.qaly(true), 1.71, tol::EXACT, "all_good QALYs");
+    // 0.3 x 171 + 0.7 x 150 + 0.3 x 50 (the test, on the positive branch)
+    assert_close(tested.total_cost(true), 171.3, tol::EXACT, "tested cost");
+    assert_close(tested.total(1, true), 15.0, tol::EXACT, "tested test cost");
+    // 0.3 x 1.71 + 0.7 x 0.375 - 0.3 x 0.01
+    assert_close(tested.qaly(true), 0.7725, tol::EXACT, "tested QALYs");
+    assert_close(tested.life_years(true), 0.3 * 1.71 + 0.7 * 0.75, tol::EXACT, "tested LYs");
+    // The trace is the weighted trace of the arms: alive after two cycles 0.3 x 0.81 + 0.7 x 0.25.
+    assert_close(tested.occupancy(2)[0], 0.418, tol::EXACT, "alive at 2");
+    assert_close(tested.occupancy(2).iter().sum(), 1.0, tol::EXACT, "trace sums to 1");
+}
+
+#[test]
+fn the_sensitivity_engine_agrees_with_the_full_run_and_pins_tree_parameters() {
+    let model = load_str(&two_arms(HAND));
+    let evaluator = hta_sensitivity::Evaluator::new(&model);
+    let outcomes = evaluator.evaluate(&[]).expect("evaluates");
+    let results = run(&model);
+    for (o, r) in outcomes.iter().zip(&results) {
+        assert_close(o.cost, r.total_cost(true), tol::EXACT, "cost");
+        assert_close(o.qaly, r.qaly(true), tol::EXACT, "QALYs");
+        assert_close(o.ly, r.life_years(true), tol::EXACT, "LYs");
+    }
+    // p_pos pinned at 1: everyone is positive, pays the test and loses 0.01 QALYs.
+    let p_pos = model.param_by_name("p_pos").expect("p_pos");
+    let pinned = evaluator.evaluate(&[(p_pos, 1.0)]).expect("evaluates");
+    assert_close(pinned[1].cost, 171.0 + 50.0, tol::EXACT, "pinned cost");
+    assert_close(pinned[1].qaly, 1.71 - 0.01, tol::EXACT, "pinned QALYs");
+}
+
+/// A test-and-treat shorthand and the same tree written out in full.
+fn shorthand_and_full() -> String {
+    two_arms(
+        r#"
+  shorthand:
+    test_and_treat:
+      prevalence: p_pos
+      tested: 0.8
+      tests: [{ sensitivity: sens, specificity: spec, cost: c_test }]
+      turnaround: { weeks: 2, qaly_loss_per_week: 0.001, cost_per_week: 10 }
+      cost_category: test
+      true_positive: good
+      false_negative: bad
+      false_positive: good
+      true_negative: bad
+      untested_positive: bad
+      untested_negative: bad
+  written_out:
+    tree:
+      - branch: tested
+        probability: 0.8
+        cost: { test: c_test + 2 * 10 }
+        qaly: -2 * 0.001
+        then:
+          - branch: biomarker_positive
+            probability: p_pos
+            then:
+              - { branch: test_positive, probability: sens, arm: good }
+              - { branch: test_negative, probability: C, arm: bad }
+          - branch: biomarker_negative
+            probability: C
+            then:
+              - { branch: test_positive, probability: 1 - spec, arm: good }
+              - { branch: test_negative, probability: C, arm: bad }
+      - branch: untested
+        probability: C
+        then:
+          - { branch: biomarker_positive, probability: p_pos, arm: bad }
+          - { branch: biomarker_negative, probability: C, arm: bad }
+"#,
+    )
+}
+
+#[test]
+fn the_test_and_treat_shorthand_equals_the_tree_written_out() {
+    let results = run(&load_str(&shorthand_and_full()));
+    let (short, full) = (&results[0], &results[1]);
+    assert_eq!(short.trace, full.trace);
+    for discounted in [true, false] {
+        assert_close(short.total_cost(discounted), full.total_cost(discounted), tol::EXACT, "cost");
+        assert_close(short.qaly(discounted), full.qaly(discounted), tol::EXACT, "QALYs");
+        assert_close(short.life_years(discounted), full.life_years(discounted), tol::EXACT, "LYs");
+    }
+    // By hand: good share = 0.8 (0.3 x 0.9 + 0.7 x 0.2) = 0.328, bad share 0.672;
+    // costs 0.328 x 171 + 0.672 x 150 + 0.8 x (50 + 20).
+    assert_close(short.total_cost(true), 0.328 * 171.0 + 0.672 * 150.0 + 0.8 * 70.0, tol::EXACT, "by hand");
+    assert_close(short.qaly(true), 0.328 * 1.71 + 0.672 * 0.375 - 0.8 * 0.002, tol::EXACT, "QALYs by hand");
+}
+
+#[test]
+fn a_perfect_test_at_prevalence_one_is_treat_all_plus_the_test() {
+    let text = two_arms(
+        r#"
+  treat_all:
+    tree:
+      - { branch: everyone, probability: 1, arm: good }
+  test_and_treat:
+    test_and_treat:
+      prevalence: 1
+      tests: [{ sensitivity: 1, specificity: 1, cost: c_test }]
+      cost_category: test
+      true_positive: good
+      false_negative: bad
+      false_positive: bad
+      true_negative: bad
+"#,
+    );
+    let results = run(&load_str(&text));
+    let (all, tt) = (&results[0], &results[1]);
+    assert_close(tt.total_cost(true), all.total_cost(true) + 50.0, tol::EXACT, "cost = treat all + test");
+    assert_close(tt.qaly(true), all.qaly(true), tol::EXACT, "QALYs = treat all");
+    assert_eq!(tt.trace, all.trace);
+}
+
+/// Serial tests: the second only for those positive on the first; positive = positive on both.
+#[test]
+fn sequential_tests_multiply_sensitivities_and_charge_the_second_test_to_first_positives() {
+    let text = two_arms(
+        r#"
+  sequential:
+    test_and_treat:
+      prevalence: p_pos
+      tests:
+        - { name: screen, sensitivity: 0.9, specificity: 0.8, cost: 10 }
+        - { name: confirm, sensitivity: 0.95, specificity: 0.99, cost: 100 }
+      cost_category: test
+      true_positive: good
+      false_negative: bad
+      false_positive: good
+      true_negative: bad
+"#,
+    );
+    let r = &run(&load_str(&text))[0];
+    let good = 0.3 * 0.9 * 0.95 + 0.7 * 0.2 * 0.01;
+    let screen_positive = 0.3 * 0.9 + 0.7 * 0.2;
+    let cost = good * 171.0 + (1.0 - good) * 150.0 + 10.0 + 100.0 * screen_positive;
+    assert_close(r.total_cost(true), cost, tol::EXACT, "sequential cost");
+    assert_close(r.qaly(true), good * 1.71 + (1.0 - good) * 0.375, tol::EXACT, "sequential QALYs");
+}
+
+fn problems(text: &str) -> String {
+    match hta_spec::load_str(text, "tree.yaml", Path::new("."), &[]) {
+        Ok(_) => String::new(),
+        Err(d) => d.errors().map(|e| format!("{} | {}\n", e.code, e.one_line())).collect(),
+    }
+}
+
+#[test]
+fn malformed_trees_are_rejected_with_positions() {
+    let cases = [
+        // (strategies, expected code, words in the message)
+        ("  s:\n    tree:\n      - { branch: a, probability: 0.5, arm: good }\n      - { branch: b, probability: 0.6, arm: bad }\n", "probability", "sum to 1.1"),
+        ("  s:\n    tree:\n      - { branch: a, probability: 1, arm: goood }\n", "unknown-name", "unknown arm `goood`"),
+        ("  s:\n    tree:\n      - { branch: a, probability: 1, arm: s }\n", "unknown-name", "unknown arm `s`"),
+        ("  s:\n    tree:\n      - { branch: a, probability: 1 }\n", "structure", "leaf without an arm"),
+        ("  s:\n    tree:\n      - { branch: a, probability: 1.5, arm: good }\n", "probability", "1.5"),
+        ("  s:\n    tree:\n      - { branch: a, probability: C, arm: good }\n      - { branch: b, probability: C, arm: bad }\n", "probability", "are `C`"),
+        ("  s:\n    tree:\n      - { branch: a, probability: 1, arm: good, then: [{ branch: b, probability: 1, arm: bad }] }\n", "structure", "further branches and an arm"),
+        ("  s:\n    tree: []\n", "structure", "no branches"),
+        ("  s:\n    initial: { A: 1 }\n    tree:\n      - { branch: a, probability: 1, arm: good }\n", "structure", "belongs to its arms"),
+    ];
+    for (strategies, code, words) in cases {
+        let found = problems(&two_arms(strategies));
+        assert!(
+            found.contains(code) && found.contains(words),
+            "expected {code} with `{words}` for\n{strategies}\ngot:\n{found}"
+        );
+        assert!(found.contains("tree.yaml:"), "no position in {found}");
+    }
+    // An arm with a tree of its own (the only way to make a cycle: trees lead into arms).
+    let arm_with_tree = two_arms("  s:\n    tree:\n      - { branch: a, probability: 1, arm: good }\n").replace(
+        "    parameters: { c_a: 100, u_a: 1, p_die: 0.1 }",
+        "    parameters: { c_a: 100, u_a: 1, p_die: 0.1 }\n    tree:\n      - { branch: x, probability: 1, arm: bad }",
+    );
+    let found = problems(&arm_with_tree);
+    assert!(found.contains("trees lead into arms"), "{found}");
+}
+
+#[test]
+fn a_formula_probability_out_of_range_is_a_run_time_error_at_the_branch() {
+    let text = two_arms("  s:\n    tree:\n      - { branch: a, probability: p_pos * 4, arm: good }\n      - { branch: b, probability: C, arm: bad }\n");
+    let model = load_str(&text);
+    let errors = hta_markov::run(&model).expect_err("p = 1.2 must fail");
+    let kinds: Vec<String> = errors.errors.iter().map(|e| format!("{:?}", e.problem)).collect();
+    assert!(kinds.iter().any(|k| k.contains("TreeProbability")), "{kinds:?}");
+}
