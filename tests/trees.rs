@@ -253,3 +253,76 @@ fn a_formula_probability_out_of_range_is_a_run_time_error_at_the_branch() {
     let kinds: Vec<String> = errors.errors.iter().map(|e| format!("{:?}", e.problem)).collect();
     assert!(kinds.iter().any(|k| k.contains("TreeProbability")), "{kinds:?}");
 }
+
+fn hta() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("hta").expect("binary")
+}
+
+/// The highest test price at which test-and-treat stays optimal, against a hand calculation:
+/// test-and-treat pays the test for everyone tested (slope 1 in the price); screen-and-confirm
+/// pays it only for screen positives (slope P(screen positive)); the price where their net
+/// benefits meet is the answer if both beat the others there.
+#[test]
+fn value_of_the_test_is_the_price_where_test_and_treat_stops_being_optimal() {
+    let path = "models/egfr_test_and_treat.yaml";
+    let loaded = hta_spec::load(Path::new(path), &[]).expect("loads");
+    let model = &loaded.model;
+    let outcomes = hta_sensitivity::Evaluator::new(model).evaluate(&[]).expect("runs");
+    let wtp = 287_247.0;
+    let nmb = |i: usize| wtp * outcomes[i].qaly - outcomes[i].cost;
+    let index = |name: &str| model.strategies.iter().position(|s| s.name == name).expect("strategy");
+    let (tt, sc) = (index("test_and_treat"), index("screen_and_confirm"));
+    let screen_positive = 0.45 * 0.95 + 0.55 * 0.15;
+    let expected = 2500.0 + (nmb(tt) - nmb(sc)) / (1.0 - screen_positive);
+    let output = hta()
+        .args(["threshold", path, "--param", "c_test", "--strategy", "test_and_treat", "--vs", "best"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find(|l| l.contains("3 x GDP")).expect("3 x GDP line");
+    let found: f64 = line
+        .split(" to ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|v| v.replace(',', ""))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no price in {line}"));
+    assert_close(found, expected, 1e-6, "highest test price");
+    assert!(line.contains("test_and_treat is optimal for c_test from 0"), "{line}");
+    // At 1 x GDP per capita chemotherapy for all is optimal whatever the test costs.
+    assert!(stdout.contains("not optimal over the whole range searched"), "{stdout}");
+}
+
+#[test]
+fn subgroups_are_run_separately_and_weighted() {
+    let path = "models/egfr_test_and_treat.yaml";
+    let dir = std::env::temp_dir().join(format!("hta-subgroups-{}", std::process::id()));
+    hta().args(["subgroups", path, "--out"]).arg(&dir).assert().success();
+    let csv = std::fs::read_to_string(dir.join("subgroups.csv")).expect("subgroups.csv");
+    let cost = |group: &str, strategy: &str| -> f64 {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{group}")) && l.contains(&format!(",{strategy},")))
+            .unwrap_or_else(|| panic!("{group} {strategy} in\n{csv}"));
+        line.split(',').nth(2).and_then(|v| v.parse().ok()).expect("cost")
+    };
+    // Each subgroup is the model with its own prevalence; the total is the weighted mean.
+    for (group, prevalence) in [("Never smokers", "0.55"), ("Current or former smokers", "0.25")] {
+        let set = [hta_spec::Override { name: "p_egfr".into(), value: prevalence.into() }];
+        let loaded = hta_spec::load(Path::new(path), &set).expect("loads");
+        let outcomes = hta_sensitivity::Evaluator::new(&loaded.model).evaluate(&[]).expect("runs");
+        assert_close(cost(group, "test_and_treat"), outcomes[2].cost, tol::EXACT, group);
+    }
+    let total =
+        0.55 * cost("Never smokers", "test_and_treat") + 0.45 * cost("Current or former smokers", "test_and_treat");
+    assert_close(cost("weighted total", "test_and_treat"), total, tol::EXACT, "weighted total");
+}
+
+#[test]
+fn subgroup_weights_must_sum_to_one() {
+    let text = two_arms("  s:\n    tree:\n      - { branch: a, probability: 1, arm: good }\n")
+        + "subgroups:\n  a: { weight: 0.5, set: { p_pos: 0.1 } }\n  b: { weight: 0.4, set: { p_poss: 0.2 } }\n";
+    let found = problems(&text);
+    assert!(found.contains("sum to 0.9"), "{found}");
+    assert!(found.contains("`p_poss`, which is neither a parameter nor a setting"), "{found}");
+}

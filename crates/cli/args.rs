@@ -56,6 +56,10 @@ pub enum Command {
     /// Run the model's named scenarios (and the base case) and show the results side by side.
     #[command(after_help = EXIT_CODES)]
     Scenarios(ScenariosArgs),
+    /// Run the model's subgroups (each with its own parameter values) and the population total
+    /// weighted by their shares, each with the incremental analysis.
+    #[command(after_help = EXIT_CODES)]
+    Subgroups(ScenariosArgs),
     /// Threshold analysis: the value of a parameter at which a strategy's ICER against a
     /// comparator equals each willingness-to-pay threshold (e.g. the value-based price).
     #[command(after_help = EXIT_CODES)]
@@ -177,7 +181,9 @@ pub struct ThresholdArgs {
     /// The strategy whose ICER is set to the threshold (default: the last strategy).
     #[arg(long, value_name = "NAME")]
     pub strategy: Option<String>,
-    /// Its comparator (default: the model's reference strategy).
+    /// Its comparator (default: the model's reference strategy), or `best`: the best other
+    /// strategy at each threshold, so the value found is where the strategy stops being optimal
+    /// (e.g. the highest price of a test at which test-and-treat stays the best choice).
     #[arg(long, value_name = "NAME")]
     pub vs: Option<String>,
     /// Thresholds to solve at (default: the model's).
@@ -289,7 +295,7 @@ pub struct TwowayArgs {
 #[derive(Debug, clap::Args)]
 pub struct ScenariosArgs {
     pub model: PathBuf,
-    /// Write scenarios.csv here.
+    /// Write scenarios.csv (subgroups.csv) here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Overrides applied to the base case and every scenario.

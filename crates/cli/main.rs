@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Threshold(args) => sensitivity::threshold(&args),
         Command::Twoway(args) => sensitivity::twoway(&args).map(drop),
         Command::Scenarios(args) => sensitivity::scenarios(&args).map(drop),
+        Command::Subgroups(args) => sensitivity::subgroups(&args).map(drop),
         Command::Psa(args) => psa::psa(&args).map(drop),
         Command::Merge(args) => psa::merge(&args).map(drop),
         Command::Budget(args) => budget::budget(&args).map(drop),

@@ -83,6 +83,15 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         })?);
     }
 
+    if !model.subgroups.is_empty() {
+        heading("Subgroups");
+        extras.push(crate::sensitivity::subgroups(&crate::args::ScenariosArgs {
+            model: args.model.clone(),
+            out: Some(dir.clone()),
+            set: args.set.clone(),
+        })?);
+    }
+
     let sampled: Vec<String> = model
         .parameters
         .iter()

@@ -267,11 +267,13 @@ pub fn threshold(args: &ThresholdArgs) -> Result<(), Exit> {
         Some(name) => strategy_index(model, name)?,
         None => model.strategies.len() - 1,
     };
-    let comparator = match &args.vs {
-        Some(name) => strategy_index(model, name)?,
-        None => model.settings.reference.index(),
+    // `None`: the best other strategy (highest net monetary benefit) at each threshold.
+    let comparator = match args.vs.as_deref() {
+        Some("best") => None,
+        Some(name) => Some(strategy_index(model, name)?),
+        None => Some(model.settings.reference.index()),
     };
-    if strategy == comparator {
+    if comparator == Some(strategy) {
         eprintln!("error: the strategy and its comparator are the same; use --strategy and --vs");
         return Err(Exit::Usage);
     }
@@ -287,26 +289,85 @@ pub fn threshold(args: &ThresholdArgs) -> Result<(), Exit> {
     let evaluator = Evaluator::new(model);
     let p = &model.parameters[param.index()];
     let base = p.definition.expr.as_constant().unwrap_or(1.0);
+    // A probability (beta-distributed, or ranged within [0, 1]) is searched over [0, 1] only;
+    // other parameters from min(low, 0), the upper end doubling until the sign changes.
+    let probability = matches!(p.uncertainty.distribution, Some(hta_model::Distribution::Beta { .. }))
+        || matches!((p.uncertainty.low, p.uncertainty.high), (Some(l), Some(h)) if l >= 0.0 && h <= 1.0);
     let bracket = match (p.uncertainty.low, p.uncertainty.high) {
+        _ if probability => (0.0, 1.0),
         (Some(l), Some(h)) => (l.min(0.0), h),
         _ => (0.0, base.abs().max(1.0)),
     };
-    println!(
-        "{}\nThreshold analysis of `{}`: the value at which {} vs {} has ICER = threshold",
-        model.metadata.title, p.name, model.strategies[strategy].name, model.strategies[comparator].name
-    );
+    let expand_to = (!probability).then_some(1e15);
+    match comparator {
+        Some(c) => println!(
+            "{}\nThreshold analysis of `{}`: the value at which {} vs {} has ICER = threshold",
+            model.metadata.title, p.name, model.strategies[strategy].name, model.strategies[c].name
+        ),
+        None => println!(
+            "{}\nThreshold analysis of `{}`: the value at which {} stops being optimal (its net monetary benefit equals the best other strategy's)",
+            model.metadata.title, p.name, model.strategies[strategy].name
+        ),
+    }
     for (label, wtp) in thresholds {
-        let inmb = |o: &[Outcome]| {
-            wtp * (effect(model, &o[strategy]) - effect(model, &o[comparator]))
-                - (o[strategy].cost - o[comparator].cost)
+        let nmb = |o: &Outcome| wtp * effect(model, o) - o.cost;
+        // Net benefit over the comparator (or over the best other strategy).
+        let inmb = |o: &[Outcome]| match comparator {
+            Some(c) => nmb(&o[strategy]) - nmb(&o[c]),
+            None => {
+                let best =
+                    (0..o.len()).filter(|&j| j != strategy).map(|j| nmb(&o[j])).fold(f64::NEG_INFINITY, f64::max);
+                nmb(&o[strategy]) - best
+            }
         };
-        let result = hta_sensitivity::threshold(&evaluator, param, bracket, Some(1e15), 1e-9, &inmb).map_err(|f| {
-            eprintln!("error: with `{}` = {}:", p.name, f.value);
-            crate::report_run_errors(&loaded, &f.errors)
-        })?;
+        let solve = |range: (f64, f64), expand: Option<f64>| {
+            hta_sensitivity::threshold(&evaluator, param, range, expand, 1e-9, &inmb).map_err(|f| {
+                eprintln!("error: with `{}` = {}:", p.name, f.value);
+                crate::report_run_errors(&loaded, &f.errors)
+            })
+        };
+        if comparator.is_none() {
+            // Optimal at the base value: search down and up from it for where that stops (the
+            // net benefit gap need not be monotone, e.g. in a prevalence).
+            let base_outcomes = evaluator.evaluate(&[]).map_err(|e| crate::report_run_errors(&loaded, &e))?;
+            if inmb(&base_outcomes) > 0.0 && base > bracket.0 {
+                let edge = |t: hta_sensitivity::Threshold, open: String| match t {
+                    hta_sensitivity::Threshold::Found { value, .. } => trimmed(value),
+                    hta_sensitivity::Threshold::NotInRange { .. } => open,
+                };
+                let below =
+                    edge(solve((bracket.0, base), None)?, format!("{} (the lower end searched)", trimmed(bracket.0)));
+                let upper_end = if probability { 1.0 } else { bracket.1.max(base) };
+                let above = edge(
+                    solve((base, upper_end), expand_to)?,
+                    format!("{} (the upper end searched)", trimmed(upper_end)),
+                );
+                println!(
+                    "  {label} ({} per {}): {} is optimal for {} from {below} to {above} (base value {})",
+                    number(wtp, 0),
+                    model.settings.effect.unit(),
+                    model.strategies[strategy].name,
+                    p.name,
+                    trimmed(base)
+                );
+                continue;
+            }
+        }
+        let result = solve(bracket, expand_to)?;
         match result {
             hta_sensitivity::Threshold::Found { value, .. } => {
                 let check = evaluator.evaluate(&[(param, value)]).map_err(|e| crate::report_run_errors(&loaded, &e))?;
+                let Some(comparator) = comparator else {
+                    println!(
+                        "  {label} ({} per {}): {} = {}  (re-run: net benefit over the best other strategy {})",
+                        number(wtp, 0),
+                        model.settings.effect.unit(),
+                        p.name,
+                        number(value, 6),
+                        number(inmb(&check), 6)
+                    );
+                    continue;
+                };
                 let (dc, de) = (
                     check[strategy].cost - check[comparator].cost,
                     effect(model, &check[strategy]) - effect(model, &check[comparator]),
@@ -321,6 +382,16 @@ pub fn threshold(args: &ThresholdArgs) -> Result<(), Exit> {
                     ((dc / de) - wtp).abs() / wtp.abs().max(1.0)
                 );
             }
+            hta_sensitivity::Threshold::NotInRange { at_low, .. } if comparator.is_none() => {
+                let state = if at_low > 0.0 { "optimal" } else { "not optimal" };
+                println!(
+                    "  {label} ({}): no value found: {} is {state} over the whole range searched ({} from {})",
+                    number(wtp, 0),
+                    model.strategies[strategy].name,
+                    p.name,
+                    trimmed(bracket.0)
+                );
+            }
             hta_sensitivity::Threshold::NotInRange { at_low, at_high } => {
                 println!(
                     "  {label} ({}): no value found: the incremental net benefit keeps one sign ({} to {}) over the range searched",
@@ -332,6 +403,16 @@ pub fn threshold(args: &ThresholdArgs) -> Result<(), Exit> {
         }
     }
     Ok(())
+}
+
+/// `v` grouped, with up to six decimals and no trailing zeros.
+fn trimmed(v: f64) -> String {
+    let text = number(v, 6);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 /// (low, high) of a parameter: from the model file, else ±20% of a numeric base value.
@@ -446,52 +527,46 @@ pub fn twoway(args: &crate::args::TwowayArgs) -> Result<Extra, Exit> {
     Ok(extra)
 }
 
-pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
-    let base = load(&args.model, &args.set)?;
-    let model = &base.model;
-    if model.scenarios.is_empty() {
-        eprintln!("error: the model defines no `scenarios:`");
-        return Err(Exit::Usage);
-    }
+/// Outcomes of the model file with `overrides` added to the command line's (a scenario or a
+/// subgroup, named `what` in messages).
+fn outcomes_with(
+    path: &std::path::Path,
+    set: &[hta_spec::Override],
+    overrides: &[(String, String)],
+    what: &str,
+) -> Result<Vec<Outcome>, Exit> {
+    let mut set = set.to_vec();
+    set.extend(overrides.iter().map(|(n, v)| hta_spec::Override { name: n.clone(), value: v.clone() }));
+    let loaded = hta_spec::load(path, &set).map_err(|d| {
+        eprintln!("error: {what}:");
+        crate::report_load_failure(&d)
+    })?;
+    Evaluator::new(&loaded.model).evaluate(&[]).map_err(|e| {
+        eprintln!("error: {what}:");
+        crate::report_run_errors(&loaded, &e)
+    })
+}
+
+/// Runs side by side (scenarios, subgroups): each with its incremental analysis and the
+/// incremental net monetary benefit against the reference at the first threshold. Prints the
+/// table; returns the CSV (`kind` names the first column).
+fn side_by_side(model: &Model, kind: &str, runs: &[(String, Vec<Outcome>)]) -> String {
     let reference = model.settings.reference.index();
     let wtp = model.settings.thresholds.first().map(|t| t.value);
-    let mut runs: Vec<(String, Vec<Outcome>)> = Vec::new();
-    runs.push((
-        "base case".into(),
-        Evaluator::new(model).evaluate(&[]).map_err(|e| crate::report_run_errors(&base, &e))?,
-    ));
-    for scenario in &model.scenarios {
-        let mut set = args.set.clone();
-        set.extend(scenario.overrides.iter().map(|(n, v)| hta_spec::Override { name: n.clone(), value: v.clone() }));
-        let loaded = match hta_spec::load(&args.model, &set) {
-            Ok(l) => l,
-            Err(d) => {
-                eprintln!("error: scenario `{}`:", scenario.name);
-                return Err(crate::report_load_failure(&d));
-            }
-        };
-        let outcomes = Evaluator::new(&loaded.model).evaluate(&[]).map_err(|e| {
-            eprintln!("error: scenario `{}`:", scenario.name);
-            crate::report_run_errors(&loaded, &e)
-        })?;
-        runs.push((scenario.label.clone().unwrap_or_else(|| scenario.name.clone()), outcomes));
-    }
     let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
     let unit = model.settings.effect.unit();
-    let mut header = vec![
-        "Scenario".to_string(),
-        "Strategy".into(),
-        "Cost".into(),
-        format!("{unit}s"),
-        "Status".into(),
-        format!("ICER per {unit}"),
-    ];
+    let mut title = kind.to_string();
+    if let Some(first) = title.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut header =
+        vec![title, "Strategy".into(), "Cost".into(), format!("{unit}s"), "Status".into(), format!("ICER per {unit}")];
     if let Some(w) = wtp {
         header.push(format!("INMB vs {} at {}", names[reference], number(w, 0)));
     }
     let mut rows = Vec::new();
-    let mut csv = String::from("scenario,strategy,cost,effect,status,icer,inmb_vs_reference\n");
-    for (label, outcomes) in &runs {
+    let mut csv = format!("{kind},strategy,cost,effect,status,icer,inmb_vs_reference\n");
+    for (label, outcomes) in runs {
         let as_outcomes: Vec<hta_analysis::Outcome> =
             outcomes.iter().zip(&names).map(|(o, n)| hta_analysis::Outcome::new(n, o.cost, effect(model, o))).collect();
         for row in hta_analysis::incremental(&as_outcomes) {
@@ -511,7 +586,8 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
             }
             rows.push(cells);
             csv.push_str(&format!(
-                "\"{label}\",{},{},{},{},{},{}\n",
+                "\"{}\",{},{},{},{},{},{}\n",
+                label.replace('"', "'"),
                 o.name,
                 o.cost,
                 o.effect,
@@ -521,8 +597,29 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
             ));
         }
     }
-    println!("{}\nScenarios", model.metadata.title);
     println!("{}", hta_report::terminal::simple_table(header, rows));
+    csv
+}
+
+pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
+    let base = load(&args.model, &args.set)?;
+    let model = &base.model;
+    if model.scenarios.is_empty() {
+        eprintln!("error: the model defines no `scenarios:`");
+        return Err(Exit::Usage);
+    }
+    let mut runs: Vec<(String, Vec<Outcome>)> = Vec::new();
+    runs.push((
+        "base case".into(),
+        Evaluator::new(model).evaluate(&[]).map_err(|e| crate::report_run_errors(&base, &e))?,
+    ));
+    for scenario in &model.scenarios {
+        let what = format!("scenario `{}`", scenario.name);
+        let outcomes = outcomes_with(&args.model, &args.set, &scenario.overrides, &what)?;
+        runs.push((scenario.label.clone().unwrap_or_else(|| scenario.name.clone()), outcomes));
+    }
+    println!("{}\nScenarios", model.metadata.title);
+    let csv = side_by_side(model, "scenario", &runs);
     let mut extra = Extra::new(Part::Scenarios);
     extra.notes.push(format!(
         "The base case and {} named scenario{} of the model file, each with the incremental analysis.",
@@ -533,6 +630,44 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
     extra.sheets.push(("Scenarios".into(), csv.clone()));
     if let Some(dir) = &args.out {
         write_files(dir, &[("scenarios.csv", csv)])?;
+    }
+    Ok(extra)
+}
+
+/// `hta subgroups`: each subgroup of the model file, then the population total weighted by the
+/// subgroups' shares (costs and effects are averaged, then compared: the incremental analysis
+/// of the total is not a weighted average of the subgroups' ICERs).
+pub fn subgroups(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
+    let base = load(&args.model, &args.set)?;
+    let model = &base.model;
+    if model.subgroups.is_empty() {
+        eprintln!("error: the model defines no `subgroups:`");
+        return Err(Exit::Usage);
+    }
+    let mut runs: Vec<(String, Vec<Outcome>)> = Vec::new();
+    let mut total = vec![Outcome { cost: 0.0, qaly: 0.0, ly: 0.0 }; model.strategies.len()];
+    for g in &model.subgroups {
+        let outcomes = outcomes_with(&args.model, &args.set, &g.overrides, &format!("subgroup `{}`", g.name))?;
+        for (t, o) in total.iter_mut().zip(&outcomes) {
+            t.cost += g.weight * o.cost;
+            t.qaly += g.weight * o.qaly;
+            t.ly += g.weight * o.ly;
+        }
+        let label = g.label.clone().unwrap_or_else(|| g.name.clone());
+        runs.push((format!("{label} ({}%)", number(100.0 * g.weight, 1)), outcomes));
+    }
+    runs.push(("weighted total".into(), total));
+    println!("{}\nSubgroups (each, then the population weighted by the subgroups' shares)", model.metadata.title);
+    let csv = side_by_side(model, "subgroup", &runs);
+    let mut extra = Extra::new(Part::Subgroups);
+    extra.notes.push(format!(
+        "{} subgroups run separately (with their own parameter values) and combined by their shares of the population; the total's incremental analysis compares the weighted costs and effects.",
+        model.subgroups.len()
+    ));
+    extra.tables.extend(Table::from_csv("Results by subgroup and weighted total", &csv));
+    extra.sheets.push(("Subgroups".into(), csv.clone()));
+    if let Some(dir) = &args.out {
+        write_files(dir, &[("subgroups.csv", csv)])?;
     }
     Ok(extra)
 }

@@ -19,6 +19,7 @@ pub enum Lang {
 pub enum Part {
     OneWay,
     Scenarios,
+    Subgroups,
     Psa,
     Budget,
 }
@@ -67,6 +68,7 @@ fn zh(label: &str) -> Option<&'static str> {
         "Uncertainty" => "不确定性分析",
         "One-way sensitivity analysis" => "单因素敏感性分析",
         "Scenario analysis" => "情景分析",
+        "Heterogeneity (subgroups)" => "异质性（亚组分析）",
         "Probabilistic sensitivity analysis" => "概率敏感性分析",
         "Budget impact" => "预算影响分析",
         "Run record" => "运行记录",
@@ -303,8 +305,11 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         ("structure", "Model structure"),
         ("parameters", "Parameters"),
         ("base-case", "Base-case results"),
-        ("uncertainty", "Uncertainty"),
     ];
+    if has(Part::Subgroups) {
+        contents.push(("heterogeneity", "Heterogeneity (subgroups)"));
+    }
+    contents.push(("uncertainty", "Uncertainty"));
     if has(Part::Budget) {
         contents.push(("budget", "Budget impact"));
     }
@@ -428,6 +433,12 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         w.figure(f)?;
     }
     w.end_section();
+
+    if has(Part::Subgroups) {
+        w.section("heterogeneity", "Heterogeneity (subgroups)", "18");
+        extra_content(&mut w, extras, Part::Subgroups)?;
+        w.end_section();
+    }
 
     w.section("uncertainty", "Uncertainty", "20, 24");
     for (part, title) in [
