@@ -22,7 +22,7 @@ pub fn edges(model: &Model) -> Vec<(usize, usize)> {
             }
         }
         Structure::Markov => {
-            for strategy in &model.strategies {
+            for strategy in model.strategies.iter().chain(&model.arms) {
                 for row in &strategy.rows {
                     for entry in &row.entries {
                         let (from, to) = (row.from.index(), entry.to.index());

@@ -127,6 +127,14 @@ fn zh(label: &str) -> Option<&'static str> {
         "Strategies compared" => "比较的方案",
         "Health states" => "健康状态",
         "Transitions" => "转移概率",
+        "Decision trees in front of the model (probabilities given the branch above)" => {
+            "模型前端的决策树（各分支概率为在上一分支条件下的概率）"
+        }
+        "Arms (entered from the decision trees; not compared themselves)" => "治疗臂（由决策树进入，不单独比较）",
+        "branch" => "分支",
+        "values" => "一次性成本与效用",
+        "leads to" => "进入",
+        "arm" => "治疗臂",
         "State diagram (self-transitions not drawn)" => "状态转移图（未画出停留在原状态的转移）",
         "Parameters with ranges, distributions and sources" => "参数：取值、范围、分布与来源",
         "Totals per strategy (discounted; undiscounted in the CSV files)" => "各方案总计（贴现后；未贴现值见CSV文件）",
@@ -350,6 +358,14 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     w.section("comparators", "Comparators", "7");
     let rows = model.strategies.iter().map(|s| vec![s.name.clone(), s.label.clone().unwrap_or_default()]).collect();
     w.table(&Table::text("Strategies compared", &["strategy", "label"], rows));
+    if !model.arms.is_empty() {
+        let rows = model.arms.iter().map(|s| vec![s.name.clone(), s.label.clone().unwrap_or_default()]).collect();
+        w.table(&Table::text(
+            "Arms (entered from the decision trees; not compared themselves)",
+            &["arm", "label"],
+            rows,
+        ));
+    }
     w.end_section();
 
     w.section("horizon", "Time horizon", "9");
@@ -382,9 +398,16 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         })
         .collect();
     w.table(&Table::text("Health states", &["state", "label", "dead"], rows));
+    if model.has_trees() {
+        w.table(&Table::text(
+            "Decision trees in front of the model (probabilities given the branch above)",
+            &["strategy", "branch", "probability", "values", "leads to"],
+            tree_rows(model),
+        ));
+    }
     if model.structure == hta_model::Structure::Markov {
         let mut rows = Vec::new();
-        for s in &model.strategies {
+        for s in model.strategies.iter().chain(&model.arms) {
             for row in &s.rows {
                 for e in &row.entries {
                     let value = match &e.value {
@@ -473,6 +496,51 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     w.end_section();
     w.out.push_str("</main>\n</body>\n</html>\n");
     Ok(w.out)
+}
+
+/// One row per decision-tree branch: its path, probability, one-off values and where it leads.
+fn tree_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for s in &model.strategies {
+        let Some(tree) = &s.tree else { continue };
+        // Depth first, siblings in the order written.
+        let mut order = Vec::new();
+        let mut stack: Vec<usize> = tree.children(None).collect::<Vec<_>>().into_iter().rev().collect();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            stack.extend(tree.children(Some(i)).collect::<Vec<_>>().into_iter().rev());
+        }
+        for i in order {
+            let b = &tree.branches[i];
+            let mut path = vec![b.name.as_str()];
+            let mut parent = b.parent;
+            while let Some(p) = parent {
+                path.push(&tree.branches[p].name);
+                parent = tree.branches[p].parent;
+            }
+            path.reverse();
+            let probability = match &b.probability {
+                hta_model::EntryValue::Formula(f) => f.text.clone(),
+                hta_model::EntryValue::Complement => "C (1 − the other branches)".into(),
+            };
+            let mut values: Vec<String> = b
+                .values
+                .costs
+                .iter()
+                .map(|(c, f)| format!("{} cost {}", model.categories[c.index()], f.text))
+                .collect();
+            if let Some(q) = &b.values.qaly {
+                values.push(format!("QALYs {}", q.text));
+            }
+            let leads = match (b.arm, tree.is_leaf(i)) {
+                (Some(a), _) => format!("arm {}", model.arms[a].name),
+                (None, true) => "ends".into(),
+                (None, false) => String::new(),
+            };
+            rows.push(vec![s.name.clone(), path.join(" › "), probability, values.join("; "), leads]);
+        }
+    }
+    rows
 }
 
 /// Totals per strategy with the columns a base-case table needs.
