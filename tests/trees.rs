@@ -326,3 +326,31 @@ fn subgroup_weights_must_sum_to_one() {
     assert!(found.contains("sum to 0.9"), "{found}");
     assert!(found.contains("`p_poss`, which is neither a parameter nor a setting"), "{found}");
 }
+
+/// A tree in front of a partitioned survival model: the CAR-T model with its two strategies as
+/// arms, and a strategy sending 60% of patients to CAR-T (e.g. those eligible and manufactured
+/// in time) and 40% to chemotherapy, is 0.6 x CAR-T + 0.4 x chemotherapy.
+#[test]
+fn trees_work_in_front_of_partitioned_survival_models() {
+    let text = std::fs::read_to_string("models/cart_lbcl_psm.yaml").expect("model");
+    let (head, strategies) = text.split_once("\nstrategies:\n").expect("strategies section");
+    let head = head.replace("reference_strategy: salvage_chemo", "reference_strategy: eligible_first");
+    let with_arms = format!(
+        "{head}\narms:\n{strategies}\nstrategies:\n  eligible_first:\n    tree:\n      - {{ branch: gets_cart, probability: 0.6, arm: cart }}\n      - {{ branch: chemo, probability: C, arm: salvage_chemo }}\n"
+    );
+    let original = hta_psm::run(&hta_spec::load(Path::new("models/cart_lbcl_psm.yaml"), &[]).expect("loads").model)
+        .expect("runs")
+        .results;
+    let loaded = hta_spec::load_str(&with_arms, "cart_tree.yaml", Path::new("models"), &[]).expect("loads");
+    let mixed = hta_psm::run(&loaded.model).expect("runs").results;
+    let (chemo, cart) = (&original[0], &original[1]);
+    assert_close(
+        mixed[0].total_cost(true),
+        0.6 * cart.total_cost(true) + 0.4 * chemo.total_cost(true),
+        tol::EXACT,
+        "cost",
+    );
+    assert_close(mixed[0].qaly(true), 0.6 * cart.qaly(true) + 0.4 * chemo.qaly(true), tol::EXACT, "QALYs");
+    let outcomes = hta_sensitivity::Evaluator::new(&loaded.model).evaluate(&[]).expect("evaluates");
+    assert_close(outcomes[0].cost, mixed[0].total_cost(true), tol::EXACT, "evaluator cost");
+}
