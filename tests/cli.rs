@@ -419,3 +419,53 @@ fn report_refuses_a_budget_file_of_another_model() {
         .code(2)
         .stderr(predicates::str::contains("is a budget file for"));
 }
+
+/// Safe output: a second run into the same directory stops before replacing anything unless
+/// `--force` is given; no temporary file is left behind.
+#[test]
+fn existing_outputs_are_kept_without_force() {
+    let dir = temp_dir("force");
+    hta().args(["run", "models/hiv.yaml", "--out"]).arg(&dir).assert().success();
+    let before = std::fs::read(dir.join("results.json")).expect("results");
+    std::fs::write(dir.join("summary.csv"), "edited by hand").expect("edit");
+    hta()
+        .args(["run", "models/hiv.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains("already exists; add --force to replace it"));
+    assert_eq!(std::fs::read_to_string(dir.join("summary.csv")).expect("kept"), "edited by hand");
+    hta().args(["run", "models/hiv.yaml", "--force", "--out"]).arg(&dir).assert().success();
+    assert_eq!(std::fs::read(dir.join("results.json")).expect("results"), before);
+    assert_ne!(std::fs::read_to_string(dir.join("summary.csv")).expect("replaced"), "edited by hand");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".hta-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// Scheme names become file names: a name that would leave the output directory is refused.
+#[test]
+fn scheme_names_cannot_escape_the_output_directory() {
+    let text = std::fs::read_to_string("models/budgets/cart_china.yaml").expect("budget").replacen(
+        "    upfront:",
+        "    \"../../escape\":",
+        1,
+    );
+    let dir = temp_dir("escape");
+    let file = dir.join("budget.yaml");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let absolute = std::fs::canonicalize("models/cart_lbcl_psm.yaml").expect("model");
+    std::fs::write(&file, text.replace("../cart_lbcl_psm.yaml", &absolute.display().to_string())).expect("write");
+    hta()
+        .args(["budget"])
+        .arg(&file)
+        .args(["--out"])
+        .arg(dir.join("out"))
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("invalid scheme name"));
+    assert!(!dir.join("escape.svg").exists() && !dir.parent().expect("parent").join("escape.svg").exists());
+}

@@ -19,6 +19,10 @@ const EXIT_CODES: &str = "Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Replace output files that already exist (without it, an existing file stops the command
+    /// before anything is replaced).
+    #[arg(long, global = true)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

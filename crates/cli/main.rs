@@ -6,6 +6,7 @@
 mod args;
 mod budget;
 mod exit;
+mod output;
 mod psa;
 mod render;
 mod report;
@@ -25,6 +26,7 @@ use hta_spec::{Diagnostics, Loaded};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::set_force(cli.force);
     let result = match cli.command {
         Command::Check { model, set } => check(&model, &set),
         Command::Run(args) => run(&args),
@@ -106,13 +108,7 @@ fn number(value: f64, decimals: usize) -> String {
 /// Writes each figure as SVG, PNG and CSV into `dir/figures`.
 pub(crate) fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Result<(), Exit> {
     let folder = dir.join("figures");
-    std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, &e))?;
-    for figure in figures {
-        figure.write(&folder).map_err(|e| {
-            eprintln!("error: {e}");
-            Exit::Io
-        })?;
-    }
+    output::write_figures(&folder, figures)?;
     let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
     println!("drew {} (SVG, PNG, CSV) in {}", names.join(", "), folder.display());
     Ok(())
@@ -120,11 +116,8 @@ pub(crate) fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure])
 
 /// Writes named text files into `dir` (created if missing).
 fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| io_error(&path, &e))?;
-    }
+    let bytes: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    output::write_all(dir, &bytes)?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     println!("\nwrote {} to {}", names.join(", "), dir.display());
     Ok(())
@@ -238,7 +231,7 @@ pub(crate) fn write_outputs(dir: &Path, report: &CeaRun) -> Result<(), Exit> {
 fn schema(out: Option<&Path>) -> Result<(), Exit> {
     let text = hta_spec::schema::json_schema();
     match out {
-        Some(path) => std::fs::write(path, text).map_err(|e| io_error(path, &e)),
+        Some(path) => output::write_path(path, text.as_bytes()),
         None => {
             print!("{text}");
             Ok(())

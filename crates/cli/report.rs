@@ -163,12 +163,10 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         Exit::Io
     })?;
     let markdown = hta_report::html::markdown(&run, &extras);
-    for (name, bytes) in
-        [("report.xlsx", book), ("report.html", html.into_bytes()), ("report.md", markdown.into_bytes())]
-    {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| crate::io_error(&path, &e))?;
-    }
+    crate::output::write_all(
+        dir,
+        &[("report.xlsx", &book), ("report.html", html.as_bytes()), ("report.md", markdown.as_bytes())],
+    )?;
     println!(
         "wrote report.html (self-contained: open it in any browser), report.xlsx and report.md to {}",
         dir.display()

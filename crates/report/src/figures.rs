@@ -129,17 +129,20 @@ impl Figure {
 
     /// Writes `<name>.svg`, `<name>.png` and `<name>.csv` into `dir`; returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
-        let svg_path = dir.join(format!("{}.svg", self.name));
-        let png_path = dir.join(format!("{}.png", self.name));
-        let csv_path = dir.join(format!("{}.csv", self.name));
+        let paths = ["svg", "png", "csv"].map(|ext| dir.join(format!("{}.{ext}", self.name)));
+        self.write_to(&paths[0], &paths[1], &paths[2])?;
+        Ok(paths.to_vec())
+    }
+
+    /// Writes the SVG, the PNG (the path must end in `.png`) and the CSV to the given paths.
+    pub fn write_to(&self, svg_path: &Path, png_path: &Path, csv_path: &Path) -> Result<(), String> {
         let io = |p: &Path, e: std::io::Error| format!("cannot write `{}`: {e}", p.display());
-        std::fs::write(&svg_path, self.svg()?).map_err(|e| io(&svg_path, e))?;
+        std::fs::write(svg_path, self.svg()?).map_err(|e| io(svg_path, e))?;
         {
-            let root = BitMapBackend::new(&png_path, SIZE).into_drawing_area();
+            let root = BitMapBackend::new(png_path, SIZE).into_drawing_area();
             self.draw(&root)?;
         }
-        std::fs::write(&csv_path, self.csv()).map_err(|e| io(&csv_path, e))?;
-        Ok(vec![svg_path, png_path, csv_path])
+        std::fs::write(csv_path, self.csv()).map_err(|e| io(csv_path, e))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {

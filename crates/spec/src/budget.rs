@@ -657,6 +657,14 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
     let mut schemes = Vec::new();
     for (name, scheme) in &b.schemes {
         let s = &scheme.value;
+        // Scheme names become file names (budget_by_payer_<scheme>): plain names only.
+        if let Some(problem) = crate::names::naming_problem(&name.value) {
+            problems.push(Diagnostic::error("invalid-name", format!("invalid scheme name: {problem}")).at(
+                source,
+                span_of(&name.referenced),
+                "this name",
+            ));
+        }
         let mut check = |ok: bool, message: String| {
             if !ok {
                 problems.push(Diagnostic::error("scheme", format!("scheme `{}`: {message}", name.value)).at(
