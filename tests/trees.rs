@@ -354,3 +354,15 @@ fn trees_work_in_front_of_partitioned_survival_models() {
     let outcomes = hta_sensitivity::Evaluator::new(&loaded.model).evaluate(&[]).expect("evaluates");
     assert_close(outcomes[0].cost, mixed[0].total_cost(true), tol::EXACT, "evaluator cost");
 }
+
+/// The dossier pack of the EGFR model shows each strategy's decision tree, the expanded branches
+/// and the subgroups (CHEERS 2022 item 18).
+#[test]
+fn the_report_shows_the_trees_and_the_subgroups() {
+    let dir = std::env::temp_dir().join(format!("hta-egfr-report-{}", std::process::id()));
+    hta().args(["report", "models/egfr_test_and_treat.yaml", "--draws", "50", "--out"]).arg(&dir).assert().success();
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("html");
+    assert_eq!(html.matches("Decision tree of strategy").count(), 4, "one tree figure per strategy");
+    assert!(html.contains("id=\"heterogeneity\"") && html.contains("weighted total"));
+    assert!(html.contains("sens = 0.92") && html.contains("→ tki_pos"), "tree labels with base-case values");
+}

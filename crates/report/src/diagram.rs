@@ -1,4 +1,4 @@
-//! The model's state diagram as an SVG drawn by hand: living states in rows, dead states in a
+//! The model's state diagram and decision trees as SVG drawn by hand. State diagram: living states in rows, dead states in a
 //! row beneath, an arrow for every transition some strategy can make (partitioned survival: each
 //! state to every later one). Self-transitions are not drawn.
 
@@ -121,6 +121,106 @@ fn border(b: (f64, f64, f64), toward: (f64, f64)) -> (f64, f64) {
     .fold(f64::INFINITY, f64::min);
     let t = if t.is_finite() { t } else { 0.0 };
     (b.0 + dx * t, b.1 + dy * t)
+}
+
+/// A strategy's decision tree as an SVG drawn by hand, left to right: a chance node at the root
+/// and at every branch that continues; each branch labelled with its name and probability (the
+/// formula as written and, if `reach` is given, its value); each leaf with the arm it enters.
+/// `None` if the strategy has no tree.
+pub fn tree_diagram(model: &Model, strategy: usize, reach: Option<&[f64]>) -> Option<String> {
+    let tree = model.strategies.get(strategy)?.tree.as_ref()?;
+    const COLUMN: f64 = 230.0;
+    const ROW: f64 = 38.0;
+    // Depth-first order, siblings as written; leaves take consecutive rows.
+    let n = tree.branches.len();
+    let mut depth = vec![1usize; n];
+    let mut y = vec![0.0; n];
+    let mut order = Vec::new();
+    let mut stack: Vec<usize> = tree.children(None).collect::<Vec<_>>().into_iter().rev().collect();
+    while let Some(i) = stack.pop() {
+        order.push(i);
+        for c in tree.children(Some(i)) {
+            depth[c] = depth[i] + 1;
+        }
+        stack.extend(tree.children(Some(i)).collect::<Vec<_>>().into_iter().rev());
+    }
+    let mut row = 0.0;
+    for &i in &order {
+        if tree.is_leaf(i) {
+            y[i] = 30.0 + row * ROW;
+            row += 1.0;
+        }
+    }
+    // Inner branches sit at the middle of their children (children come after parents).
+    for &i in order.iter().rev() {
+        if !tree.is_leaf(i) {
+            let ys: Vec<f64> = tree.children(Some(i)).map(|c| y[c]).collect();
+            y[i] = ys.iter().sum::<f64>() / ys.len() as f64;
+        }
+    }
+    let root_ys: Vec<f64> = tree.children(None).map(|c| y[c]).collect();
+    let root_y = root_ys.iter().sum::<f64>() / root_ys.len().max(1) as f64;
+    let max_depth = depth.iter().copied().max().unwrap_or(1) as f64;
+    let width = 30.0 + max_depth * COLUMN + 190.0;
+    let height = 30.0 + row * ROW;
+    let x_of = |d: usize| 30.0 + d as f64 * COLUMN;
+    let mut svg = format!(
+        "<svg width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" class=\"diagram\">\n"
+    );
+    let node = |svg: &mut String, x: f64, y: f64| {
+        svg.push_str(&format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"#0072b2\"/>\n"));
+    };
+    node(&mut svg, x_of(0), root_y);
+    for &i in &order {
+        let b = &tree.branches[i];
+        let (px, py) = match b.parent {
+            Some(p) => (x_of(depth[p]), y[p]),
+            None => (x_of(0), root_y),
+        };
+        let (x, yi) = (x_of(depth[i]), y[i]);
+        // An elbow: across from the parent node, then along the branch's own row.
+        svg.push_str(&format!(
+            "<path d=\"M {px:.1} {py:.1} L {:.1} {yi:.1} L {x:.1} {yi:.1}\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.2\"/>\n",
+            px + 18.0
+        ));
+        let probability = match &b.probability {
+            hta_model::EntryValue::Formula(f) => f.text.clone(),
+            hta_model::EntryValue::Complement => "C".into(),
+        };
+        let value = reach.and_then(|r| {
+            let above = b.parent.map_or(1.0, |p| r[p]);
+            (above > 0.0).then(|| r[i] / above)
+        });
+        let shown = match value {
+            Some(v) if probability.parse::<f64>().is_err() => format!("{probability} = {}", (v * 1e4).round() / 1e4),
+            _ => probability,
+        };
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"11\">{}</text>\n<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#555\">{}</text>\n",
+            px + 24.0,
+            yi - 5.0,
+            escape(&b.name),
+            px + 24.0,
+            yi + 12.0,
+            escape(&shown)
+        ));
+        if tree.is_leaf(i) {
+            let end = match b.arm {
+                Some(a) => format!("→ {}", model.arms[a].name),
+                None => "ends".into(),
+            };
+            svg.push_str(&format!(
+                "<path d=\"M {x:.1} {yi:.1} l 10 -6 l 0 12 z\" fill=\"#d55e00\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\">{}</text>\n",
+                x + 14.0,
+                yi + 4.0,
+                escape(&end)
+            ));
+        } else {
+            node(&mut svg, x, yi);
+        }
+    }
+    svg.push_str("</svg>\n");
+    Some(svg)
 }
 
 #[cfg(test)]

@@ -132,6 +132,7 @@ fn zh(label: &str) -> Option<&'static str> {
         }
         "Arms (entered from the decision trees; not compared themselves)" => "治疗臂（由决策树进入，不单独比较）",
         "branch" => "分支",
+        "Decision tree of strategy" => "方案的决策树",
         "values" => "一次性成本与效用",
         "leads to" => "进入",
         "arm" => "治疗臂",
@@ -398,6 +399,15 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         })
         .collect();
     w.table(&Table::text("Health states", &["state", "label", "dead"], rows));
+    for (i, s) in model.strategies.iter().enumerate() {
+        let reach = hta_markov::TreeProgram::new(model, hta_model::StrategyId::new(i))
+            .and_then(|t| t.evaluate(&[]).ok())
+            .map(|v| v.reach);
+        if let Some(svg) = crate::diagram::tree_diagram(model, i, reach.as_deref()) {
+            let caption = format!("{}: {}", w.t("Decision tree of strategy"), s.name);
+            w.svg_figure(&svg, &caption);
+        }
+    }
     if model.has_trees() {
         w.table(&Table::text(
             "Decision trees in front of the model (probabilities given the branch above)",
