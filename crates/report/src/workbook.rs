@@ -3,7 +3,7 @@
 //! cycle, then the sheets of the other analyses (one-way, scenarios, PSA, budget impact) —
 //! with bold frozen headers, numbers stored as numbers, and column widths set.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use crate::{tables, CeaRun};
 
@@ -14,6 +14,13 @@ const MAX_ROWS: usize = 1_048_575;
 /// other analyses (one-way, scenarios, PSA, budget impact).
 pub fn workbook(run: &CeaRun, extra: &[(String, String)]) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
+    // A fixed creation date: the same input gives a byte-identical workbook.
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| format!("workbook: {e}"))?;
+    let properties = DocProperties::new()
+        .set_creation_datetime(&created)
+        .set_title(&run.model.metadata.title)
+        .set_comment(format!("{} {}", run.record.tool, run.record.version));
+    book.set_properties(&properties);
     let mut sheets = vec![
         ("Run".to_string(), run_csv(run)),
         ("Settings".to_string(), settings_csv(run)),
