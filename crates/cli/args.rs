@@ -42,8 +42,8 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// The dossier pack in one command: runs the model and every analysis it supports (one-way
-    /// if parameters have low/high, scenarios if it names any, PSA if parameters have
-    /// distributions, budget impact with --budget) and writes report.html (self-contained,
+    /// and two-way if parameters have low/high, scenarios and subgroups if it names any, PSA if
+    /// parameters have distributions, budget impact with --budget) and writes report.html (self-contained,
     /// organised by CHEERS 2022 items), report.xlsx, report.md, the CSV/JSON files and the
     /// figures (SVG, PNG, CSV) into DIR.
     #[command(after_help = EXIT_CODES)]
@@ -65,7 +65,8 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Subgroups(ScenariosArgs),
     /// Threshold analysis: the value of a parameter at which a strategy's ICER against a
-    /// comparator equals each willingness-to-pay threshold (e.g. the value-based price).
+    /// comparator equals each willingness-to-pay threshold (e.g. the value-based price), or with
+    /// `--vs best` the range over which the strategy stays optimal (e.g. the value of a test).
     #[command(after_help = EXIT_CODES)]
     Threshold(ThresholdArgs),
     /// Probabilistic sensitivity analysis: seeded draws of every parameter with a distribution
