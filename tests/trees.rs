@@ -366,3 +366,22 @@ fn the_report_shows_the_trees_and_the_subgroups() {
     assert!(html.contains("id=\"heterogeneity\"") && html.contains("weighted total"));
     assert!(html.contains("sens = 0.92") && html.contains("→ tki_pos"), "tree labels with base-case values");
 }
+
+/// A leaf can enter its arm in other states than the arm's own initial distribution (the model
+/// is linear in it): half the cohort entering dead halves every total.
+#[test]
+fn a_leaf_can_name_the_states_its_share_enters_in() {
+    let text = two_arms(
+        "  s:\n    tree:\n      - { branch: a, probability: 1, arm: good, initial: { A: 0.5, D: 0.5 } }\n  t:\n    tree:\n      - { branch: a, probability: 1, arm: good }\n",
+    );
+    let model = load_str(&text);
+    assert_eq!(model.arms.len(), 3, "the copy of `good` entered half dead");
+    let results = run(&model);
+    assert_close(results[0].total_cost(true), 0.5 * 171.0, tol::EXACT, "cost");
+    assert_close(results[0].qaly(true), 0.5 * 1.71, tol::EXACT, "QALYs");
+    assert_close(results[1].total_cost(true), 171.0, tol::EXACT, "the arm itself is unchanged");
+    let bad = problems(&two_arms(
+        "  s:\n    tree:\n      - { branch: a, probability: 1, arm: good, initial: { A: 0.5, X: 0.5 } }\n",
+    ));
+    assert!(bad.contains("unknown-name") && bad.contains("`X`"), "{bad}");
+}

@@ -130,6 +130,11 @@ pub struct RawBranch {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub arm: Option<Spanned<String>>,
+    /// The states a leaf's share enters its arm in (default: the arm's own `initial`), e.g.
+    /// `{ progressed: 1 }` for patients found to have progressed already.
+    #[serde(default)]
+    #[schemars(with = "Option<IndexMap<String, f64>>")]
+    pub initial: Option<Spanned<SpannedMap<Spanned<f64>>>>,
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub end: Option<Spanned<bool>>,

@@ -280,7 +280,12 @@ impl Lowerer<'_> {
         }
     }
 
-    fn initial(&mut self, initial: &SpannedMap<Spanned<f64>>, at: &Location, names: &Names) -> Option<Vec<f64>> {
+    pub(super) fn initial(
+        &mut self,
+        initial: &SpannedMap<Spanned<f64>>,
+        at: &Location,
+        names: &Names,
+    ) -> Option<Vec<f64>> {
         let mut distribution = vec![0.0; names.states.len()];
         let mut ok = true;
         for (state, share) in initial {
@@ -353,13 +358,15 @@ impl Lowerer<'_> {
             self.initial(&c.initial, &at, names)
         });
         let shared = Shared { rows: shared, curves: shared_curves, initial: shared_initial };
-        let mut strategies = Vec::new();
-        for (name, spanned) in &raw.strategies {
-            strategies.push(self.lower_strategy(name, &spanned.value, names, &shared, false));
-        }
+        // Arms first: trees refer to them (and may add copies entered in other states).
         let mut arms = Vec::new();
         for (name, spanned) in &raw.arms {
-            arms.push(self.lower_strategy(name, &spanned.value, names, &shared, true));
+            let arm = self.lower_strategy(name, &spanned.value, names, &shared, &mut Vec::new(), true);
+            arms.push(arm);
+        }
+        let mut strategies = Vec::new();
+        for (name, spanned) in &raw.strategies {
+            strategies.push(self.lower_strategy(name, &spanned.value, names, &shared, &mut arms, false));
         }
         if !arms.is_empty()
             && !raw.strategies.values().any(|s| s.value.tree.is_some() || s.value.test_and_treat.is_some())
@@ -384,6 +391,7 @@ impl Lowerer<'_> {
         s: &crate::raw::RawStrategy,
         names: &Names,
         shared: &Shared,
+        arms: &mut Vec<Strategy>,
         is_arm: bool,
     ) -> Strategy {
         let kind = if is_arm { "arm" } else { "strategy" };
@@ -448,7 +456,7 @@ impl Lowerer<'_> {
                     "put one-off values on the tree's branches (`cost:`, `qaly:`), or in the arms' `at_start`".into(),
                 );
             }
-            let tree = self.lower_tree(&tree_raw, &at, names, &name.value);
+            let tree = self.lower_tree(&tree_raw, &at, names, &name.value, arms);
             let at_start = OneOff::default();
             return Strategy {
                 name: name.value.clone(),

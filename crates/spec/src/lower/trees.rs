@@ -58,6 +58,7 @@ fn leaf(name: &str, probability: Spanned<Scalar>, arm: &Spanned<String>) -> Span
             cost: SpannedMap::new(),
             qaly: None,
             arm: Some(arm.clone()),
+            initial: None,
             end: None,
             then: None,
         },
@@ -80,6 +81,7 @@ fn node(
             cost,
             qaly,
             arm: None,
+            initial: None,
             end: None,
             then: Some(spanned(then, &at)),
         },
@@ -218,6 +220,7 @@ impl Lowerer<'_> {
         at: &Location,
         names: &Names,
         strategy: &str,
+        arms: &mut Vec<hta_model::Strategy>,
     ) -> Option<Tree> {
         let mut tree = Tree::default();
         let before = self.diagnostics.errors().count();
@@ -256,7 +259,12 @@ impl Lowerer<'_> {
                     costs: self.costs(&b.cost, names, &what),
                     qaly: b.qaly.as_ref().and_then(|q| self.formula(q, names, &format!("the QALYs of {what}"))),
                 };
-                let arm = b.arm.as_ref().and_then(|a| self.arm_ref(a, names));
+                let mut arm = b.arm.as_ref().and_then(|a| self.arm_ref(a, names));
+                if let (Some(k), Some(initial)) = (arm, &b.initial) {
+                    arm = self.arm_entered_at(k, initial, names, arms, &b.branch.value);
+                } else if let (None, Some(initial)) = (&b.arm, &b.initial) {
+                    self.error("structure", &initial.referenced, format!("{what} has `initial` but no arm"), "initial");
+                }
                 match (&b.then, &b.arm, b.end.as_ref().map(|e| e.value)) {
                     (Some(_), Some(a), _) => {
                         self.error(
@@ -371,6 +379,41 @@ impl Lowerer<'_> {
                 "node",
             );
         }
+    }
+
+    /// The arm `k` entered with another initial distribution: a copy of the arm with that
+    /// distribution (one per distinct distribution), appended to `arms`.
+    fn arm_entered_at(
+        &mut self,
+        k: usize,
+        initial: &Spanned<SpannedMap<Spanned<f64>>>,
+        names: &Names,
+        arms: &mut Vec<hta_model::Strategy>,
+        branch: &str,
+    ) -> Option<usize> {
+        let base = arms.get(k)?;
+        if !base.curves.is_empty() {
+            let message =
+                format!("arm `{}` is a partitioned survival arm: everyone enters it in the first state", base.name);
+            self.error("structure", &initial.referenced, message, "initial").help =
+                Some("remove `initial` from the branch".into());
+            return None;
+        }
+        let distribution = self.initial(&initial.value, &initial.referenced, names)?;
+        if let Some(existing) = arms.iter().position(|a| {
+            a.rows == base.rows
+                && a.overrides == base.overrides
+                && a.at_start == base.at_start
+                && a.initial == distribution
+                && a.name.starts_with(&base.name)
+        }) {
+            return Some(existing);
+        }
+        let mut derived = base.clone();
+        derived.name = format!("{}[{branch}]", base.name);
+        derived.initial = distribution;
+        arms.push(derived);
+        Some(arms.len() - 1)
     }
 
     fn arm_ref(&mut self, name: &Spanned<String>, names: &Names) -> Option<usize> {
