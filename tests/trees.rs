@@ -385,3 +385,12 @@ fn a_leaf_can_name_the_states_its_share_enters_in() {
     ));
     assert!(bad.contains("unknown-name") && bad.contains("`X`"), "{bad}");
 }
+
+#[test]
+fn an_arm_no_leaf_enters_is_a_warning() {
+    let text = two_arms("  s:\n    tree:\n      - { branch: a, probability: 1, arm: good }\n");
+    let loaded = hta_spec::load_str(&text, "tree.yaml", Path::new("."), &[]).expect("loads");
+    let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.one_line()).collect();
+    assert!(warnings.iter().any(|w| w.contains("arm `bad` is not entered")), "{warnings:?}");
+    assert!(!warnings.iter().any(|w| w.contains("arm `good`")), "{warnings:?}");
+}

@@ -379,6 +379,21 @@ impl Lowerer<'_> {
                 "arm",
             )
             .help = Some("add `tree:` or `test_and_treat:` to a strategy, or move the arms to `strategies:`".into());
+        } else {
+            // An arm no leaf enters is run for nothing: probably a misspelt or forgotten leaf.
+            let entered: Vec<usize> = strategies
+                .iter()
+                .flat_map(|s| s.tree.iter().flat_map(|t| t.branches.iter().filter_map(|b| b.arm)))
+                .collect();
+            for (k, (name, _)) in raw.arms.iter().enumerate() {
+                let copies_entered = arms.iter().enumerate().any(|(j, a)| {
+                    j >= raw.arms.len() && entered.contains(&j) && a.name.starts_with(&format!("{}[", name.value))
+                });
+                if !entered.contains(&k) && !copies_entered {
+                    let message = format!("arm `{}` is not entered by any decision-tree leaf", name.value);
+                    self.warning("unused-arm", &name.referenced, message, "never entered");
+                }
+            }
         }
         (!self.diagnostics.has_errors()).then_some((strategies, arms))
     }
