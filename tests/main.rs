@@ -3,6 +3,7 @@
 
 mod budget;
 mod cli;
+mod determinism;
 mod hostile;
 mod invalid;
 mod models;

@@ -481,11 +481,9 @@ pub type DrgSpec = (f64, Vec<(f64, f64, f64)>, bool, f64);
 /// Reads and validates a budget file.
 pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error("file", format!("cannot read `{name}`: {e}"))]))?;
+    let text = crate::read_text_file(path, &name, "budget")?;
     let source = crate::diagnostic::source(&name, &text);
-    let options = serde_saphyr::options! { with_snippet: false };
-    let raw: RawBudgetFile = serde_saphyr::from_str_with_options(&text, options)
+    let raw: RawBudgetFile = serde_saphyr::from_str_with_options(&text, crate::yaml_options())
         .map_err(|e| Diagnostics(vec![crate::yaml_error(&e, &source)]))?;
     let mut problems = Diagnostics::default();
     let spec = lower(&raw, path, &source, &mut problems);

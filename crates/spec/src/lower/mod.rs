@@ -510,7 +510,32 @@ impl Lowerer<'_> {
                         Some("only parameters with a `distribution` (not Dirichlet members) can be correlated".into());
                     continue;
                 }
-                ids.push(ParamId::new(i));
+                let id = ParamId::new(i);
+                if ids.contains(&id) {
+                    self.error(
+                        "correlation",
+                        &name.referenced,
+                        format!("`{}` is listed twice in one correlation", name.value),
+                        "listed again",
+                    )
+                    .help = Some("a parameter is always perfectly correlated with itself; list each once".into());
+                    continue;
+                }
+                let earlier =
+                    pairs.iter().find(|(x, y, _)| ids.iter().any(|a| (*a == *x && id == *y) || (*a == *y && id == *x)));
+                if let Some((x, y, r)) = earlier {
+                    let name_of = |p: &ParamId| model.parameters.get(p.index()).map_or("?", |p| p.name.as_str());
+                    let (x, y) = (name_of(x), name_of(y));
+                    self.error(
+                        "correlation",
+                        &name.referenced,
+                        format!("`{x}` and `{y}` are already correlated at {r} by an earlier entry"),
+                        "correlated again",
+                    )
+                    .help = Some("give each pair of parameters one correlation".into());
+                    continue;
+                }
+                ids.push(id);
             }
             if c.parameters.len() < 2 {
                 self.error(

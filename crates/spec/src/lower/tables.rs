@@ -177,9 +177,16 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<(String, Vec<f64>)>, String> {
     let mut columns: Vec<(String, Vec<f64>)> = headers.iter().map(|h| (h.to_string(), Vec::new())).collect();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;
+        // The line in the file (comment lines count), for messages.
+        let line = record.position().map_or(row as u64 + 2, |p| p.line());
         for (i, cell) in record.iter().enumerate() {
             let value: f64 = cell.parse().map_err(|_| {
-                format!("line {}, column `{}`: `{cell}` is not a number", row + 2, headers.get(i).unwrap_or("?"))
+                let column = headers.get(i).unwrap_or("?");
+                if cell.is_empty() {
+                    format!("line {line}, column `{column}`: the cell is empty; every cell must be a number")
+                } else {
+                    format!("line {line}, column `{column}`: `{cell}` is not a number")
+                }
             })?;
             if let Some((_, values)) = columns.get_mut(i) {
                 values.push(value);
