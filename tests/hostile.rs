@@ -365,3 +365,32 @@ fn a_table_over_the_row_limit_is_refused() {
     assert_eq!(out.exit, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_trace_over_the_limit_is_refused() {
+    // 9,993 states over 6,000 cycles: 60 million trace cells, more than 50 million.
+    let states: String = (0..9_990).map(|i| format!("  s{i}: {{ utility: 1 }}\n")).collect();
+    let text = small_model().replacen("\nstates:\n", &format!("\nstates:\n{states}"), 1).replacen(
+        "horizon: { cycles: 10 }",
+        "horizon: { cycles: 6000 }",
+        1,
+    );
+    assert_eq!(check_generated("trace-over-the-limit", text.as_bytes()), 3);
+}
+
+#[test]
+fn a_table_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let dir = scratch("huge-table");
+    // A sparse file: 65 MiB long without writing 65 MiB.
+    let file = std::fs::File::create(dir.join("huge.csv")).expect("csv");
+    file.set_len(65 * 1024 * 1024).expect("set length");
+    let model = std::fs::read_to_string("tests/invalid/39-table-file-not-a-number.yaml")
+        .expect("template")
+        .replace("39-life-table.csv", "huge.csv");
+    let path = dir.join("huge-table.yaml");
+    std::fs::write(&path, model).expect("write");
+    let out = run_cli("check", &path, Some(&dir));
+    insta::assert_snapshot!("generated-table-over-the-size-limit", format!("exit code: {}\n{}", out.exit, out.stderr));
+    assert_eq!(out.exit, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}

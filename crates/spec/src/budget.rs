@@ -495,9 +495,11 @@ pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
 
 /// Largest price per patient accepted (a trillion in any currency): beyond it a typo is likelier
 /// than a price, and sums over patients and years could overflow.
-const MAX_AMOUNT: f64 = 1e12;
+pub const MAX_AMOUNT: f64 = 1e12;
 /// Largest number of people in any population field.
-const MAX_PEOPLE: f64 = 1e10;
+pub const MAX_PEOPLE: f64 = 1e10;
+/// Longest budget horizon, in years.
+pub const MAX_BUDGET_YEARS: u32 = 100;
 
 fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
     use hta_budget::uptake::Uptake;
@@ -527,11 +529,11 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         );
     }
     let years = b.horizon_years.value;
-    if !(years.fract() == 0.0 && (1.0..=100.0).contains(&years)) {
+    if !(years.fract() == 0.0 && (1.0..=f64::from(MAX_BUDGET_YEARS)).contains(&years)) {
         error(
             "out-of-range",
             &b.horizon_years.referenced,
-            format!("horizon_years must be a whole number from 1 to 100, found {years}"),
+            format!("horizon_years must be a whole number from 1 to {MAX_BUDGET_YEARS}, found {years}"),
         );
         return None;
     }
@@ -630,8 +632,8 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             ));
         };
         let horizon = sc.horizon_years.unwrap_or(years as f64);
-        if !(horizon.fract() == 0.0 && (1.0..=100.0).contains(&horizon)) {
-            fail(format!("horizon_years must be a whole number from 1 to 100, found {horizon}"));
+        if !(horizon.fract() == 0.0 && (1.0..=f64::from(MAX_BUDGET_YEARS)).contains(&horizon)) {
+            fail(format!("horizon_years must be a whole number from 1 to {MAX_BUDGET_YEARS}, found {horizon}"));
             continue;
         }
         let scale = sc.population_scale.unwrap_or(1.0);

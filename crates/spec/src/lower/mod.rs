@@ -689,15 +689,39 @@ impl Lowerer<'_> {
     fn check_curve_cycles(&mut self, model: &Model) {
         let reads: Vec<Vec<ParamId>> =
             model.curves.iter().map(|c| c.bases().iter().map(|b| ParamId::new(b.index())).collect()).collect();
-        if let Err(cycle) = hta_model::dependency::evaluation_order(&reads) {
-            let path: Vec<&str> = cycle.iter().map(|c| model.curves[c.index()].name.as_str()).collect();
-            let origin = model.curves[cycle[0].index()].origin;
-            let d = Diagnostic::error(
-                "circular-definition",
-                format!("survival curves are built on each other in a circle: {}", path.join(" -> ")),
-            )
-            .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
-            self.push(d);
+        let order = match hta_model::dependency::evaluation_order(&reads) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let path: Vec<&str> = cycle.iter().map(|c| model.curves[c.index()].name.as_str()).collect();
+                let origin = model.curves[cycle[0].index()].origin;
+                let d = Diagnostic::error(
+                    "circular-definition",
+                    format!("survival curves are built on each other in a circle: {}", path.join(" -> ")),
+                )
+                .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
+                self.push(d);
+                return;
+            }
+        };
+        // Longest chain of curves below each curve (bases come first in `order`).
+        let limit = hta_model::curve::MAX_CURVE_DEPTH;
+        let mut depth = vec![0usize; model.curves.len()];
+        for c in order {
+            let below = reads[c.index()].iter().map(|b| depth[b.index()] + 1).max().unwrap_or(0);
+            depth[c.index()] = below;
+            if below == limit + 1 {
+                let curve = &model.curves[c.index()];
+                let d = Diagnostic::error(
+                    "too-large",
+                    format!(
+                        "survival curve `{}` is built on a chain of {below} curves; the limit is {limit}",
+                        curve.name
+                    ),
+                )
+                .at(&self.source, (curve.origin.offset, curve.origin.len.max(1)).into(), "this curve")
+                .help("fit the curve directly, or combine hazard ratios into one parameter");
+                self.push(d);
+            }
         }
     }
 
