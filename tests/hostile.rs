@@ -139,11 +139,13 @@ struct Outcome {
     stderr: String,
 }
 
-/// Runs `hta COMMAND FILE`, asserting no panic, the time limit and (where measurable) the memory
-/// limit. `tmp` in stderr is replaced by `[TMP]` so that snapshots do not depend on it.
-fn run_cli(command: &str, file: &Path, tmp: Option<&Path>) -> Outcome {
+/// Runs `hta COMMAND FILE`, asserting the time limit and (where /usr/bin/time exists) the memory
+/// limit.
+pub(crate) fn run_measured(command: &str, file: &Path) -> std::process::Output {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let bin = assert_cmd::cargo::cargo_bin("hta");
-    let rss_file = std::env::temp_dir().join(format!("hta-hostile-rss-{}", std::process::id()));
+    let rss_file = std::env::temp_dir().join(format!("hta-hostile-rss-{}-{run}", std::process::id()));
     let timed = Path::new("/usr/bin/time").exists();
     let mut cmd = if timed {
         let mut c = std::process::Command::new("/usr/bin/time");
@@ -155,6 +157,22 @@ fn run_cli(command: &str, file: &Path, tmp: Option<&Path>) -> Outcome {
     let start = Instant::now();
     let output = cmd.arg(command).arg(file).output().expect("ran hta");
     let elapsed = start.elapsed();
+    let name = file.display();
+    assert!(elapsed < TIME_LIMIT, "{name} took {elapsed:?}");
+    if timed {
+        // GNU time may write "Command exited with non-zero status N" before the number.
+        let report = std::fs::read_to_string(&rss_file).unwrap_or_default();
+        let _ = std::fs::remove_file(&rss_file);
+        let kb: u64 = report.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+        assert!(kb < MEMORY_LIMIT_KB, "{name} used {kb} kB");
+    }
+    output
+}
+
+/// As [`run_measured`], asserting no panic. `tmp` in stderr is replaced by `[TMP]` so that
+/// snapshots do not depend on it.
+fn run_cli(command: &str, file: &Path, tmp: Option<&Path>) -> Outcome {
+    let output = run_measured(command, file);
     let mut stderr = String::from_utf8_lossy(&output.stderr).to_string();
     if let Some(tmp) = tmp {
         stderr = stderr.replace(&tmp.display().to_string(), "[TMP]");
@@ -168,15 +186,7 @@ fn run_cli(command: &str, file: &Path, tmp: Option<&Path>) -> Outcome {
             .collect::<String>()
     };
     let stderr: String = stderr.lines().map(|l| cut(l) + "\n").collect();
-    let name = file.display();
-    assert!(!stderr.contains("panicked"), "{name} panicked:\n{stderr}");
-    assert!(elapsed < TIME_LIMIT, "{name} took {elapsed:?}");
-    if timed {
-        // GNU time may write "Command exited with non-zero status N" before the number.
-        let report = std::fs::read_to_string(&rss_file).unwrap_or_default();
-        let kb: u64 = report.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
-        assert!(kb < MEMORY_LIMIT_KB, "{name} used {kb} kB");
-    }
+    assert!(!stderr.contains("panicked"), "{} panicked:\n{stderr}", file.display());
     Outcome { exit: output.status.code().unwrap_or(-1), stderr }
 }
 
