@@ -404,3 +404,25 @@ fn a_table_file_over_the_size_limit_is_refused_before_it_is_read() {
     assert_eq!(out.exit, 5);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn endless_devices_are_read_only_up_to_the_limit() {
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    let out = run_cli("check", zero, None);
+    insta::assert_snapshot!("generated-model-is-dev-zero", format!("exit code: {}\n{}", out.exit, out.stderr));
+    assert_eq!(out.exit, 5);
+    // A model naming /dev/zero as a table file.
+    let dir = scratch("dev-zero-table");
+    let model = std::fs::read_to_string("tests/invalid/39-table-file-not-a-number.yaml")
+        .expect("template")
+        .replace("39-life-table.csv", "/dev/zero");
+    let path = dir.join("dev-zero-table.yaml");
+    std::fs::write(&path, model).expect("write");
+    let out = run_cli("check", &path, Some(&dir));
+    insta::assert_snapshot!("generated-table-is-dev-zero", format!("exit code: {}\n{}", out.exit, out.stderr));
+    assert_eq!(out.exit, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}

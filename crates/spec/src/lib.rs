@@ -103,7 +103,16 @@ pub(crate) fn read_text_file(path: &Path, name: &str, what: &str) -> Result<Stri
             Some("large data belong in CSV tables (`tables:`), which may be up to 64 MiB".into()),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read `{name}`: {e}"), None))?;
+    let bytes = match read_at_most(path, MAX_MODEL_FILE_BYTES) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(fail(
+                format!("`{name}` is longer than {MAX_MODEL_FILE_BYTES} bytes (16 MiB), the limit for {what} files"),
+                Some("is it a device or a pipe rather than a file?".into()),
+            ))
+        }
+        Err(e) => return Err(fail(format!("cannot read `{name}`: {e}"), None)),
+    };
     String::from_utf8(bytes).map_err(|e| {
         let (line, column, byte) = utf8_error_position(e.as_bytes(), e.utf8_error().valid_up_to());
         fail(
@@ -111,6 +120,15 @@ pub(crate) fn read_text_file(path: &Path, name: &str, what: &str) -> Result<Stri
             Some("save the file as UTF-8 (most editors offer this under \"Save as\" or \"Encoding\")".into()),
         )
     })
+}
+
+/// Reads at most `limit` bytes; `None` if there are more. The size on disk is checked first, but
+/// a device (`/dev/zero`) or a pipe reports none, so the read itself is bounded too.
+pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Line and column (1-based, counting characters) of byte `at`, and the byte there.

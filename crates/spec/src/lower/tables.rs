@@ -141,8 +141,18 @@ impl Lowerer<'_> {
                 return None;
             }
         }
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        let bytes = match crate::read_at_most(&path, MAX_TABLE_FILE_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                self.error(
+                    "table-file",
+                    &file.referenced,
+                    format!("`{}` is longer than {MAX_TABLE_FILE_BYTES} bytes, the limit", path.display()),
+                    "this file",
+                )
+                .help = Some("is it a device or a pipe rather than a file?".into());
+                return None;
+            }
             Err(e) => {
                 self.error(
                     "table-file",
