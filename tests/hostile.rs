@@ -426,3 +426,16 @@ fn endless_devices_are_read_only_up_to_the_limit() {
     assert_eq!(out.exit, 5);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_circle_of_fifty_thousand_parameters_is_reported_briefly() {
+    // q0 reads q1, which reads q2, ..., which reads q0: no stack overflow, and a short message.
+    let n = 50_000;
+    let params: String = (0..n).map(|i| format!("  q{i}: q{}\n", (i + 1) % n)).collect();
+    let text = small_model().replacen("\nparameters:\n", &format!("\nparameters:\n{params}"), 1).replacen(
+        "c_drug: 300",
+        "c_drug: q0",
+        1,
+    );
+    assert_eq!(check_generated("circle-of-fifty-thousand-parameters", text.as_bytes()), 3);
+}

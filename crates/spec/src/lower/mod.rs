@@ -409,12 +409,11 @@ impl<'a> Lowerer<'a> {
         let context =
             if own { format!(" (in strategy `{}`)", model.strategies[strategy.index()].name) } else { String::new() };
         let span = (first.origin.offset, first.origin.len.max(1)).into();
-        let diagnostic = Diagnostic::error(
-            "circular-definition",
-            format!("circular parameter definition{context}: {}", path.join(" -> ")),
-        )
-        .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
-        .help("define one of these parameters without referring back to the others");
+        let shown = circle(&path);
+        let diagnostic =
+            Diagnostic::error("circular-definition", format!("circular parameter definition{context}: {shown}"))
+                .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
+                .help("define one of these parameters without referring back to the others");
         self.push(diagnostic);
     }
 
@@ -696,7 +695,7 @@ impl Lowerer<'_> {
                 let origin = model.curves[cycle[0].index()].origin;
                 let d = Diagnostic::error(
                     "circular-definition",
-                    format!("survival curves are built on each other in a circle: {}", path.join(" -> ")),
+                    format!("survival curves are built on each other in a circle: {}", circle(&path)),
                 )
                 .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
                 self.push(d);
@@ -776,5 +775,15 @@ fn lower_metadata(raw: &RawModel) -> Metadata {
         perspective: m.perspective.clone(),
         country: m.country.clone(),
         references: m.references.clone(),
+    }
+}
+
+/// A circle of names, `a -> b -> a`; a long one by its first and last links only.
+fn circle(path: &[&str]) -> String {
+    if path.len() > 12 {
+        let skipped = path.len() - 10;
+        format!("{} -> ... ({skipped} more) -> {}", path[..6].join(" -> "), path[path.len() - 4..].join(" -> "))
+    } else {
+        path.join(" -> ")
     }
 }
