@@ -53,7 +53,8 @@ pub struct RawBudget {
     #[schemars(with = "f64")]
     pub price: Spanned<f64>,
     pub population: RawPopulation,
-    pub uptake: RawUptake,
+    #[schemars(with = "RawUptake")]
+    pub uptake: Spanned<RawUptake>,
     /// Payment schemes compared, by name.
     #[schemars(with = "IndexMap<String, RawScheme>")]
     pub schemes: SpannedMap<Spanned<RawScheme>>,
@@ -605,12 +606,12 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error("out-of-range", &f.referenced, "fund spending must be positive numbers".into());
         }
     }
-    let uptake = lower_uptake(&b.uptake);
+    let uptake = lower_uptake(&b.uptake.value);
     if let Err(message) = uptake.check(years) {
-        problems.push(Diagnostic::error("out-of-range", message).at(
+        problems.push(Diagnostic::error("out-of-range", format!("{message} (over the {years}-year horizon)")).at(
             source,
-            span_of(&b.horizon_years.referenced),
-            "over this horizon",
+            span_of(&b.uptake.referenced),
+            "this uptake",
         ));
     }
     let incident_for = |years: u32, scale: f64| -> Vec<f64> {
