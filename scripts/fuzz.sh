@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh TARGET SECONDS      (TARGET: load_model or formula)
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Runs one process at
 # low priority, with overflow checks and without a sanitizer (the crates forbid unsafe code). New inputs go to fuzz/corpus/TARGET; crashes to fuzz/artifacts/TARGET.
+# fuzz/TARGET.dict, if there, gives the fuzzer the words of the format.
 # Afterwards, `cargo +nightly fuzz cmin TARGET` keeps the corpus small.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ case $target in
     ;;
 esac
 cd fuzz
+dict=()
+if [ -f "$target.dict" ]; then dict=("-dict=$target.dict"); fi
 CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} nice -n 10 cargo +nightly fuzz run --sanitizer none --debug-assertions \
   "$target" "corpus/$target" "$seeds" -- \
-  -max_total_time="$seconds" -max_len=65536 -timeout=5 -rss_limit_mb=1024 -print_final_stats=1
+  -max_total_time="$seconds" -max_len=65536 -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 "${dict[@]}"
