@@ -172,9 +172,14 @@ pub(crate) fn yaml_error(error: &serde_saphyr::Error, source: &Source) -> Diagno
 }
 
 fn yaml_diagnostic(error: &serde_saphyr::Error, source: &Source) -> Diagnostic {
-    let message = clean_message(&error.without_snippet().to_string());
-    let (code, message, help) = explain(&message, error.location().as_ref(), source);
+    let raw = clean_message(&error.without_snippet().to_string());
+    let (code, message, help) = explain(&raw, error.location().as_ref(), source);
     let diagnostic = Diagnostic::error(code, message.clone()).maybe_help(help);
+    if raw.starts_with(TRAILING_AFTER_QUOTE) {
+        if let Some(open) = error.location().and_then(|l| unclosed_quote(source, &l)) {
+            return diagnostic.at(source, (open, 1).into(), "this string is not closed on its line");
+        }
+    }
     match error.location() {
         Some(location) => diagnostic.at(source, diagnostic::span_of(&location), short_label(&message)),
         None => diagnostic,
@@ -302,14 +307,43 @@ fn explain_structure(
         };
         return Some(("yaml", message, None));
     }
-    if message.starts_with("invalid trailing content after double-quoted scalar") {
+    if message.starts_with(TRAILING_AFTER_QUOTE) {
+        let message = match location.and_then(|l| unclosed_quote(source, l)) {
+            Some(open) => {
+                let line = source.inner()[..open].matches('\n').count() + 1;
+                let end = location.map_or(0, |l| l.line());
+                format!("a quoted string opened on line {line} is not closed until line {end}")
+            }
+            None => "unexpected text after a quoted string".into(),
+        };
         return Some((
             "yaml",
-            "unexpected text after a quoted string".into(),
-            Some("a `\"` may have been left open further up: the string runs from the last unclosed `\"` to the one just before this point".into()),
+            message,
+            Some("close the string with `\"` on the line where it starts (write `\\\"` for a quote inside it)".into()),
         ));
     }
     None
+}
+
+/// serde-saphyr's message when a double-quoted string ends where the line goes on.
+const TRAILING_AFTER_QUOTE: &str = "invalid trailing content after double-quoted scalar";
+
+/// For "trailing content after a double-quoted scalar": the byte offset of the quote that
+/// opened that scalar, if it is on an earlier line (a string left open further up).
+fn unclosed_quote(source: &Source, location: &serde_saphyr::Location) -> Option<usize> {
+    let text = source.inner();
+    let line_start = text
+        .split_inclusive('\n')
+        .take(usize::try_from(location.line()).ok()?.checked_sub(1)?)
+        .map(str::len)
+        .sum::<usize>();
+    let line = text[line_start..].lines().next()?;
+    let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
+    // The closing quote is the last `"` before the location on its line.
+    let close = line_start + line.get(..column.min(line.len()))?.rfind('"')?;
+    let open = text[..close].rfind('"')?;
+    let escaped = text[..open].ends_with('\\');
+    (open < line_start && !escaped).then_some(open)
 }
 
 /// The mapping key on the line of `location`, if the location is in that key's value.
