@@ -439,3 +439,24 @@ fn a_circle_of_fifty_thousand_parameters_is_reported_briefly() {
     );
     assert_eq!(check_generated("circle-of-fifty-thousand-parameters", text.as_bytes()), 3);
 }
+
+#[test]
+fn tables_over_the_cell_limit_are_refused() {
+    // Two tables reading the same file of 1,000,000 rows x 3 columns: 6 million cells.
+    let dir = scratch("table-cells");
+    let mut csv = String::from("age,qx,px\n");
+    for i in 0..1_000_000u32 {
+        csv.push_str(&format!("{i},0.01,0.99\n"));
+    }
+    std::fs::write(dir.join("wide.csv"), csv).expect("csv");
+    let model = std::fs::read_to_string("tests/invalid/39-table-file-not-a-number.yaml")
+        .expect("template")
+        .replace("39-life-table.csv", "wide.csv")
+        .replacen("tables:\n", "tables:\n  again: { file: wide.csv, key: age, interpolation: step }\n", 1);
+    let path = dir.join("table-cells.yaml");
+    std::fs::write(&path, model).expect("write");
+    let out = run_cli("check", &path, Some(&dir));
+    insta::assert_snapshot!("generated-tables-over-the-cell-limit", format!("exit code: {}\n{}", out.exit, out.stderr));
+    assert_eq!(out.exit, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
