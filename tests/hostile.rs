@@ -460,3 +460,16 @@ fn tables_over_the_cell_limit_are_refused() {
     assert_eq!(out.exit, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn many_strategies_times_many_states_are_refused() {
+    // 1,000 strategies x 2,003 states x 31 cycles: 62 million trace cells in all, though each
+    // strategy's trace alone is small.
+    let states: String = (0..2_000).map(|i| format!("  s{i}: {{ utility: 1 }}\n")).collect();
+    let strategies: String = (0..998).map(|i| format!("  extra{i}: {{ label: \"Extra {i}\" }}\n")).collect();
+    let text = small_model()
+        .replacen("\nstates:\n", &format!("\nstates:\n{states}"), 1)
+        .replacen("\nstrategies:\n", &format!("\nstrategies:\n{strategies}"), 1)
+        .replacen("horizon: { cycles: 10 }", "horizon: { cycles: 30 }", 1);
+    assert_eq!(check_generated("strategies-times-states-over-the-limit", text.as_bytes()), 3);
+}

@@ -151,11 +151,30 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     let model = lowerer.lower(&raw);
     let mut diagnostics = lowerer.diagnostics;
     diagnostics.sort();
+    limit_diagnostics(&mut diagnostics);
     match model {
         Some(model) if !diagnostics.has_errors() => {
             Ok(Loaded { model, inputs: lowerer.inputs, overrides: overrides.to_vec(), warnings: diagnostics.0, source })
         }
         _ => Err(diagnostics),
+    }
+}
+
+/// Most problems reported from one file; a hostile file could otherwise produce millions.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// Keeps the first [`MAX_DIAGNOSTICS`] problems and says how many more there were.
+fn limit_diagnostics(diagnostics: &mut Diagnostics) {
+    let total = diagnostics.0.len();
+    if total > MAX_DIAGNOSTICS {
+        let errors = diagnostics.has_errors();
+        // Errors before warnings, each in file order, so that no error is left out for a warning.
+        diagnostics.0.sort_by_key(|d| d.severity != Severity::Error);
+        diagnostics.0.truncate(MAX_DIAGNOSTICS);
+        let more =
+            format!("{} more problems are not shown (only the first {MAX_DIAGNOSTICS})", total - MAX_DIAGNOSTICS);
+        let note = if errors { Diagnostic::error("too-many", more) } else { Diagnostic::warning("too-many", more) };
+        diagnostics.0.push(note.help("fix these and check the file again"));
     }
 }
 
