@@ -66,6 +66,33 @@ fn psa_files_are_identical_for_1_2_8_threads_and_shards() {
     }
 }
 
+/// A model with correlated parameters (Gaussian copula) and a lookup table: the correlated
+/// draws too are the same on 1 and 8 threads and in shards.
+#[test]
+fn correlated_psa_is_identical_for_1_and_8_threads_and_shards() {
+    let dirs: Vec<PathBuf> = ["c1", "c8", "cs1", "cs2", "cmerged"].iter().map(|n| temp_dir(n)).collect();
+    let model = std::fs::read_to_string("tests/invalid/92-correlations-not-positive-definite.yaml")
+        .expect("template")
+        .replace("rho: -0.9", "rho: 0.5")
+        .replace("rho: 0.9 }\n  - { parameters: [c_sick, u_sick]", "rho: 0.4 }\n  - { parameters: [c_sick, u_sick]");
+    let path = std::env::temp_dir().join(format!("hta-determinism-{}-correlated.yaml", std::process::id()));
+    std::fs::write(&path, model).expect("write");
+    let psa = |dir: &Path, args: &[&str]| {
+        hta().arg("psa").arg(&path).args(["--seed", "7", "--out"]).arg(dir).args(args).assert().success();
+    };
+    psa(&dirs[0], &["--draws", "200", "--threads", "1"]);
+    psa(&dirs[1], &["--draws", "200", "--threads", "8"]);
+    psa(&dirs[2], &["--draws", "50", "--threads", "8"]);
+    psa(&dirs[3], &["--draws", "150", "--first-draw", "50", "--threads", "1"]);
+    hta().arg("merge").arg(&path).arg(&dirs[2]).arg(&dirs[3]).arg("--out").arg(&dirs[4]).assert().success();
+    assert_same_files(&dirs[0], &dirs[1], "correlated: 1 vs 8 threads");
+    assert_same_files(&dirs[0], &dirs[4], "correlated: one run vs merged shards");
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let _ = std::fs::remove_file(path);
+}
+
 /// Runs `args` twice into fresh directories; the files must be byte-identical.
 fn twice(name: &str, args: &[&str]) {
     let (a, b) = (temp_dir(&format!("{name}-a")), temp_dir(&format!("{name}-b")));
