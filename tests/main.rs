@@ -3,6 +3,8 @@
 
 mod budget;
 mod cli;
+mod determinism;
+mod fuzz_corpus;
 mod hostile;
 mod invalid;
 mod models;

@@ -248,8 +248,13 @@ impl<'p> Resolver<'p> {
                 match program.entries[i].formula {
                     None => complement = Some(i),
                     Some(_) => {
-                        let p = self.inputs.probs[i];
-                        if !(0.0..=1.0).contains(&p) {
+                        let mut p = self.inputs.probs[i];
+                        // Rounding error (0.3 - 0.05 * 6 is -5.6e-17) is not a mistake: values
+                        // within the row tolerance of [0, 1] are clamped into it.
+                        if (-ROW_TOLERANCE..=1.0 + ROW_TOLERANCE).contains(&p) {
+                            p = p.clamp(0.0, 1.0);
+                            self.inputs.probs[i] = p;
+                        } else {
                             bad_entry.get_or_insert(i);
                         }
                         sum += p;

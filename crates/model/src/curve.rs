@@ -156,8 +156,8 @@ pub fn compile_check(curve: &Curve, env: &Env) -> CurveCheck {
 /// (cumulative hazard, hazard per year) at a time in years, reading parameters from the slots.
 pub type CurveFn = Box<dyn Fn(&[f64], f64) -> (f64, f64) + Send + Sync>;
 
-/// Deepest nesting of curves built on curves (they are checked to be acyclic on load).
-const MAX_CURVE_DEPTH: usize = 32;
+/// Deepest nesting of curves built on curves (checked on load, with cycles).
+pub const MAX_CURVE_DEPTH: usize = 32;
 
 /// Compiles curve `id` of `env`.
 pub fn compile_curve(id: CurveId, env: &Env) -> CurveFn {

@@ -193,6 +193,8 @@ pub mod limits {
     /// States x (cycles + 1), the size of one stored trace.
     pub const MAX_TRACE_CELLS: usize = 50_000_000;
     pub const MAX_TABLE_ROWS: usize = 1_000_000;
+    /// Cells (rows x columns) of all lookup tables together.
+    pub const MAX_TABLE_CELLS: usize = 5_000_000;
     /// States after expanding time in state (tunnel states).
     pub const MAX_EXPANDED_STATES: usize = 100_000;
 }

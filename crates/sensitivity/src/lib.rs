@@ -14,5 +14,5 @@ pub mod sample;
 
 pub use engine::{Evaluator, Outcome};
 pub use oneway::{one_way, threshold, OneWayFailure, OneWayRow, Threshold};
-pub use psa::{run_psa, DrawFailure, OnInvalid, PsaRun, PsaSettings};
+pub use psa::{check_draws, run_psa, DrawFailure, OnInvalid, PsaRun, PsaSettings, MAX_DRAWS};
 pub use sample::{ExternalDraws, Sampler};

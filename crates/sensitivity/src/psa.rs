@@ -68,6 +68,23 @@ type DrawResult = Result<(Vec<f64>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErro
 /// Draws evaluated per parallel chunk (bounds the temporary per-draw memory).
 const CHUNK_DRAWS: u64 = 16_384;
 
+/// Most draws in one run (memory grows with draws x (strategies + sampled parameters)); larger
+/// analyses are run as shards (`--first-draw`) and joined with `hta merge`.
+pub const MAX_DRAWS: u64 = 10_000_000;
+
+/// Checks a requested draw range against [`MAX_DRAWS`] and the range of draw numbers.
+pub fn check_draws(first_draw: u64, draws: u64) -> Result<(), String> {
+    if draws > MAX_DRAWS {
+        return Err(format!(
+            "{draws} draws were asked for; one run is limited to {MAX_DRAWS} (run shards with --first-draw and join them with `hta merge`)"
+        ));
+    }
+    if first_draw.checked_add(draws).is_none() {
+        return Err(format!("draws {first_draw}..{first_draw}+{draws} run past the last draw number, {}", u64::MAX));
+    }
+    Ok(())
+}
+
 /// Runs the PSA. Deterministic for any number of rayon threads. `progress` is called once per
 /// finished draw, from worker threads.
 pub fn run_psa(
@@ -77,21 +94,22 @@ pub fn run_psa(
     progress: Option<&(dyn Fn() + Sync)>,
 ) -> Result<PsaRun, DrawFailure> {
     let n_strategies = evaluator.model().strategies.len();
-    let expected = usize::try_from(settings.draws).unwrap_or(0);
+    // Reserve for at most MAX_DRAWS: an absurd request must not abort on one huge allocation.
+    let expected = usize::try_from(settings.draws.min(MAX_DRAWS)).unwrap_or(0);
     let mut run = PsaRun {
         n_strategies,
         draws: Vec::with_capacity(expected),
-        outcomes: Vec::with_capacity(expected * n_strategies),
+        outcomes: Vec::with_capacity(expected.saturating_mul(n_strategies)),
         params: sampler.params.clone(),
-        values: Vec::with_capacity(expected * sampler.params.len()),
+        values: Vec::with_capacity(expected.saturating_mul(sampler.params.len())),
         skipped: Vec::new(),
     };
     // Draws run in parallel chunks whose results are moved into the flat arrays before the next
     // chunk starts, so the temporary per-draw vectors never exceed one chunk.
-    let end = settings.first_draw + settings.draws;
+    let end = settings.first_draw.saturating_add(settings.draws);
     let mut start = settings.first_draw;
     while start < end {
-        let stop = (start + CHUNK_DRAWS).min(end);
+        let stop = start.saturating_add(CHUNK_DRAWS).min(end);
         let results: Vec<DrawResult> = (start..stop)
             .into_par_iter()
             .map_init(Vec::new, |pins, draw| {
@@ -140,5 +158,19 @@ impl PsaRun {
     pub fn param_column(&self, j: usize) -> Vec<f64> {
         let n = self.params.len();
         self.values.iter().skip(j).step_by(n.max(1)).copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draw_requests_over_the_limit_are_refused_with_a_message() {
+        assert!(check_draws(0, MAX_DRAWS).is_ok());
+        let message = check_draws(0, MAX_DRAWS + 1).expect_err("too many");
+        assert!(message.contains("limited to 10000000") && message.contains("hta merge"), "{message}");
+        let message = check_draws(u64::MAX - 1, 2).expect_err("past the end");
+        assert!(message.contains("last draw number"), "{message}");
     }
 }

@@ -53,7 +53,8 @@ pub struct RawBudget {
     #[schemars(with = "f64")]
     pub price: Spanned<f64>,
     pub population: RawPopulation,
-    pub uptake: RawUptake,
+    #[schemars(with = "RawUptake")]
+    pub uptake: Spanned<RawUptake>,
     /// Payment schemes compared, by name.
     #[schemars(with = "IndexMap<String, RawScheme>")]
     pub schemes: SpannedMap<Spanned<RawScheme>>,
@@ -481,11 +482,9 @@ pub type DrgSpec = (f64, Vec<(f64, f64, f64)>, bool, f64);
 /// Reads and validates a budget file.
 pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostics(vec![Diagnostic::error("file", format!("cannot read `{name}`: {e}"))]))?;
+    let text = crate::read_text_file(path, &name, "budget")?;
     let source = crate::diagnostic::source(&name, &text);
-    let options = serde_saphyr::options! { with_snippet: false };
-    let raw: RawBudgetFile = serde_saphyr::from_str_with_options(&text, options)
+    let raw: RawBudgetFile = serde_saphyr::from_str_with_options(&text, crate::yaml_options())
         .map_err(|e| Diagnostics(vec![crate::yaml_error(&e, &source)]))?;
     let mut problems = Diagnostics::default();
     let spec = lower(&raw, path, &source, &mut problems);
@@ -497,9 +496,11 @@ pub fn load_budget(path: &Path) -> Result<BudgetSpec, Diagnostics> {
 
 /// Largest price per patient accepted (a trillion in any currency): beyond it a typo is likelier
 /// than a price, and sums over patients and years could overflow.
-const MAX_AMOUNT: f64 = 1e12;
+pub const MAX_AMOUNT: f64 = 1e12;
 /// Largest number of people in any population field.
-const MAX_PEOPLE: f64 = 1e10;
+pub const MAX_PEOPLE: f64 = 1e10;
+/// Longest budget horizon, in years.
+pub const MAX_BUDGET_YEARS: u32 = 100;
 
 fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
     use hta_budget::uptake::Uptake;
@@ -529,11 +530,11 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         );
     }
     let years = b.horizon_years.value;
-    if !(years.fract() == 0.0 && (1.0..=100.0).contains(&years)) {
+    if !(years.fract() == 0.0 && (1.0..=f64::from(MAX_BUDGET_YEARS)).contains(&years)) {
         error(
             "out-of-range",
             &b.horizon_years.referenced,
-            format!("horizon_years must be a whole number from 1 to 100, found {years}"),
+            format!("horizon_years must be a whole number from 1 to {MAX_BUDGET_YEARS}, found {years}"),
         );
         return None;
     }
@@ -605,12 +606,12 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error("out-of-range", &f.referenced, "fund spending must be positive numbers".into());
         }
     }
-    let uptake = lower_uptake(&b.uptake);
+    let uptake = lower_uptake(&b.uptake.value);
     if let Err(message) = uptake.check(years) {
-        problems.push(Diagnostic::error("out-of-range", message).at(
+        problems.push(Diagnostic::error("out-of-range", format!("{message} (over the {years}-year horizon)")).at(
             source,
-            span_of(&b.horizon_years.referenced),
-            "over this horizon",
+            span_of(&b.uptake.referenced),
+            "this uptake",
         ));
     }
     let incident_for = |years: u32, scale: f64| -> Vec<f64> {
@@ -632,8 +633,8 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             ));
         };
         let horizon = sc.horizon_years.unwrap_or(years as f64);
-        if !(horizon.fract() == 0.0 && (1.0..=100.0).contains(&horizon)) {
-            fail(format!("horizon_years must be a whole number from 1 to 100, found {horizon}"));
+        if !(horizon.fract() == 0.0 && (1.0..=f64::from(MAX_BUDGET_YEARS)).contains(&horizon)) {
+            fail(format!("horizon_years must be a whole number from 1 to {MAX_BUDGET_YEARS}, found {horizon}"));
             continue;
         }
         let scale = sc.population_scale.unwrap_or(1.0);

@@ -66,3 +66,13 @@ pub fn parameter_naming_problem(name: &str) -> Option<String> {
 pub fn did_you_mean(suggestion: Option<String>) -> Option<String> {
     suggestion.map(|s| format!("did you mean `{s}`?"))
 }
+
+/// Names joined by commas; a long list by its first ten and how many more.
+pub(crate) fn listing<S: AsRef<str>>(names: &[S]) -> String {
+    const SHOWN: usize = 10;
+    let first: Vec<&str> = names.iter().take(SHOWN).map(AsRef::as_ref).collect();
+    match names.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("{} and {more} more", first.join(", ")),
+        _ => first.join(", "),
+    }
+}

@@ -425,12 +425,11 @@ impl<'a> Lowerer<'a> {
         let context =
             if own { format!(" (in strategy `{}`)", model.strategies[strategy.index()].name) } else { String::new() };
         let span = (first.origin.offset, first.origin.len.max(1)).into();
-        let diagnostic = Diagnostic::error(
-            "circular-definition",
-            format!("circular parameter definition{context}: {}", path.join(" -> ")),
-        )
-        .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
-        .help("define one of these parameters without referring back to the others");
+        let shown = circle(&path);
+        let diagnostic =
+            Diagnostic::error("circular-definition", format!("circular parameter definition{context}: {shown}"))
+                .at(&self.source, span, format!("`{}` depends on itself through this formula", path[0]))
+                .help("define one of these parameters without referring back to the others");
         self.push(diagnostic);
     }
 
@@ -533,7 +532,32 @@ impl Lowerer<'_> {
                         Some("only parameters with a `distribution` (not Dirichlet members) can be correlated".into());
                     continue;
                 }
-                ids.push(ParamId::new(i));
+                let id = ParamId::new(i);
+                if ids.contains(&id) {
+                    self.error(
+                        "correlation",
+                        &name.referenced,
+                        format!("`{}` is listed twice in one correlation", name.value),
+                        "listed again",
+                    )
+                    .help = Some("a parameter is always perfectly correlated with itself; list each once".into());
+                    continue;
+                }
+                let earlier =
+                    pairs.iter().find(|(x, y, _)| ids.iter().any(|a| (*a == *x && id == *y) || (*a == *y && id == *x)));
+                if let Some((x, y, r)) = earlier {
+                    let name_of = |p: &ParamId| model.parameters.get(p.index()).map_or("?", |p| p.name.as_str());
+                    let (x, y) = (name_of(x), name_of(y));
+                    self.error(
+                        "correlation",
+                        &name.referenced,
+                        format!("`{x}` and `{y}` are already correlated at {r} by an earlier entry"),
+                        "correlated again",
+                    )
+                    .help = Some("give each pair of parameters one correlation".into());
+                    continue;
+                }
+                ids.push(id);
             }
             if c.parameters.len() < 2 {
                 self.error(
@@ -722,15 +746,39 @@ impl Lowerer<'_> {
     fn check_curve_cycles(&mut self, model: &Model) {
         let reads: Vec<Vec<ParamId>> =
             model.curves.iter().map(|c| c.bases().iter().map(|b| ParamId::new(b.index())).collect()).collect();
-        if let Err(cycle) = hta_model::dependency::evaluation_order(&reads) {
-            let path: Vec<&str> = cycle.iter().map(|c| model.curves[c.index()].name.as_str()).collect();
-            let origin = model.curves[cycle[0].index()].origin;
-            let d = Diagnostic::error(
-                "circular-definition",
-                format!("survival curves are built on each other in a circle: {}", path.join(" -> ")),
-            )
-            .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
-            self.push(d);
+        let order = match hta_model::dependency::evaluation_order(&reads) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let path: Vec<&str> = cycle.iter().map(|c| model.curves[c.index()].name.as_str()).collect();
+                let origin = model.curves[cycle[0].index()].origin;
+                let d = Diagnostic::error(
+                    "circular-definition",
+                    format!("survival curves are built on each other in a circle: {}", circle(&path)),
+                )
+                .at(&self.source, (origin.offset, origin.len.max(1)).into(), "this curve");
+                self.push(d);
+                return;
+            }
+        };
+        // Longest chain of curves below each curve (bases come first in `order`).
+        let limit = hta_model::curve::MAX_CURVE_DEPTH;
+        let mut depth = vec![0usize; model.curves.len()];
+        for c in order {
+            let below = reads[c.index()].iter().map(|b| depth[b.index()] + 1).max().unwrap_or(0);
+            depth[c.index()] = below;
+            if below == limit + 1 {
+                let curve = &model.curves[c.index()];
+                let d = Diagnostic::error(
+                    "too-large",
+                    format!(
+                        "survival curve `{}` is built on a chain of {below} curves; the limit is {limit}",
+                        curve.name
+                    ),
+                )
+                .at(&self.source, (curve.origin.offset, curve.origin.len.max(1)).into(), "this curve")
+                .help("fit the curve directly, or combine hazard ratios into one parameter");
+                self.push(d);
+            }
         }
     }
 
@@ -785,5 +833,15 @@ fn lower_metadata(raw: &RawModel) -> Metadata {
         perspective: m.perspective.clone(),
         country: m.country.clone(),
         references: m.references.clone(),
+    }
+}
+
+/// A circle of names, `a -> b -> a`; a long one by its first and last links only.
+fn circle(path: &[&str]) -> String {
+    if path.len() > 12 {
+        let skipped = path.len() - 10;
+        format!("{} -> ... ({skipped} more) -> {}", path[..6].join(" -> "), path[path.len() - 4..].join(" -> "))
+    } else {
+        path.join(" -> ")
     }
 }

@@ -61,18 +61,35 @@ impl Lowerer<'_> {
                 );
             }
         }
-        let cells = n_cycles.saturating_add(1).saturating_mul(raw.states.len());
+        // Every strategy's trace is kept: strategies x states (after tracking time in state) x
+        // (cycles + 1) numbers, and the run takes time in proportion.
+        let n_states = raw.states.len();
+        let expanded: usize = raw
+            .states
+            .values()
+            .map(|st| match &st.value.track_cycles {
+                Some(t) if t.value.is_finite() && t.value >= 1.0 => t.value.min(1e9) as usize,
+                _ => 1,
+            })
+            .fold(0usize, usize::saturating_add);
+        let strategies = raw.strategies.len().max(1);
+        let cells = n_cycles.saturating_add(1).saturating_mul(expanded).saturating_mul(strategies);
         if cells > MAX_TRACE_CELLS {
+            let tracked = if expanded == n_states {
+                String::new()
+            } else {
+                format!(" ({n_states} states, expanded by tracking time in state)")
+            };
             self.error(
                 "too-large",
                 &s.horizon.referenced,
                 format!(
-                    "{} states over {n_cycles} cycles make a trace of {cells} cells; the limit is {MAX_TRACE_CELLS}",
-                    raw.states.len()
+                    "{strategies} strategies x {expanded} states{tracked} x {} cycles (with cycle 0) make {cells} trace cells; the limit is {MAX_TRACE_CELLS}",
+                    n_cycles + 1
                 ),
                 "horizon",
             )
-            .help = Some("use longer cycles or fewer states".into());
+            .help = Some("use longer cycles, fewer states or fewer strategies".into());
             return None;
         }
         if matches!(s.counting.value, CountingName::Simpson) && n_cycles % 2 == 1 {

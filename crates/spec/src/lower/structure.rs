@@ -655,7 +655,11 @@ impl Lowerer<'_> {
             self.error(
                 "missing",
                 &strategy.referenced,
-                format!("strategy `{}` has no transition row for state(s) {}", strategy.value, missing.join(", ")),
+                format!(
+                    "strategy `{}` has no transition row for state(s) {}",
+                    strategy.value,
+                    crate::names::listing(&missing)
+                ),
                 "this strategy",
             )
             .help = Some("every state needs a row, e.g. an absorbing state `dead: { dead: 1 }`".into());

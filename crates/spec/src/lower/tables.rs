@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use hta_model::settings::limits::MAX_TABLE_ROWS;
+use hta_model::settings::limits::{MAX_TABLE_CELLS, MAX_TABLE_ROWS};
 use hta_model::{Interpolation, LookupTable, Outside, TableColumn};
 use serde_saphyr::Spanned;
 
@@ -17,8 +17,11 @@ const MAX_TABLE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 impl Lowerer<'_> {
     pub fn lower_tables(&mut self, raw: &RawModel, names: &mut Names) -> Vec<Arc<LookupTable>> {
         let mut tables = Vec::new();
+        let mut cells_left = MAX_TABLE_CELLS;
         for (name, table) in &raw.tables {
-            let loaded = self.lower_table(&name.value, table);
+            let loaded = self.lower_table(&name.value, table, cells_left);
+            let cells = loaded.as_ref().map_or(0, |t| t.keys.len() * (t.columns.len() + 1));
+            cells_left = cells_left.saturating_sub(cells);
             names.table_failed.push(loaded.is_none());
             names
                 .table_columns
@@ -28,10 +31,11 @@ impl Lowerer<'_> {
         tables
     }
 
-    fn lower_table(&mut self, name: &str, spanned: &Spanned<RawTable>) -> Option<LookupTable> {
+    /// `cells_left`: how many cells the tables read so far leave of [`MAX_TABLE_CELLS`].
+    fn lower_table(&mut self, name: &str, spanned: &Spanned<RawTable>, cells_left: usize) -> Option<LookupTable> {
         let table = &spanned.value;
         let columns = match (&table.file, &table.columns) {
-            (Some(file), None) => self.read_csv(file)?,
+            (Some(file), None) => self.read_csv(file, cells_left)?,
             (None, Some(columns)) => columns.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
             _ => {
                 self.error(
@@ -127,7 +131,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn read_csv(&mut self, file: &Spanned<String>) -> Option<Vec<(String, Vec<f64>)>> {
+    fn read_csv(&mut self, file: &Spanned<String>, cells_left: usize) -> Option<Vec<(String, Vec<f64>)>> {
         let path = self.base_dir.join(&file.value);
         let size = std::fs::metadata(&path).map(|m| m.len());
         if let Ok(size) = size {
@@ -141,8 +145,18 @@ impl Lowerer<'_> {
                 return None;
             }
         }
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        let bytes = match crate::read_at_most(&path, MAX_TABLE_FILE_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                self.error(
+                    "table-file",
+                    &file.referenced,
+                    format!("`{}` is longer than {MAX_TABLE_FILE_BYTES} bytes, the limit", path.display()),
+                    "this file",
+                )
+                .help = Some("is it a device or a pipe rather than a file?".into());
+                return None;
+            }
             Err(e) => {
                 self.error(
                     "table-file",
@@ -155,7 +169,7 @@ impl Lowerer<'_> {
             }
         };
         self.inputs.push(InputFile::new(&file.value, &bytes));
-        match parse_csv(&bytes) {
+        match parse_csv(&bytes, cells_left) {
             Ok(columns) => Some(columns),
             Err(message) => {
                 let diagnostic = Diagnostic::error("table-content", format!("`{}`: {message}", file.value)).at(
@@ -170,16 +184,27 @@ impl Lowerer<'_> {
     }
 }
 
-/// Columns of a CSV file with a header row; every cell must be a number.
-fn parse_csv(bytes: &[u8]) -> Result<Vec<(String, Vec<f64>)>, String> {
+/// Columns of a CSV file with a header row; every cell must be a number. At most `max_cells`
+/// cells are read.
+fn parse_csv(bytes: &[u8], max_cells: usize) -> Result<Vec<(String, Vec<f64>)>, String> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(bytes);
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    if headers.len() > max_cells {
+        return Err(format!("{} columns; the model's tables may hold {MAX_TABLE_CELLS} numbers in all", headers.len()));
+    }
     let mut columns: Vec<(String, Vec<f64>)> = headers.iter().map(|h| (h.to_string(), Vec::new())).collect();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;
+        // The line in the file (comment lines count), for messages.
+        let line = record.position().map_or(row as u64 + 2, |p| p.line());
         for (i, cell) in record.iter().enumerate() {
             let value: f64 = cell.parse().map_err(|_| {
-                format!("line {}, column `{}`: `{cell}` is not a number", row + 2, headers.get(i).unwrap_or("?"))
+                let column = headers.get(i).unwrap_or("?");
+                if cell.is_empty() {
+                    format!("line {line}, column `{column}`: the cell is empty; every cell must be a number")
+                } else {
+                    format!("line {line}, column `{column}`: `{cell}` is not a number")
+                }
             })?;
             if let Some((_, values)) = columns.get_mut(i) {
                 values.push(value);
@@ -187,6 +212,11 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<(String, Vec<f64>)>, String> {
         }
         if row >= MAX_TABLE_ROWS {
             return Err(format!("more than {MAX_TABLE_ROWS} rows"));
+        }
+        if (row + 1).saturating_mul(headers.len()) > max_cells {
+            return Err(format!(
+                "too many cells: the model's tables may hold {MAX_TABLE_CELLS} numbers (rows x columns) in all"
+            ));
         }
     }
     Ok(columns)
