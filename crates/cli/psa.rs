@@ -27,6 +27,10 @@ struct DrawRecord {
 }
 
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
+    hta_sensitivity::check_draws(args.first_draw, args.draws).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Usage
+    })?;
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     let sampler = Sampler::new(model).map_err(|e| {

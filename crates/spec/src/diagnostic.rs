@@ -10,8 +10,19 @@ use serde_saphyr::Location;
 /// A source file as read, shared by every diagnostic that points into it.
 pub type Source = Arc<NamedSource<Arc<str>>>;
 
+/// The file as diagnostics show it: control characters (which a terminal could act on) become
+/// `?`, one per byte, so every byte offset still points at the same place.
 pub fn source(name: &str, text: &str) -> Source {
-    Arc::new(NamedSource::new(name, Arc::<str>::from(text)).with_language("yaml"))
+    let shown: String = text
+        .chars()
+        .flat_map(|c| {
+            let control = c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+            let n = if control { c.len_utf8() } else { 0 };
+            let keep = if control { None } else { Some(c) };
+            std::iter::repeat_n('?', n).chain(keep)
+        })
+        .collect();
+    Arc::new(NamedSource::new(name, Arc::<str>::from(shown)).with_language("yaml"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
