@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use hta_model::formula::{compile, parse, Env, Reference, SlotLayout, TimeVar};
-use hta_model::ParamId;
+#[path = "../fuzz/checks.rs"]
+mod checks;
 
 /// Every file of `fuzz/corpus/<target>` and `fuzz/regressions/<target>`.
 fn inputs(target: &str) -> Vec<PathBuf> {
@@ -16,48 +16,6 @@ fn inputs(target: &str) -> Vec<PathBuf> {
     }
     files.sort();
     files
-}
-
-/// As fuzz/fuzz_targets/formula.rs.
-fn formula(text: &str) {
-    let mut expr = match parse(text) {
-        Ok(expr) => expr,
-        Err(error) => {
-            assert!(error.span.start <= error.span.end && error.span.end <= text.len(), "span {:?}", error.span);
-            return;
-        }
-    };
-    let mut errors: Vec<()> = Vec::new();
-    expr.resolve(
-        &mut |name: &str, _span: &std::ops::Range<usize>| {
-            Ok::<_, ()>(match TimeVar::from_name(name) {
-                Some(var) => Reference::Time(var),
-                None => Reference::Param(ParamId::new(name.len() % 4)),
-            })
-        },
-        &mut errors,
-    );
-    let slots: Vec<f64> =
-        (0..SlotLayout::len(4)).map(|i| [3.0, 2.0, 45.0, 1.0, 1.0, 0.5, -1.0, 0.0, 1e300][i % 9]).collect();
-    let _ = compile(&expr, &Env::EMPTY).eval(&slots);
-}
-
-/// As fuzz/fuzz_targets/load_model.rs.
-fn load_model(text: &str) {
-    let Ok(loaded) = hta_spec::load_str(text, "fuzz.yaml", Path::new("/nonexistent-fuzz-dir"), &[]) else { return };
-    let model = &loaded.model;
-    let cells = model.states.len() * (model.settings.n_cycles + 1) * model.strategies.len();
-    if cells > 20_000 || model.curves.len() > 8 {
-        return;
-    }
-    match model.structure {
-        hta_model::Structure::Markov => {
-            let _ = hta_markov::run(model);
-        }
-        hta_model::Structure::PartitionedSurvival => {
-            let _ = hta_psm::run(model);
-        }
-    }
 }
 
 fn replay(target: &str, run: fn(&str)) {
@@ -73,10 +31,10 @@ fn replay(target: &str, run: fn(&str)) {
 
 #[test]
 fn formula_corpus_never_panics() {
-    replay("formula", formula);
+    replay("formula", checks::formula);
 }
 
 #[test]
 fn load_model_corpus_never_panics() {
-    replay("load_model", load_model);
+    replay("load_model", checks::load_model);
 }
