@@ -25,6 +25,8 @@ pub struct TreeProgram {
     start_age: Option<f64>,
     cycle_years: f64,
     branches: Vec<CompiledBranch>,
+    /// The branches from each node (`None`: the root), in the order nodes first appear.
+    nodes: Vec<(Option<usize>, Vec<usize>)>,
 }
 
 struct CompiledBranch {
@@ -99,8 +101,16 @@ impl TreeProgram {
                 arm: b.arm,
             })
             .collect();
+        let mut nodes: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+        for (i, b) in tree.branches.iter().enumerate() {
+            match nodes.iter_mut().find(|(parent, _)| *parent == b.parent) {
+                Some((_, siblings)) => siblings.push(i),
+                None => nodes.push((b.parent, vec![i])),
+            }
+        }
         Some(TreeProgram {
             strategy,
+            nodes,
             layout,
             n_arms: model.arms.len(),
             params,
@@ -137,17 +147,11 @@ impl TreeProgram {
         let n = self.branches.len();
         let mut probability: Vec<f64> =
             self.branches.iter().map(|b| b.probability.as_ref().map_or(f64::NAN, |e| e.eval(&slots))).collect();
-        let mut parents: Vec<Option<usize>> = Vec::new();
-        for b in &self.branches {
-            if !parents.contains(&b.parent) {
-                parents.push(b.parent);
-            }
-        }
-        for parent in parents {
-            let siblings: Vec<usize> = (0..n).filter(|&i| self.branches[i].parent == parent).collect();
+        for (parent, siblings) in &self.nodes {
+            let parent = *parent;
             let given: f64 =
                 siblings.iter().filter(|&&i| self.branches[i].probability.is_some()).map(|&i| probability[i]).sum();
-            for &i in &siblings {
+            for &i in siblings {
                 if self.branches[i].probability.is_none() {
                     let rest = 1.0 - given;
                     // Rounding may take an exact complement a hair below zero.

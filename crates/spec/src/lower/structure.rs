@@ -381,15 +381,15 @@ impl Lowerer<'_> {
             .help = Some("add `tree:` or `test_and_treat:` to a strategy, or move the arms to `strategies:`".into());
         } else {
             // An arm no leaf enters is run for nothing: probably a misspelt or forgotten leaf.
-            let entered: Vec<usize> = strategies
+            // Entering a copy (a leaf with `initial`) uses the arm it was copied from.
+            let entered: Vec<&str> = strategies
                 .iter()
                 .flat_map(|s| s.tree.iter().flat_map(|t| t.branches.iter().filter_map(|b| b.arm)))
+                .filter_map(|k| arms.get(k))
+                .map(|a| super::trees::base_arm(&a.name))
                 .collect();
-            for (k, (name, _)) in raw.arms.iter().enumerate() {
-                let copies_entered = arms.iter().enumerate().any(|(j, a)| {
-                    j >= raw.arms.len() && entered.contains(&j) && a.name.starts_with(&format!("{}[", name.value))
-                });
-                if !entered.contains(&k) && !copies_entered {
+            for (name, _) in &raw.arms {
+                if !entered.contains(&name.value.as_str()) {
                     let message = format!("arm `{}` is not entered by any decision-tree leaf", name.value);
                     self.warning("unused-arm", &name.referenced, message, "never entered");
                 }

@@ -12,6 +12,12 @@ use crate::diagnostic::span_of;
 use crate::names::did_you_mean;
 use crate::raw::{RawBranch, RawTestAndTreat, Scalar, SpannedMap};
 
+/// The arm an arm copied by a leaf's `initial` was copied from (`tki_pos[branch]` ->
+/// `tki_pos`); an arm's own name otherwise.
+pub(super) fn base_arm(name: &str) -> &str {
+    name.split('[').next().unwrap_or(name)
+}
+
 /// Branches still to lower: (branches of one node, their parent, depth).
 type Pending<'a> = (&'a [Spanned<RawBranch>], Option<usize>, usize);
 
@@ -400,16 +406,12 @@ impl Lowerer<'_> {
             return None;
         }
         let distribution = self.initial(&initial.value, &initial.referenced, names)?;
-        if let Some(existing) = arms.iter().position(|a| {
-            a.rows == base.rows
-                && a.overrides == base.overrides
-                && a.at_start == base.at_start
-                && a.initial == distribution
-                && a.name.starts_with(&base.name)
-        }) {
+        // The base arm itself, or an earlier copy, may already start this way.
+        if let Some(existing) = arms.iter().position(|a| base_arm(&a.name) == base.name && a.initial == distribution) {
             return Some(existing);
         }
         let mut derived = base.clone();
+        // Arm names cannot hold `[` (naming rules), so the copy's name leads back to its base.
         derived.name = format!("{}[{branch}]", base.name);
         derived.initial = distribution;
         arms.push(derived);
