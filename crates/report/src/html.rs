@@ -465,13 +465,8 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     w.end_section();
 
     w.section("base-case", "Base-case results", "23");
-    w.table(&csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run)));
-    w.table(&csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)));
-    if !run.pairwise.is_empty() {
-        w.table(&csv_table("Each strategy against the reference", &tables::pairwise_csv(run)));
-    }
-    if !run.thresholds.is_empty() {
-        w.table(&csv_table("Net monetary benefit at each threshold", &tables::net_benefit_csv(run)));
+    for table in base_case_tables(run) {
+        w.table(&table);
     }
     for f in base_figures {
         w.figure(f)?;
@@ -564,6 +559,22 @@ fn tree_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
     rows
 }
 
+/// The base-case tables (CHEERS 23): totals, the incremental analysis, each strategy against
+/// the reference, net monetary benefit at each threshold.
+fn base_case_tables(run: &CeaRun) -> Vec<Table> {
+    let mut out = vec![
+        csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run)),
+        csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)),
+    ];
+    if !run.pairwise.is_empty() {
+        out.push(csv_table("Each strategy against the reference", &tables::pairwise_csv(run)));
+    }
+    if !run.thresholds.is_empty() {
+        out.push(csv_table("Net monetary benefit at each threshold", &tables::net_benefit_csv(run)));
+    }
+    out
+}
+
 /// Totals per strategy with the columns a base-case table needs.
 fn base_totals(run: &CeaRun) -> String {
     let has_qaly = run.model.has_utilities();
@@ -610,17 +621,8 @@ pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     let model = run.model;
     let mut out = format!("# {}\n\n", model.metadata.title);
     let settings = tables::settings_rows(model).into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| vec![k, v]);
-    let mut all = vec![
-        Table::text("Settings of the model", &["setting", "value"], settings.collect()),
-        csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run)),
-        csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)),
-    ];
-    if !run.pairwise.is_empty() {
-        all.push(csv_table("Each strategy against the reference", &tables::pairwise_csv(run)));
-    }
-    if !run.thresholds.is_empty() {
-        all.push(csv_table("Net monetary benefit at each threshold", &tables::net_benefit_csv(run)));
-    }
+    let mut all = vec![Table::text("Settings of the model", &["setting", "value"], settings.collect())];
+    all.extend(base_case_tables(run));
     for table in &all {
         out.push_str(&table.markdown());
     }
