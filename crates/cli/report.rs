@@ -74,22 +74,16 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         ));
     }
 
+    // Scenarios and subgroups take the same arguments.
+    let side_by_side =
+        crate::args::ScenariosArgs { model: args.model.clone(), out: Some(dir.clone()), set: args.set.clone() };
     if !model.scenarios.is_empty() {
         heading("Scenarios");
-        extras.push(crate::sensitivity::scenarios(&crate::args::ScenariosArgs {
-            model: args.model.clone(),
-            out: Some(dir.clone()),
-            set: args.set.clone(),
-        })?);
+        extras.push(crate::sensitivity::scenarios(&side_by_side)?);
     }
-
     if !model.subgroups.is_empty() {
         heading("Subgroups");
-        extras.push(crate::sensitivity::subgroups(&crate::args::ScenariosArgs {
-            model: args.model.clone(),
-            out: Some(dir.clone()),
-            set: args.set.clone(),
-        })?);
+        extras.push(crate::sensitivity::subgroups(&side_by_side)?);
     }
 
     let sampled: Vec<String> = model
