@@ -188,7 +188,7 @@ fn psa_is_reproducible_across_threads_and_shards() {
         .arg(&dirs[3])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("overlap"));
+        .stderr(predicate::str::contains("the same shard twice"));
 }
 
 #[test]

@@ -223,7 +223,8 @@ fn hostile_files_are_rejected_with_clear_messages() {
 
 /// A fresh temporary directory for generated files.
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("hta-hostile-{}-{name}", std::process::id()));
+    // The process id padded to a fixed width, so that messages wrap the same in every run.
+    let dir = std::env::temp_dir().join(format!("hta-hostile-{:05}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir

@@ -12,6 +12,7 @@ mod oracle;
 mod partitioned;
 mod properties;
 mod reference;
+mod safety;
 mod schema;
 mod sensitivity;
 mod support;

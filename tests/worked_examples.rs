@@ -82,7 +82,7 @@ fn trapezoid_with_five_percent_discount() {
 
 #[test]
 fn counting_weights_are_the_documented_ones() {
-    let w = hta_markov::counting::point_weights(Counting::Simpson, 2);
+    let w = hta_markov::counting::point_weights(Counting::Simpson, 2, &[]);
     assert_eq!(w, vec![1.0 / 3.0, 4.0 / 3.0, 1.0 / 3.0]);
 }
 

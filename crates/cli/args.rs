@@ -23,6 +23,10 @@ pub struct Cli {
     /// before anything is replaced).
     #[arg(long, global = true)]
     pub force: bool,
+    /// Also let models read table files under DIR (by default only from the model's own
+    /// directory and the folders below it). May be repeated.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub allow_outside: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,7 +100,7 @@ pub struct RunArgs {
     /// The model file (YAML, format_version 1).
     pub model: PathBuf,
     /// Directory to write results.json, summary.csv, trace.csv and values.csv into (created if
-    /// missing; existing files of those names are replaced).
+    /// missing; a file that already exists stops the run unless --force is given).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Override a parameter or setting for this run, e.g. --set cost_drug=1200000 or
@@ -135,8 +139,9 @@ pub struct ReportArgs {
     /// Random seed of the PSA.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads for the PSA (default: all cores); results do not depend on it.
-    #[arg(long)]
+    /// Worker threads for the PSA (default: all cores; at most 16 or 4 per core, whichever is
+    /// more); results do not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Override a parameter or setting for every analysis of the report.
     #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -218,8 +223,9 @@ pub struct PsaArgs {
     /// Random seed: the same seed gives the same draws on any number of threads.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 16 or 4 per core, whichever is more); results
+    /// do not depend on it.
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// A draw that fails a run-time check stops the analysis (default) or is skipped and counted.
     #[arg(long, value_enum, default_value = "stop")]
@@ -332,4 +338,23 @@ pub struct BudgetArgs {
     /// Override a parameter or setting of the model, e.g. --set c_cart=1000000.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
+}
+
+/// Most worker threads: 16 or 4 per core, whichever is more (more only adds overhead).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cores).max(16)
+}
+
+/// `--threads N`: 0 (one per core, as when it is left out) to [`max_threads`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text.trim().parse().map_err(|_| format!("`{text}` is not a whole number of threads"))?;
+    let max = max_threads();
+    match n {
+        n if n > max => Err(format!(
+            "{n} threads is more than this machine can use: at most {max} (16 or 4 per core, whichever is more; it has {} cores)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        )),
+        n => Ok(n),
+    }
 }

@@ -3,6 +3,26 @@
 //! `hta-report` in that order.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+// Everything the binary prints goes through these, so that text from a model file (titles,
+// labels, scheme names) cannot send control sequences to the terminal: control characters are
+// shown as `?`, as in diagnostics. They shadow the standard macros for every module below;
+// rendered diagnostics (already made safe, and coloured on a terminal) use `std::eprint!`.
+macro_rules! println {
+    () => { std::println!() };
+    ($($arg:tt)*) => { std::println!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+}
+macro_rules! print {
+    ($($arg:tt)*) => { std::print!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+}
+macro_rules! eprintln {
+    () => { std::eprintln!() };
+    ($($arg:tt)*) => { std::eprintln!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+}
+#[allow(unused_macros)]
+macro_rules! eprint {
+    ($($arg:tt)*) => { std::eprint!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+}
+
 mod args;
 mod budget;
 mod exit;
@@ -24,9 +44,24 @@ use hta_analysis::{at_threshold, incremental, pairwise, Outcome};
 use hta_report::{CeaRun, InputRecord, RunRecord};
 use hta_spec::{Diagnostics, Loaded};
 
+/// `text` with control characters other than newline and tab shown as `?`.
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t')) {
+        text.chars().map(|c| if c.is_control() && !matches!(c, '\n' | '\t') { '?' } else { c }).collect()
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::set_force(cli.force);
+    for dir in &cli.allow_outside {
+        if let Err(e) = hta_spec::allow_tables_under(dir) {
+            eprintln!("error: --allow-outside {}: {e}", dir.display());
+            return Exit::Usage.code();
+        }
+    }
     let result = match cli.command {
         Command::Check { model, set } => check(&model, &set),
         Command::Run(args) => run(&args),
@@ -41,6 +76,7 @@ fn main() -> ExitCode {
         Command::Budget(args) => budget::budget(&args).map(drop),
         Command::Schema { out } => schema(out.as_deref()),
     };
+    output::release_locks();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(exit) => exit.code(),
@@ -51,7 +87,7 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
     match hta_spec::load(model, set) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
-                eprint!("{}", render::diagnostic(warning));
+                std::eprint!("{}", render::diagnostic(warning));
             }
             Ok(loaded)
         }
@@ -61,7 +97,7 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
 
 pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     for d in &diagnostics.0 {
-        eprint!("{}", render::diagnostic(d));
+        std::eprint!("{}", render::diagnostic(d));
     }
     let n = diagnostics.errors().count();
     eprintln!("error: {n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
@@ -94,7 +130,7 @@ pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResul
 /// Prints run-time problems as diagnostics; the exit code for them.
 fn report_run_errors(loaded: &Loaded, errors: &hta_markov::RunErrors) -> Exit {
     for d in run_errors::diagnostics(loaded, errors) {
-        eprint!("{}", render::diagnostic(&d));
+        std::eprint!("{}", render::diagnostic(&d));
     }
     eprintln!("error: the model failed its run-time checks; no results were written");
     Exit::RunFailed
@@ -188,6 +224,24 @@ pub(crate) fn base_case(loaded: &Loaded) -> Result<BaseCase, Exit> {
             Outcome::new(&model.strategies[i].name, r.total_cost(true), effect)
         })
         .collect();
+    let thresholds: Vec<hta_analysis::ThresholdResult> =
+        model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect();
+    let mut run_warnings = run_warnings;
+    for (t, at) in model.settings.thresholds.iter().zip(&thresholds) {
+        if !at.ties.is_empty() {
+            let names: Vec<&str> = at.ties.iter().map(|&i| model.strategies[i].name.as_str()).collect();
+            let warning = format!(
+                "at {} ({}), `{}` ties with `{}` in net monetary benefit and effect; `{}` is reported as optimal only because it is listed first",
+                t.label,
+                number(t.value, 0),
+                model.strategies[at.optimal].name,
+                names.join("`, `"),
+                model.strategies[at.optimal].name
+            );
+            eprintln!("warning: {warning}");
+            run_warnings.push(warning);
+        }
+    }
     let record = RunRecord {
         tool: "hta",
         version: env!("CARGO_PKG_VERSION"),
@@ -198,7 +252,7 @@ pub(crate) fn base_case(loaded: &Loaded) -> Result<BaseCase, Exit> {
     Ok(BaseCase {
         frontier: incremental(&outcomes),
         comparisons: pairwise(&outcomes, model.settings.reference.index()),
-        thresholds: model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect(),
+        thresholds,
         results,
         record,
     })
@@ -237,6 +291,15 @@ fn schema(out: Option<&Path>) -> Result<(), Exit> {
             Ok(())
         }
     }
+}
+
+/// Reads a text file named on the command line or beside a shard; anything but a regular file
+/// (a FIFO would block for ever) is refused.
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file (a pipe, device or directory?)"));
+    }
+    std::fs::read_to_string(path)
 }
 
 pub(crate) fn io_error(path: &Path, error: &std::io::Error) -> Exit {

@@ -1,15 +1,32 @@
 //! Safe output. Every file is written under a temporary name beside its target and renamed into
-//! place, so an interrupted run never leaves a half-written result; a file that already exists is
+//! place, so an interrupted run never leaves a half-written file; a file that already exists is
 //! replaced only with `--force` (checked for every file of a batch before any is written); and
 //! file names (some come from strategy or scheme names) must be plain names, so nothing can be
 //! written outside the output directory.
+//!
+//! One process at a time writes into a directory: the first write takes an exclusive lock on
+//! `DIR/.hta.lock` (holding the process id) and keeps it until the process exits, so the check for
+//! existing files and the writes of every batch of one command happen under the lock, and a second
+//! `hta` writing into the same directory fails at once instead of mixing its files with the
+//! first's. The operating system releases the lock when a process dies, even by `kill -9`.
+//! A batch is written in two passes (every file to its temporary name, then every rename), and
+//! records that other commands read back (`psa.json`) list the SHA-256 of the files they describe,
+//! so a reader can tell a set mixed by an interrupted rewrite.
 
+use std::fs::File;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::exit::Exit;
 
 static FORCE: OnceLock<bool> = OnceLock::new();
+
+/// Locks held on output directories (canonical path, lock file), kept until the process exits.
+static LOCKS: Mutex<Vec<(PathBuf, File)>> = Mutex::new(Vec::new());
+
+/// Name of the lock file in an output directory.
+pub const LOCK_FILE: &str = ".hta.lock";
 
 /// Sets `--force` for the whole command (once, at start-up).
 pub fn set_force(force: bool) {
@@ -18,6 +35,79 @@ pub fn set_force(force: bool) {
 
 fn force() -> bool {
     FORCE.get().copied().unwrap_or(false)
+}
+
+/// Takes the exclusive lock on `dir` for the rest of the process (once per directory).
+fn lock(dir: &Path) -> Result<(), Exit> {
+    let canonical = std::fs::canonicalize(dir).map_err(|e| crate::io_error(dir, &e))?;
+    let mut held = LOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if held.iter().any(|(p, _)| *p == canonical) {
+        return Ok(());
+    }
+    let path = dir.join(LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| crate::io_error(&path, &e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let who = if pid.is_empty() { "another hta process".to_string() } else { format!("hta process {pid}") };
+            eprintln!(
+                "error: {who} is writing into {} (it holds {}); wait for it to finish or choose another --out directory (nothing was written)",
+                dir.display(),
+                path.display()
+            );
+            return Err(Exit::Io);
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(crate::io_error(&path, &e)),
+    }
+    if !still_at(&file, &path) {
+        // Another process removed the lock file (finishing its run) between our open and our
+        // lock: our lock is on a file no one else will open. Take the lock on the new file.
+        drop(file);
+        drop(held);
+        return lock(dir);
+    }
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = writeln!(file, "{}", std::process::id());
+    held.push((canonical, file));
+    Ok(())
+}
+
+/// Whether `path` still names the open `file` (not a file created after it was removed).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes the lock files of this process's output directories and releases the locks (at the
+/// end of a command, so that a finished run leaves only its results). A process that dies leaves
+/// its lock file behind, unlocked: the next run takes it over.
+pub fn release_locks() {
+    let mut held = LOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for (dir, file) in held.drain(..) {
+        // Removed while still locked, so no other process can take the lock on the old file
+        // and believe it holds the directory (see `still_at`).
+        let _ = std::fs::remove_file(dir.join(LOCK_FILE));
+        drop(file);
+    }
 }
 
 /// Longest file name written.
@@ -53,8 +143,17 @@ fn temporary(path: &Path) -> PathBuf {
     path.with_file_name(format!(".hta-tmp-{}-{name}", std::process::id()))
 }
 
+/// Creates `dir` if missing and takes its lock; refuses a path that exists and is not a directory.
 fn create_dir(dir: &Path) -> Result<(), Exit> {
-    std::fs::create_dir_all(dir).map_err(|e| crate::io_error(dir, &e))
+    if dir.exists() && !dir.is_dir() {
+        eprintln!(
+            "error: --out {} is a file, not a directory; give a directory (it is created if missing)",
+            dir.display()
+        );
+        return Err(Exit::Usage);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| crate::io_error(dir, &e))?;
+    lock(dir)
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), Exit> {
@@ -68,13 +167,21 @@ fn rename(from: &Path, to: &Path) -> Result<(), Exit> {
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Exit> {
     create_dir(dir)?;
     let targets = files.iter().map(|(name, _)| target(dir, name)).collect::<Result<Vec<_>, _>>()?;
-    for (path, (_, bytes)) in targets.iter().zip(files) {
-        let tmp = temporary(path);
-        std::fs::write(&tmp, bytes).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
+    let temporaries: Vec<PathBuf> = targets.iter().map(|p| temporary(p)).collect();
+    let discard = || {
+        for t in &temporaries {
+            let _ = std::fs::remove_file(t);
+        }
+    };
+    // Every file first, then every rename: the set changes over in the shortest possible time.
+    for ((path, tmp), (_, bytes)) in targets.iter().zip(&temporaries).zip(files) {
+        std::fs::write(tmp, bytes).map_err(|e| {
+            discard();
             crate::io_error(path, &e)
         })?;
-        rename(&tmp, path)?;
+    }
+    for (path, tmp) in targets.iter().zip(&temporaries) {
+        rename(tmp, path).inspect_err(|_| discard())?;
     }
     Ok(())
 }

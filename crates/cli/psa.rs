@@ -27,12 +27,21 @@ struct DrawRecord {
 }
 
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
+    if args.draws == 0 {
+        eprintln!(
+            "error: --draws 0: a probabilistic analysis needs at least 1 draw (1,000 or more for stable results)"
+        );
+        return Err(Exit::Usage);
+    }
     hta_sensitivity::check_draws(args.first_draw, args.draws).map_err(|e| {
         eprintln!("error: {e}");
         Exit::Usage
     })?;
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
+    // Arguments that depend on the model are checked before the draws are run.
+    grid(model, args.report.wtp_grid.as_deref())?;
+    population_factor(model, &args.report)?;
     let sampler = Sampler::new(model).map_err(|e| {
         eprintln!("error: {e}");
         Exit::InvalidModel
@@ -56,6 +65,18 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         eprintln!("error: no parameter has a `distribution` and there is no Dirichlet group: nothing to sample");
         return Err(Exit::Usage);
     }
+    // --evppi names are checked against what one draw samples, before any draw is run.
+    let mut pins = Vec::new();
+    sampler.draw(args.seed, args.first_draw, &mut pins);
+    let requested = args.report.evppi.iter().chain(&args.report.evppi_group).flat_map(|g| g.split(','));
+    for name in requested {
+        if !model.param_by_name(name.trim()).is_some_and(|p| pins.iter().any(|(q, _)| *q == p)) {
+            eprintln!(
+                "error: --evppi `{name}` is not a sampled parameter (it needs a distribution or a Dirichlet group)"
+            );
+            return Err(Exit::Usage);
+        }
+    }
     let on_invalid = match args.on_invalid {
         OnInvalidArg::Stop => OnInvalid::Stop,
         OnInvalidArg::Skip => OnInvalid::Skip,
@@ -64,7 +85,7 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let evaluator = Evaluator::new(model);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
-        pool = pool.num_threads(t.max(1));
+        pool = pool.num_threads(t); // 0: one per core
     }
     let pool = pool.build().map_err(|e| {
         eprintln!("error: cannot start worker threads: {e}");
@@ -527,19 +548,32 @@ fn files(
             ));
         }
     }
-    let json = summary_json(c, &names, &param_names, summaries);
-    vec![
+    let mut files = vec![
         ("psa_draws.csv", draws),
         ("psa_parameters.csv", params),
         ("ceac.csv", ceac),
         ("evpi.csv", evpi),
         ("evppi.csv", evppi_csv),
         ("psa_convergence.csv", convergence),
-        ("psa.json", json),
-    ]
+    ];
+    // psa.json comes last and lists the others' SHA-256, so a set mixed by an interrupted
+    // rewrite is recognised when it is read back (`hta merge`).
+    let json = summary_json(c, &names, &param_names, summaries, &files);
+    files.push(("psa.json", json));
+    files
 }
 
-fn summary_json(c: &Context, names: &[&str], param_names: &[&str], summaries: &[StrategySummary]) -> String {
+fn sha256(text: &str) -> String {
+    hta_spec::InputFile::new("", text.as_bytes()).sha256
+}
+
+fn summary_json(
+    c: &Context,
+    names: &[&str],
+    param_names: &[&str],
+    summaries: &[StrategySummary],
+    files: &[(&str, String)],
+) -> String {
     let stat = |x: &hta_analysis::psa::Summary| serde_json::json!({ "mean": x.mean, "sd": x.sd, "lower_95": x.lower, "upper_95": x.upper });
     let strategies: Vec<serde_json::Value> = summaries
         .iter()
@@ -572,6 +606,7 @@ fn summary_json(c: &Context, names: &[&str], param_names: &[&str], summaries: &[
             "generator": "ChaCha8 (rand_chacha 0.10), stream = draw number; rand_distr 0.6",
             "sampled_parameters": param_names,
         },
+        "files": files.iter().map(|(name, text)| (name.to_string(), serde_json::Value::from(sha256(text)))).collect::<serde_json::Map<_, _>>(),
         "effect": c.model.settings.effect.name(),
         "reference_strategy": names[c.model.settings.reference.index()],
         "thresholds": c.thresholds,
@@ -586,11 +621,14 @@ struct Shard {
     skipped: Vec<u64>,
     draws: Vec<(u64, Vec<Outcome>, Vec<f64>)>,
     param_names: Vec<String>,
+    /// SHA-256 of each input file (model first, then tables) and the overrides, as recorded.
+    inputs: Vec<String>,
+    overrides: Vec<(String, String)>,
 }
 
+/// Reads one shard and checks that its files belong together (the checksums in psa.json).
 fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
-    let read =
-        |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+    let read = |name: &str| crate::read_text(&dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
     let json: serde_json::Value = serde_json::from_str(&read("psa.json")?).map_err(|e| format!("psa.json: {e}"))?;
     let run = &json["run"];
     let field = |key: &str| run[key].as_u64().ok_or_else(|| format!("psa.json: run.{key} is missing"));
@@ -604,12 +642,33 @@ fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
         draws_requested: field("draws_requested")?,
         on_invalid,
     };
+    let (draws_text, parameters) = (read("psa_draws.csv")?, read("psa_parameters.csv")?);
+    let Some(checksums) = json["files"].as_object() else {
+        return Err("psa.json lists no file checksums (written by an older hta?); run this shard again".into());
+    };
+    for (name, text) in [("psa_draws.csv", &draws_text), ("psa_parameters.csv", &parameters)] {
+        if checksums.get(name).and_then(|v| v.as_str()) != Some(sha256(text).as_str()) {
+            return Err(format!(
+                "{name} does not match the checksum in psa.json: the files come from different runs (an interrupted --force rewrite?); run this shard again"
+            ));
+        }
+    }
+    let inputs = run["inputs"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["sha256"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let overrides = run["overrides"]
+        .as_array()
+        .map(|a| {
+            a.iter().filter_map(|o| Some((o.get(0)?.as_str()?.to_string(), o.get(1)?.as_str()?.to_string()))).collect()
+        })
+        .unwrap_or_default();
     let skipped =
         run["draws_skipped"].as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
     let n = model.strategies.len();
     let parse = |s: &str| s.parse::<f64>().map_err(|_| format!("`{s}` is not a number"));
     let mut draws: Vec<(u64, Vec<Outcome>, Vec<f64>)> = Vec::new();
-    for (i, line) in read("psa_draws.csv")?.lines().skip(1).enumerate() {
+    for (i, line) in draws_text.lines().skip(1).enumerate() {
         let cells: Vec<&str> = line.split(',').collect();
         let [draw, strategy, cost, _, qaly, ly] = cells[..] else {
             return Err(format!("psa_draws.csv line {}: expected 6 columns", i + 2));
@@ -626,7 +685,6 @@ fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
             last.1.push(outcome);
         }
     }
-    let parameters = read("psa_parameters.csv")?;
     let mut lines = parameters.lines();
     let param_names: Vec<String> = lines.next().unwrap_or_default().split(',').skip(1).map(String::from).collect();
     for (row, line) in lines.enumerate() {
@@ -636,35 +694,92 @@ fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
             None => return Err("psa_parameters.csv has more rows than psa_draws.csv".into()),
         }
     }
-    Ok(Shard { record, skipped, draws, param_names })
+    Ok(Shard { record, skipped, draws, param_names, inputs, overrides })
+}
+
+/// Why a shard cannot be part of this analysis of this model, if it cannot.
+fn foreign_shard(shard: &Shard, first: &Shard, loaded: &Loaded) -> Option<String> {
+    let inputs: Vec<&str> = loaded.inputs.iter().map(|i| i.sha256.as_str()).collect();
+    let overrides: Vec<(String, String)> = loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect();
+    if shard.inputs.iter().map(String::as_str).ne(inputs.iter().copied()) {
+        Some(
+            "it was run on a different model file or different tables (their SHA-256 differ from the files given now)"
+                .into(),
+        )
+    } else if shard.overrides != overrides {
+        let show = |o: &[(String, String)]| {
+            if o.is_empty() {
+                "none".to_string()
+            } else {
+                o.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ")
+            }
+        };
+        Some(format!("it was run with overrides {}, this merge has {}", show(&shard.overrides), show(&overrides)))
+    } else if shard.record.seed != first.record.seed {
+        Some(format!("its seed is {}, the first shard's is {}", shard.record.seed, first.record.seed))
+    } else if shard.record.on_invalid != first.record.on_invalid {
+        Some(format!(
+            "its failure policy is {}, the first shard's is {}",
+            shard.record.on_invalid, first.record.on_invalid
+        ))
+    } else if shard.param_names != first.param_names {
+        Some("it sampled different parameters from the first shard".into())
+    } else {
+        None
+    }
 }
 
 pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
-    let mut shards = Vec::new();
+    let mut seen: Vec<(std::path::PathBuf, &Path)> = Vec::new();
     for dir in &args.shards {
-        shards.push(read_shard(dir, model).map_err(|e| {
-            eprintln!("error: shard {}: {e}", dir.display());
-            Exit::Io
-        })?);
-    }
-    shards.sort_by_key(|s| s.record.first_draw);
-    let first = &shards[0];
-    let mut expected_next = first.record.first_draw;
-    for s in &shards {
-        let same = s.record.seed == first.record.seed
-            && s.record.on_invalid == first.record.on_invalid
-            && s.param_names == first.param_names;
-        if !same {
-            eprintln!("error: the shards differ in seed, failure policy or sampled parameters; they are not parts of one analysis");
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        if let Some((_, earlier)) = seen.iter().find(|(c, _)| *c == canonical) {
+            eprintln!(
+                "error: {} and {} are the same shard twice; give each shard directory once",
+                earlier.display(),
+                dir.display()
+            );
             return Err(Exit::Usage);
         }
-        if s.record.first_draw != expected_next {
+        seen.push((canonical, dir));
+    }
+    let mut shards = Vec::new();
+    for dir in &args.shards {
+        let shard = read_shard(dir, model).map_err(|e| {
+            eprintln!("error: shard {}: {e}", dir.display());
+            Exit::Io
+        })?;
+        shards.push((dir, shard));
+    }
+    for (dir, shard) in &shards {
+        if let Some(why) = foreign_shard(shard, &shards[0].1, &loaded) {
+            eprintln!("error: shard {} is not part of this analysis: {why}; nothing was merged", dir.display());
+            return Err(Exit::InvalidModel);
+        }
+    }
+    shards.sort_by_key(|(_, s)| s.record.first_draw);
+    for pair in shards.windows(2) {
+        let ((a_dir, a), (b_dir, b)) = (&pair[0], &pair[1]);
+        if a.record.first_draw == b.record.first_draw && a.record.draws_requested == b.record.draws_requested {
             eprintln!(
-                "error: draws {}..{} are missing or overlap: each shard must start where the previous one ended",
-                expected_next, s.record.first_draw
+                "error: {} and {} hold the same draws {}..{} (the same shard twice, copied?); give each shard once",
+                a_dir.display(),
+                b_dir.display(),
+                a.record.first_draw,
+                a.record.first_draw + a.record.draws_requested
             );
+            return Err(Exit::Usage);
+        }
+    }
+    let first = &shards[0].1;
+    let mut expected_next = first.record.first_draw;
+    for (_, s) in &shards {
+        if s.record.first_draw != expected_next {
+            let (a, b) = (expected_next.min(s.record.first_draw), expected_next.max(s.record.first_draw));
+            let what = if s.record.first_draw > expected_next { "are missing" } else { "are in two shards" };
+            eprintln!("error: draws {a}..{b} {what}: each shard must start where the previous one ended");
             return Err(Exit::Usage);
         }
         expected_next = s.record.first_draw + s.record.draws_requested;
@@ -682,7 +797,7 @@ pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
         values: Vec::new(),
         skipped: Vec::new(),
     };
-    for s in &shards {
+    for (_, s) in &shards {
         for (draw, outcomes, values) in &s.draws {
             run.draws.push(*draw);
             run.outcomes.extend(outcomes.iter().copied());
@@ -714,12 +829,21 @@ fn read_draws(path: &Path, model: &Model) -> Result<hta_sensitivity::ExternalDra
         eprintln!("error: {}: {message}", path.display());
         Exit::Usage
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::read_text(path).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", path.display());
         Exit::Io
     })?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    for (i, name) in header.iter().enumerate() {
+        if let Some(first) = header[..i].iter().position(|h| h == name) {
+            return Err(fail(format!(
+                "columns {} and {} are both named `{name}`; each parameter may have one column",
+                first + 1,
+                i + 1
+            )));
+        }
+    }
     let params = header
         .iter()
         .map(|name| {

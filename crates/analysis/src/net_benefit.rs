@@ -14,6 +14,9 @@ pub struct ThresholdResult {
     /// Index of the strategy with the highest NMB. On a tie (λ exactly at an ICER) the more
     /// effective strategy is chosen, matching "the frontier strategy with the largest ICER ≤ λ".
     pub optimal: usize,
+    /// Other strategies that tie with `optimal` in both NMB and effect (so nothing separates
+    /// them; the first listed is reported as optimal, and front ends should say so).
+    pub ties: Vec<usize>,
 }
 
 pub fn at_threshold(outcomes: &[Outcome], threshold: f64) -> ThresholdResult {
@@ -27,7 +30,10 @@ pub fn at_threshold(outcomes: &[Outcome], threshold: f64) -> ThresholdResult {
             optimal = i;
         }
     }
-    ThresholdResult { threshold, nmb, nhb, optimal }
+    let ties = (0..outcomes.len())
+        .filter(|&i| i != optimal && same(nmb[i], nmb[optimal]) && same(outcomes[i].effect, outcomes[optimal].effect))
+        .collect();
+    ThresholdResult { threshold, nmb, nhb, optimal, ties }
 }
 
 #[cfg(test)]
@@ -60,6 +66,14 @@ mod tests {
         assert_relative_eq!(r.nmb[4], 685_000.0, max_relative = 1e-12);
         assert_relative_eq!(r.nmb[2], 670_000.0, max_relative = 1e-12);
         assert_eq!(r.optimal, 4);
+    }
+
+    #[test]
+    fn identical_strategies_are_reported_as_tied() {
+        let outcomes = vec![Outcome::new("a", 100.0, 1.0), Outcome::new("b", 100.0, 1.0), Outcome::new("c", 50.0, 0.1)];
+        let r = at_threshold(&outcomes, 1000.0);
+        assert_eq!((r.optimal, r.ties.clone()), (0, vec![1]));
+        assert!(at_threshold(&domain_example(), 50_000.0).ties.is_empty());
     }
 
     #[test]

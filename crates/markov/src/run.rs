@@ -302,7 +302,7 @@ pub fn event_factors(model: &Model, k: usize) -> (f64, f64) {
 /// Counting and discount weights of cycle `k`.
 pub fn cycle_weights_for(model: &Model, k: usize) -> CycleWeights {
     let s = &model.settings;
-    let counting = cycle_weights(s.counting, k, s.n_cycles);
+    let counting = cycle_weights(s.counting, k, s.n_cycles, &s.counting_weights);
     let (c0, c1) = cycle_factors(&s.discount, s.discount.costs, k, s.cycle_years);
     let (e0, e1) = cycle_factors(&s.discount, s.discount.effects, k, s.cycle_years);
     CycleWeights {

@@ -56,6 +56,10 @@ pub enum Counting {
     /// Simpson's 1/3 rule, with Simpson's 3/8 rule on the last three cycles when the number
     /// of cycles is odd (the trapezoid for a single cycle).
     Simpson,
+    /// Weights the model file gives for each boundary point 0..=n
+    /// ([`Settings::counting_weights`]); point k ≥ 1 counts with the values of cycle k, point 0
+    /// with those of cycle 1.
+    Weights,
 }
 
 impl Counting {
@@ -66,9 +70,11 @@ impl Counting {
             Counting::HalfCycle => "half_cycle",
             Counting::LifeTable => "life_table",
             Counting::Simpson => "simpson",
+            Counting::Weights => "weights",
         }
     }
 
+    /// The named methods (not [`Counting::Weights`], whose weights come from the model file).
     pub const ALL: [Counting; 5] =
         [Counting::StartOfCycle, Counting::EndOfCycle, Counting::HalfCycle, Counting::LifeTable, Counting::Simpson];
 }
@@ -176,6 +182,8 @@ pub struct Settings {
     pub n_cycles: usize,
     pub discount: Discount,
     pub counting: Counting,
+    /// With [`Counting::Weights`]: the weight of each boundary point 0..=n_cycles; else empty.
+    pub counting_weights: Vec<f64>,
     pub effect: EffectMeasure,
     pub transition_timing: EventTiming,
     pub reference: StrategyId,

@@ -40,6 +40,9 @@ pub const MAX_YAML_ALIASES: usize = 10_000;
 pub(crate) fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         with_snippet: false,
+        // A tag such as `!custom 0.9` means nothing to hta: refuse it rather than ignore it.
+        reject_unsupported_tags: true,
+        reject_tagged_field_names: true,
         budget: serde_saphyr::budget! {
             max_depth: MAX_YAML_DEPTH,
             max_nodes: MAX_YAML_NODES,
@@ -76,6 +79,22 @@ pub struct Loaded {
     pub source: Source,
 }
 
+/// Directories outside a model's own directory tree from which it may read table files (the
+/// command line's `--allow-outside DIR`); set once by the front end before loading.
+static TABLE_ROOTS: std::sync::RwLock<Vec<std::path::PathBuf>> = std::sync::RwLock::new(Vec::new());
+
+/// Lets models read table files under `dir` as well as under their own directory.
+pub fn allow_tables_under(dir: &Path) -> std::io::Result<()> {
+    let canonical = std::fs::canonicalize(dir)?;
+    TABLE_ROOTS.write().unwrap_or_else(|p| p.into_inner()).push(canonical);
+    Ok(())
+}
+
+/// Whether a (canonical) table path lies under `base` (canonical) or an allowed directory.
+pub(crate) fn table_path_allowed(path: &Path, base: &Path) -> bool {
+    path.starts_with(base) || TABLE_ROOTS.read().unwrap_or_else(|p| p.into_inner()).iter().any(|r| path.starts_with(r))
+}
+
 /// Reads, validates and lowers a model file. Errors are returned all at once.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, Diagnostics> {
     let name = path.display().to_string();
@@ -94,6 +113,12 @@ pub(crate) fn read_text_file(path: &Path, name: &str, what: &str) -> Result<Stri
     let fail =
         |message: String, help: Option<String>| Diagnostics(vec![Diagnostic::error("file", message).maybe_help(help)]);
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read `{name}`: {e}"), None))?;
+    if !meta.is_file() {
+        return Err(fail(
+            format!("`{name}` is not a regular file (a pipe, device or directory?); {what} files must be files"),
+            None,
+        ));
+    }
     if meta.len() > MAX_MODEL_FILE_BYTES {
         return Err(fail(
             format!(
@@ -124,8 +149,13 @@ pub(crate) fn read_text_file(path: &Path, name: &str, what: &str) -> Result<Stri
 
 /// Reads at most `limit` bytes; `None` if there are more. The size on disk is checked first, but
 /// a device (`/dev/zero`) or a pipe reports none, so the read itself is bounded too.
+/// Anything but a regular file (a FIFO, a device, a directory) is refused before it is opened:
+/// opening a FIFO would block for ever.
 pub(crate) fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file (a pipe, device or directory?)"));
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))

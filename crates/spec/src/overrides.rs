@@ -41,7 +41,14 @@ impl std::str::FromStr for Override {
 /// Applies every override to the raw document; reports every unknown name or bad value.
 pub fn apply(raw: &mut RawModel, overrides: &[Override], source: &Source) -> Result<(), Diagnostics> {
     let mut problems = Diagnostics::default();
-    for o in overrides {
+    for (i, o) in overrides.iter().enumerate() {
+        if let Some(earlier) = overrides[..i].iter().find(|e| e.name == o.name) {
+            problems.push(Diagnostic::error(
+                "override",
+                format!("--set {} is given twice ({}, then {}); give each name once", o.name, earlier.value, o.value),
+            ));
+            continue;
+        }
         if let Err(message) = apply_one(raw, o) {
             let diagnostic = Diagnostic::error("override", format!("--set {}={}: {message}", o.name, o.value));
             problems.push(with_hint(diagnostic, raw, o));
@@ -66,11 +73,20 @@ fn with_hint(diagnostic: Diagnostic, raw: &RawModel, o: &Override) -> Diagnostic
 
 fn number(value: &str) -> Result<f64, String> {
     let v: f64 = value.parse().map_err(|_| format!("`{value}` is not a number"))?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(format!("`{value}` is not a finite number"))
+    if !v.is_finite() {
+        return Err(format!("`{value}` is not a finite number"));
     }
+    if v == 0.0 && underflows(value) {
+        return Err(format!("`{value}` is too small for a 64-bit number and would become 0; write 0 if 0 is meant"));
+    }
+    Ok(v)
+}
+
+/// Whether a decimal literal has a non-zero digit before its exponent (so reading it as 0 means
+/// it underflowed).
+pub(crate) fn underflows(literal: &str) -> bool {
+    let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
+    mantissa.chars().any(|c| c.is_ascii_digit() && c != '0')
 }
 
 fn set(target: &mut Spanned<f64>, value: f64) {
@@ -115,6 +131,12 @@ fn apply_one(raw: &mut RawModel, o: &Override) -> Result<(), String> {
 
 fn set_parameter(raw: &mut RawModel, name: &str, value: f64) -> Result<(), String> {
     let Some((_, param)) = raw.parameters.iter_mut().find(|(k, _)| k.value == name) else {
+        if let Some((group, _)) = raw.dirichlet.iter().find(|(_, g)| g.value.keys().any(|k| k.value == name)) {
+            return Err(format!(
+                "`{name}` belongs to Dirichlet group `{}`: its base value is its count over the group's total, so it cannot be set alone",
+                group.value
+            ));
+        }
         return Err(format!("`{name}` is neither a parameter nor a setting"));
     };
     match &mut param.value {

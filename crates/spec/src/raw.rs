@@ -314,7 +314,7 @@ pub struct RawDiscount {
     pub start_year: Option<Spanned<f64>>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CountingName {
     StartOfCycle,
@@ -322,6 +322,10 @@ pub enum CountingName {
     HalfCycle,
     LifeTable,
     Simpson,
+    /// Custom weights: `{ weights: FORMULA }`, the weight of boundary point `cycle` (0..n) as a
+    /// formula of `cycle`, `time` and `cycle_years`.
+    #[schemars(with = "String")]
+    Weights(Spanned<Scalar>),
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

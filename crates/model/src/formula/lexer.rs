@@ -44,6 +44,13 @@ pub fn tokenize(text: &str) -> Result<Vec<(Token, Span)>, FormulaError> {
             if !value.is_finite() {
                 return Err(FormulaError::new(format!("`{literal}` is too large"), start..i));
             }
+            let mantissa = literal.split(['e', 'E']).next().unwrap_or("");
+            if value == 0.0 && mantissa.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+                return Err(FormulaError::new(
+                    format!("`{literal}` is too small for a 64-bit number and would become 0; write 0 if 0 is meant"),
+                    start..i,
+                ));
+            }
             tokens.push((Token::Number(value), start..i));
             continue;
         }

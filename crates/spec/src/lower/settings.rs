@@ -5,12 +5,87 @@ use hta_model::{
     Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, StrategyId, Threshold,
 };
 
+use serde_saphyr::Spanned;
+
 use super::{Lowerer, Names};
 use crate::raw::{
-    CountingName, CycleUnitName, DiscountTimingName, EffectName, EventTimingName, RawModel, RawThreshold,
+    CountingName, CycleUnitName, DiscountTimingName, EffectName, EventTimingName, RawModel, RawThreshold, Scalar,
 };
 
 impl Lowerer<'_> {
+    /// `counting: { weights: FORMULA }`: the weight of each boundary point 0..=n, a formula of
+    /// `cycle` (the point) and `n_cycles`; every weight finite and non-negative. Their sum is
+    /// reported (a warning that the run record keeps), since it need not be n.
+    fn counting_weights(&mut self, formula: &Spanned<Scalar>, n_cycles: usize) -> Option<Vec<f64>> {
+        use hta_model::formula::{compile, Env, Reference, SlotLayout, TimeVar};
+        let what = "the counting weights";
+        let text = match &formula.value {
+            Scalar::Number(v) => v.to_string(),
+            Scalar::Text(t) => t.clone(),
+        };
+        let mut expr = match hta_model::formula::parse(&text) {
+            Ok(expr) => expr,
+            Err(e) => {
+                self.error(
+                    "formula-syntax",
+                    &formula.referenced,
+                    format!("invalid formula for {what}: {}", e.message),
+                    "weights",
+                );
+                return None;
+            }
+        };
+        // `n_cycles` is the one parameter of this formula's environment.
+        let n_slot = hta_model::ParamId::new(0);
+        let mut unknown = Vec::new();
+        expr.resolve(
+            &mut |name, _| match name {
+                "cycle" => Ok(Reference::Time(TimeVar::Cycle)),
+                "n_cycles" => Ok(Reference::Param(n_slot)),
+                other => Err(other.to_string()),
+            },
+            &mut unknown,
+        );
+        if let Some(name) = unknown.first() {
+            self.error(
+                "unknown-name",
+                &formula.referenced,
+                format!("{what} may use only `cycle` (the boundary point, 0 to {n_cycles}) and `n_cycles`; `{name}` is not allowed"),
+                "weights",
+            )
+            .help = Some("e.g. `if(cycle == 0, 1/3, if(cycle == n_cycles, 1/3, 1))`".into());
+            return None;
+        }
+        let compiled = compile(&expr, &Env::EMPTY);
+        let mut slots = vec![f64::NAN; SlotLayout::len(1)];
+        slots[SlotLayout::param(n_slot)] = n_cycles as f64;
+        let mut weights = Vec::with_capacity(n_cycles + 1);
+        for point in 0..=n_cycles {
+            slots[SlotLayout::time(TimeVar::Cycle)] = point as f64;
+            let w = compiled.eval(&slots);
+            if !(w.is_finite() && w >= 0.0) {
+                self.error(
+                    "out-of-range",
+                    &formula.referenced,
+                    format!("{what} give {w} at cycle {point}; every weight must be a finite number of at least 0"),
+                    "weights",
+                );
+                return None;
+            }
+            weights.push(w);
+        }
+        let sum: f64 = weights.iter().sum();
+        self.warning(
+            "counting-weights",
+            &formula.referenced,
+            format!(
+                "custom counting weights over points 0..{n_cycles} sum to {sum} (the named methods sum to {n_cycles})"
+            ),
+            "weights",
+        );
+        Some(weights)
+    }
+
     pub fn lower_settings(&mut self, raw: &RawModel, names: &Names) -> Option<Settings> {
         let s = &raw.settings;
         let cycle_unit = match s.cycle_length.unit {
@@ -105,19 +180,22 @@ impl Lowerer<'_> {
                 "counting method",
             );
         }
+        let (counting, counting_weights) = match &s.counting.value {
+            CountingName::StartOfCycle => (Counting::StartOfCycle, Vec::new()),
+            CountingName::EndOfCycle => (Counting::EndOfCycle, Vec::new()),
+            CountingName::HalfCycle => (Counting::HalfCycle, Vec::new()),
+            CountingName::LifeTable => (Counting::LifeTable, Vec::new()),
+            CountingName::Simpson => (Counting::Simpson, Vec::new()),
+            CountingName::Weights(formula) => (Counting::Weights, self.counting_weights(formula, n_cycles)?),
+        };
         Some(Settings {
             cycle_length,
             cycle_unit,
             cycle_years,
             n_cycles,
             discount,
-            counting: match s.counting.value {
-                CountingName::StartOfCycle => Counting::StartOfCycle,
-                CountingName::EndOfCycle => Counting::EndOfCycle,
-                CountingName::HalfCycle => Counting::HalfCycle,
-                CountingName::LifeTable => Counting::LifeTable,
-                CountingName::Simpson => Counting::Simpson,
-            },
+            counting,
+            counting_weights,
             effect: match s.effect {
                 Some(EffectName::LifeYears) => EffectMeasure::LifeYears,
                 Some(EffectName::Qaly) | None => EffectMeasure::Qaly,

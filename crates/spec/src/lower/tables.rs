@@ -49,7 +49,10 @@ impl Lowerer<'_> {
         };
         let key_name = &table.key.value;
         let Some(key_index) = columns.iter().position(|(c, _)| c == key_name) else {
-            let listing: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+            let mut listing: Vec<String> = columns.iter().take(10).map(|(c, _)| shown_cell(c)).collect();
+            if columns.len() > 10 {
+                listing.push(format!("and {} more", columns.len() - 10));
+            }
             self.error(
                 "unknown-name",
                 &table.key.referenced,
@@ -133,6 +136,22 @@ impl Lowerer<'_> {
 
     fn read_csv(&mut self, file: &Spanned<String>, cells_left: usize) -> Option<Vec<(String, Vec<f64>)>> {
         let path = self.base_dir.join(&file.value);
+        if let (Ok(canonical), Ok(base)) = (std::fs::canonicalize(&path), std::fs::canonicalize(&self.base_dir)) {
+            if !crate::table_path_allowed(&canonical, &base) {
+                self.error(
+                    "table-file",
+                    &file.referenced,
+                    format!(
+                        "`{}` is outside the model's directory `{}`; table files are read only from the model's directory and the folders below it",
+                        file.value,
+                        self.base_dir.display()
+                    ),
+                    "this file",
+                )
+                .help = Some("move the table beside the model, or run with `--allow-outside DIR` to allow a folder you trust".into());
+                return None;
+            }
+        }
         let size = std::fs::metadata(&path).map(|m| m.len());
         if let Ok(size) = size {
             if size > MAX_TABLE_FILE_BYTES {
@@ -192,6 +211,16 @@ fn parse_csv(bytes: &[u8], max_cells: usize) -> Result<Vec<(String, Vec<f64>)>, 
     if headers.len() > max_cells {
         return Err(format!("{} columns; the model's tables may hold {MAX_TABLE_CELLS} numbers in all", headers.len()));
     }
+    for (i, header) in headers.iter().enumerate() {
+        if let Some(first) = headers.iter().take(i).position(|h| h == header) {
+            return Err(format!(
+                "columns {} and {} are both named `{}`; every column needs its own name",
+                first + 1,
+                i + 1,
+                shown_cell(header)
+            ));
+        }
+    }
     let mut columns: Vec<(String, Vec<f64>)> = headers.iter().map(|h| (h.to_string(), Vec::new())).collect();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| e.to_string())?;
@@ -199,11 +228,11 @@ fn parse_csv(bytes: &[u8], max_cells: usize) -> Result<Vec<(String, Vec<f64>)>, 
         let line = record.position().map_or(row as u64 + 2, |p| p.line());
         for (i, cell) in record.iter().enumerate() {
             let value: f64 = cell.parse().map_err(|_| {
-                let column = headers.get(i).unwrap_or("?");
+                let column = shown_cell(headers.get(i).unwrap_or("?"));
                 if cell.is_empty() {
                     format!("line {line}, column `{column}`: the cell is empty; every cell must be a number")
                 } else {
-                    format!("line {line}, column `{column}`: `{cell}` is not a number")
+                    format!("line {line}, column `{column}`: `{}` is not a number", shown_cell(cell))
                 }
             })?;
             if let Some((_, values)) = columns.get_mut(i) {
@@ -220,6 +249,19 @@ fn parse_csv(bytes: &[u8], max_cells: usize) -> Result<Vec<(String, Vec<f64>)>, 
         }
     }
     Ok(columns)
+}
+
+/// Longest part of a cell quoted in a message: a message names the offending cell, never more
+/// of the file.
+const MAX_SHOWN_CELL: usize = 40;
+
+/// A cell as a message quotes it: at most [`MAX_SHOWN_CELL`] characters.
+fn shown_cell(cell: &str) -> String {
+    if cell.chars().count() > MAX_SHOWN_CELL {
+        format!("{}…", cell.chars().take(MAX_SHOWN_CELL).collect::<String>())
+    } else {
+        cell.to_string()
+    }
 }
 
 fn empty_table(name: &str) -> LookupTable {
