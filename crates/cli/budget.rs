@@ -351,7 +351,7 @@ fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), Exit>
     }
     if !problems.is_empty() {
         for d in &problems {
-            std::eprint!("{}", render::diagnostic(d));
+            crate::emit(true, &render::diagnostic(d));
         }
         eprintln!("error: {} problem(s) found; nothing was run", problems.len());
         return Err(Exit::InvalidModel);

@@ -75,46 +75,45 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The plotted data as CSV (long format).
+    /// The plotted data as CSV (long format), names quoted where needed and neutralised against
+    /// formula injection ([`crate::csv_safe`]).
     pub fn csv(&self) -> String {
-        let mut out = String::new();
-        match &self.plot {
+        let (header, rows): (&[&str], Vec<Vec<String>>) = match &self.plot {
             Plot::Lines { series } | Plot::StackedBars { series } | Plot::Plane { series, .. } => {
-                out.push_str("series,x,y\n");
-                for s in series {
-                    for (x, y) in &s.points {
-                        out.push_str(&format!("{},{x},{y}\n", s.name));
-                    }
-                }
+                let mut rows: Vec<Vec<String>> = series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|(x, y)| vec![s.name.clone(), x.to_string(), y.to_string()]))
+                    .collect();
                 if let Plot::Plane { frontier, .. } = &self.plot {
-                    for (x, y) in frontier {
-                        out.push_str(&format!("frontier,{x},{y}\n"));
-                    }
+                    rows.extend(frontier.iter().map(|(x, y)| vec!["frontier".into(), x.to_string(), y.to_string()]));
                 }
+                (&["series", "x", "y"], rows)
             }
-            Plot::Tornado { bars, base } => {
-                out.push_str("parameter,low,high,base\n");
-                for (name, low, high) in bars {
-                    out.push_str(&format!("{name},{low},{high},{base}\n"));
-                }
-            }
+            Plot::Tornado { bars, base } => (
+                &["parameter", "low", "high", "base"],
+                bars.iter()
+                    .map(|(name, low, high)| vec![name.clone(), low.to_string(), high.to_string(), base.to_string()])
+                    .collect(),
+            ),
             Plot::Grid { x, y, cells, names } => {
-                out.push_str("x,y,optimal\n");
-                for (j, yv) in y.iter().enumerate() {
-                    for (i, xv) in x.iter().enumerate() {
-                        let name = cells.get(j * x.len() + i).and_then(|&k| names.get(k)).map_or("", String::as_str);
-                        out.push_str(&format!("{xv},{yv},{name}\n"));
-                    }
-                }
+                let rows = y
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(j, yv)| {
+                        x.iter().enumerate().map(move |(i, xv)| {
+                            let name =
+                                cells.get(j * x.len() + i).and_then(|&k| names.get(k)).map_or("", String::as_str);
+                            vec![xv.to_string(), yv.to_string(), name.to_string()]
+                        })
+                    })
+                    .collect();
+                (&["x", "y", "optimal"], rows)
             }
             Plot::Bars { bars } => {
-                out.push_str("name,value\n");
-                for (name, value) in bars {
-                    out.push_str(&format!("\"{name}\",{value}\n"));
-                }
+                (&["name", "value"], bars.iter().map(|(name, value)| vec![name.clone(), value.to_string()]).collect())
             }
-        }
-        out
+        };
+        crate::tables::csv_text(header, rows.into_iter())
     }
 
     /// The figure as an SVG document.

@@ -619,7 +619,7 @@ fn extra_content(w: &mut Writer, extras: &[Extra], part: Part) -> Result<(), Str
 /// a dossier.
 pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     let model = run.model;
-    let mut out = format!("# {}\n\n", model.metadata.title);
+    let mut out = format!("# {}\n\n", tables::markdown_text(&model.metadata.title));
     let settings = tables::settings_rows(model).into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| vec![k, v]);
     let mut all = vec![Table::text("Settings of the model", &["setting", "value"], settings.collect())];
     all.extend(base_case_tables(run));
@@ -628,7 +628,7 @@ pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     }
     for extra in extras {
         for note in &extra.notes {
-            out.push_str(&format!("{note}\n\n"));
+            out.push_str(&format!("{}\n\n", tables::markdown_text(note)));
         }
         for table in &extra.tables {
             out.push_str(&table.markdown());

@@ -2,11 +2,12 @@
 
 use crate::CeaRun;
 
+/// A CSV document of a header and rows, every cell neutralised against formula injection.
 pub(crate) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(header);
+    let _ = writer.write_record(header.iter().map(|h| crate::csv_safe::cell(h).into_owned()));
     for row in rows {
-        let _ = writer.write_record(&row);
+        let _ = writer.write_record(row.iter().map(|c| crate::csv_safe::cell(c).into_owned()));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -301,9 +302,10 @@ impl Table {
         cells.peek().is_some() && cells.all(|v| v.parse::<f64>().is_ok())
     }
 
-    /// The table as GitHub-flavoured Markdown, with its caption as a heading.
+    /// The table as GitHub-flavoured Markdown, with its caption as a heading; every cell is plain
+    /// text ([`markdown_text`]).
     pub fn markdown(&self) -> String {
-        let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let escape = markdown_text;
         let mut out = format!("### {}\n\n", escape(&self.caption));
         out.push_str(&format!("| {} |\n", self.header.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | ")));
         let rule: Vec<&str> = (0..self.header.len()).map(|c| if self.is_numeric(c) { "---:" } else { "---" }).collect();
@@ -315,6 +317,27 @@ impl Table {
         out.push('\n');
         out
     }
+}
+
+/// User text made inert in Markdown: HTML (`<script>`, `<img onerror=...>`) and entities become
+/// literal text, links, code spans and table cell breaks cannot be started, and a line break
+/// becomes a space.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '[' | ']' | '`' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -334,5 +357,18 @@ mod table_tests {
         assert!(t.is_numeric(1) && !t.is_numeric(0));
         let md = t.markdown();
         assert!(md.contains("| strategy | cost | qaly | draws |\n|---|---:|---:|---:|\n| mono | 44,663.45 |"), "{md}");
+    }
+
+    #[test]
+    fn markdown_cells_cannot_carry_html_or_links() {
+        let t = Table::text(
+            "<b>t</b>",
+            &["name"],
+            vec![vec!["<script>alert(1)</script> [x](javascript:y) a|b `c` \\".into()]],
+        );
+        let md = t.markdown();
+        assert!(!md.contains('<') && !md.contains('>'), "{md}");
+        assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:y) a\\|b \\`c\\` \\\\"), "{md}");
+        assert!(md.starts_with("### &lt;b&gt;t&lt;/b&gt;\n"), "{md}");
     }
 }
