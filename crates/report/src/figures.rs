@@ -9,6 +9,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::CeaRun;
 
@@ -67,6 +68,35 @@ const PALETTE: [RGBColor; 12] = [
 
 fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
+}
+
+/// Where a figure's legend is drawn.
+#[derive(Debug, Clone)]
+enum Legend {
+    Inside(SeriesLabelPosition),
+    /// Right of the plot, in a margin this many pixels wide.
+    Outside {
+        width: u32,
+    },
+}
+
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy)]
+enum Marker {
+    /// A line this many pixels wide.
+    Line(u32),
+    Box,
+    Dot,
+}
+
+/// The legend entry of line `series[i]`: its name, and which earlier series it repeats when its
+/// points are the same (so a line hidden under another is not taken for missing).
+fn series_label(series: &[Series], i: usize) -> String {
+    let s = &series[i];
+    match series[..i].iter().find(|earlier| earlier.points == s.points && !s.points.is_empty()) {
+        Some(earlier) => format!("{} (same as {})", s.name, earlier.name),
+        None => s.name.clone(),
+    }
 }
 
 /// A named series of (x, y) points.
@@ -185,9 +215,14 @@ impl Figure {
         let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: {e}", self.name);
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let (x, y) = self.bounds();
+        let legend = self.legend_place(x, y);
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 22))
             .margin(18)
+            .margin_right(match &legend {
+                Legend::Outside { width } => 18 + width,
+                Legend::Inside(_) => 18,
+            })
             .x_label_area_size(48)
             .y_label_area_size(if matches!(self.plot, Plot::Tornado { .. } | Plot::Bars { .. }) { 170 } else { 90 })
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
@@ -235,20 +270,20 @@ impl Figure {
                 // A frontier series (name starting with `CEAF`) is drawn first, wide and light,
                 // so the curves it follows stay visible on top of it.
                 let is_frontier = |s: &&Series| s.name.starts_with("CEAF");
-                for s in series.iter().filter(is_frontier) {
+                for (k, s) in series.iter().enumerate().filter(|(_, s)| is_frontier(s)) {
                     let band = RGBColor(190, 190, 190);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), band.stroke_width(8)))
                         .map_err(|e| fail(&e))?
-                        .label(s.name.as_str())
+                        .label(series_label(series, k))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], band.stroke_width(8)));
                 }
-                for (i, s) in series.iter().filter(|s| !is_frontier(s)).enumerate() {
+                for (i, (k, s)) in series.iter().enumerate().filter(|(_, s)| !is_frontier(s)).enumerate() {
                     let c = colour(i);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
                         .map_err(|e| fail(&e))?
-                        .label(s.name.as_str())
+                        .label(series_label(series, k))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
                 }
             }
@@ -353,10 +388,13 @@ impl Figure {
                 }
             }
         }
-        let position = if matches!(self.plot, Plot::Grid { .. }) {
-            SeriesLabelPosition::UpperRight
-        } else {
-            self.emptiest_corner(x, y)
+        let position = match &legend {
+            Legend::Inside(position) => position.clone(),
+            Legend::Outside { .. } => {
+                let (range_x, range_y) = chart.plotting_area().get_pixel_range();
+                self.draw_outside_legend(root, range_x.end + 12, range_y.start)?;
+                return root.present().map_err(|e| fail(&e));
+            }
         };
         chart
             .configure_series_labels()
@@ -369,9 +407,99 @@ impl Figure {
         root.present().map_err(|e| fail(&e))
     }
 
-    /// The corner (or side) of the plot with the fewest plotted points, for the legend. Lines
-    /// are sampled along their segments, so a line crossing a corner counts there too.
-    fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    /// The legend's entries, as drawn: label, marker and colour.
+    fn legend_entries(&self) -> Vec<(String, Marker, RGBColor)> {
+        match &self.plot {
+            Plot::Lines { series } => {
+                let is_frontier = |s: &Series| s.name.starts_with("CEAF");
+                let mut entries: Vec<_> = (0..series.len())
+                    .filter(|&k| is_frontier(&series[k]))
+                    .map(|k| (series_label(series, k), Marker::Line(8), RGBColor(190, 190, 190)))
+                    .collect();
+                let lines = (0..series.len()).filter(|&k| !is_frontier(&series[k]));
+                entries.extend(lines.enumerate().map(|(i, k)| (series_label(series, k), Marker::Line(2), colour(i))));
+                entries
+            }
+            Plot::StackedBars { series } => {
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Box, colour(i))).collect()
+            }
+            Plot::Plane { series, frontier, wtp, .. } => {
+                let grey = RGBColor(150, 150, 150);
+                let mut entries: Vec<_> = wtp
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| (format!("WTP {}", short_number(*l)), Marker::Line(k as u32 + 1), grey))
+                    .collect();
+                if frontier.len() > 1 {
+                    entries.push(("efficiency frontier".into(), Marker::Line(1), BLACK));
+                }
+                entries.extend(series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Dot, colour(i))));
+                entries
+            }
+            Plot::Tornado { .. } => vec![
+                ("parameter at its low value".into(), Marker::Box, colour(0)),
+                ("parameter at its high value".into(), Marker::Box, colour(1)),
+            ],
+            Plot::Grid { names, .. } => {
+                names.iter().enumerate().map(|(k, n)| (n.clone(), Marker::Box, colour(k))).collect()
+            }
+            Plot::Bars { .. } => Vec::new(),
+        }
+    }
+
+    /// Draws the legend in the right margin (`left` is where the margin starts), framed.
+    fn draw_outside_legend<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        left: i32,
+        top: i32,
+    ) -> Result<(), String> {
+        let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: legend: {e}", self.name);
+        let entries = self.legend_entries();
+        let (_, height) = root.dim_in_pixel();
+        let row = 20;
+        let bottom = (top + 8 + row * entries.len() as i32).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
+        let (width, _) = root.dim_in_pixel();
+        let right = i32::try_from(width).unwrap_or(i32::MAX) - 6;
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], WHITE.filled())).map_err(|e| fail(&e))?;
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], RGBColor(200, 200, 200).stroke_width(1)))
+            .map_err(|e| fail(&e))?;
+        for (n, (label, marker, c)) in entries.iter().enumerate() {
+            let y = top + 4 + row * n as i32 + row / 2;
+            if y + row / 2 > bottom {
+                break;
+            }
+            let x = left + 8;
+            match marker {
+                Marker::Line(w) => root.draw(&PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(*w))),
+                Marker::Box => root.draw(&Rectangle::new([(x + 3, y - 5), (x + 17, y + 5)], c.filled())),
+                Marker::Dot => root.draw(&Circle::new((x + 10, y), 5, c.filled())),
+            }
+            .map_err(|e| fail(&e))?;
+            let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(label, &style, (x + 28, y)).map_err(|e| fail(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Inside the plot, in the emptiest corner, when the legend covers nothing there; otherwise
+    /// (data in every corner, more entries than a corner holds, or a grid that fills the plot)
+    /// outside on the right, with room made for it.
+    fn legend_place(&self, x: (f64, f64), y: (f64, f64)) -> Legend {
+        let names: Vec<String> = self.legend_entries().into_iter().map(|e| e.0).collect();
+        let (corner, covered) = self.emptiest_corner(x, y);
+        if covered == 0 && names.len() <= 8 && !matches!(self.plot, Plot::Grid { .. }) {
+            return Legend::Inside(corner);
+        }
+        // DejaVu Sans at 14 px averages about 7 px a character; marker and padding take 44.
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        Legend::Outside { width: (44 + 7 * longest as u32).clamp(90, 330) }
+    }
+
+    /// The corner (or side) of the plot with the fewest plotted points, for the legend, and how
+    /// many points lie there. Lines are sampled along their segments, so a line crossing a corner
+    /// counts there too.
+    fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> (SeriesLabelPosition, usize) {
         let mut points = self.points();
         if let Plot::Lines { series } = &self.plot {
             for s in series {
@@ -383,6 +511,25 @@ impl Figure {
                     }));
                 }
             }
+        }
+        // Bars are areas: sample them across and along.
+        let samples = |a: f64, b: f64| (0..=8).map(move |k| a + (b - a) * f64::from(k) / 8.0);
+        match &self.plot {
+            Plot::StackedBars { series } => {
+                for (_, bx, from, to) in stack(series) {
+                    for xs in [bx - 0.35, bx, bx + 0.35] {
+                        points.extend(samples(from, to).map(|v| (xs, v)));
+                    }
+                }
+            }
+            Plot::Tornado { bars, base } => {
+                for (i, (_, low, high)) in bars.iter().enumerate() {
+                    for end in [*low, *high] {
+                        points.extend(samples(*base, end).map(|v| (v, i as f64)));
+                    }
+                }
+            }
+            _ => {}
         }
         let (w, h) = (x.1 - x.0, y.1 - y.0);
         let corners = [
@@ -396,7 +543,11 @@ impl Figure {
         let count = |x0: f64, y0: f64| {
             points.iter().filter(|p| p.0 >= x0 && p.0 <= x0 + 0.4 * w && p.1 >= y0 && p.1 <= y0 + 0.45 * h).count()
         };
-        corners.into_iter().min_by_key(|(_, x0, y0)| count(*x0, *y0)).map_or(SeriesLabelPosition::UpperLeft, |c| c.0)
+        corners
+            .into_iter()
+            .map(|(position, x0, y0)| (position, count(x0, y0)))
+            .min_by_key(|c| c.1)
+            .unwrap_or((SeriesLabelPosition::UpperLeft, 0))
     }
 
     /// Every plotted point: series points, frontier, the ends of tornado bars and of stacked
@@ -655,6 +806,33 @@ mod tests {
     }
 
     /// Every plot type renders to SVG with its title, and PNG text needs no system font.
+    #[test]
+    fn legends_leave_the_data_uncovered_and_name_repeated_series() {
+        let line =
+            |name: &str, y: f64| Series { name: name.into(), points: (0..=10).map(|x| (f64::from(x), y)).collect() };
+        let figure = |series: Vec<Series>| Figure {
+            name: "f".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            plot: Plot::Lines { series },
+        };
+        // Two lines along the bottom leave the upper corners empty: the legend goes inside.
+        let few = figure(vec![line("a", 0.0), line("b", 0.1)]);
+        let (x, y) = few.bounds();
+        assert!(matches!(few.legend_place(x, y), Legend::Inside(_)));
+        // Twelve lines from bottom to top leave no corner empty: outside, with room made for it.
+        let many = figure((0..12).map(|k| line(&format!("s{k}"), f64::from(k))).collect());
+        let (x, y) = many.bounds();
+        assert!(matches!(many.legend_place(x, y), Legend::Outside { width } if width >= 90));
+        let svg = many.svg().expect("svg");
+        assert!(svg.contains("\ns11\n"), "every entry is drawn");
+        // A series equal to an earlier one says so.
+        let same = figure(vec![line("a", 1.0), line("b", 2.0), line("c", 1.0)]);
+        let names: Vec<String> = same.legend_entries().into_iter().map(|e| e.0).collect();
+        assert_eq!(names, ["a", "b", "c (same as a)"]);
+    }
+
     #[test]
     fn pngs_are_twice_the_svg_size_and_draw_chinese_text() {
         let svg = |text: &str| {
