@@ -414,3 +414,31 @@ fn a_closed_stdout_is_not_a_panic() {
     assert!(result.status.success(), "{:?} {stderr}", result.status);
     assert!(out.join("results.json").is_file(), "the files were written");
 }
+
+/// Every threshold-dependent figure of the pack (tornado, two-way grid, EVPPI) is drawn at the
+/// model's primary threshold and says so (issue 17, item 20).
+#[test]
+fn the_pack_uses_the_primary_threshold_everywhere_and_labels_it() {
+    let out = temp_dir("thresholds").join("pack");
+    hta().args(["report", "models/cart_lbcl_psm.yaml", "--draws", "100", "--out"]).arg(&out).assert().success();
+    let model = std::fs::read_to_string("models/cart_lbcl_psm.yaml").expect("model");
+    assert!(
+        model.contains("{ label: \"1 x GDP per capita (China, 2024)\", gdp_multiple: 1, gdp: cn_2024 }")
+            && model.contains("value: 95749"),
+        "the first threshold is 1 x GDP per capita, 95,749"
+    );
+    let figures = out.join("figures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&figures).expect("figures") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let dependent = ["tornado", "twoway", "evppi"].iter().any(|p| name.starts_with(p));
+        if dependent && name.ends_with(".svg") {
+            let svg = std::fs::read_to_string(&path).expect("svg");
+            assert!(svg.contains("95,749"), "{name} is not labelled with the primary threshold");
+            assert!(!svg.contains("287,247"), "{name} is drawn at another threshold (3 x GDP)");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "tornado, two-way and EVPPI figures were checked ({checked})");
+}

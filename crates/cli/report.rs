@@ -60,8 +60,8 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
                     x: x.clone(),
                     y: y.clone(),
                     steps: 11,
-                    // At the highest threshold, where a new option is most often cost-effective.
-                    wtp: model.settings.thresholds.iter().map(|t| t.value).reduce(f64::max),
+                    // At the model's primary (first) threshold, as the one-way analysis above.
+                    wtp: None,
                     out: Some(dir.clone()),
                     set: args.set.clone(),
                 })?);
