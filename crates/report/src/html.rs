@@ -202,8 +202,24 @@ impl Writer {
         self.out.push_str(&format!("<h3>{}</h3>\n", escape(&self.t(text))));
     }
 
+    /// A paragraph; text between backticks (names from the model file) is set as code.
     fn paragraph(&mut self, text: &str) {
-        self.out.push_str(&format!("<p>{}</p>\n", escape(text)));
+        let escaped = escape(text);
+        let parts: Vec<&str> = escaped.split('`').collect();
+        let mut out = String::with_capacity(escaped.len());
+        for (k, part) in parts.iter().enumerate() {
+            if k % 2 == 0 {
+                out.push_str(part);
+            } else if k + 1 < parts.len() {
+                // Between a pair of backticks.
+                out.push_str(&format!("<code>{part}</code>"));
+            } else {
+                // An unpaired last backtick stays as it is.
+                out.push('`');
+                out.push_str(part);
+            }
+        }
+        self.out.push_str(&format!("<p>{out}</p>\n"));
     }
 
     fn table(&mut self, table: &Table) {
@@ -228,7 +244,11 @@ impl Writer {
         ));
         let numeric: Vec<bool> = (0..table.header.len()).map(|c| table.is_numeric(c)).collect();
         for h in &table.header {
-            self.out.push_str(&format!("<th>{}</th>", escape(&self.t(h).replace('_', " "))));
+            let label = match zh(h) {
+                Some(zh) if self.lang == Lang::Zh => zh.to_string(),
+                _ => tables::column_label(h),
+            };
+            self.out.push_str(&format!("<th>{}</th>", escape(&label)));
         }
         self.out.push_str("</tr></thead>\n<tbody>\n");
         for r in 0..shown {
@@ -287,6 +307,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.86em;width:auto;max-width
 .caption{font-weight:bold;margin:1.2em 0 .3em 0;font-size:.9em}table{margin-top:0}
 th{background:#eef3f7;text-align:left;border-bottom:2px solid #9fb3c4;padding:.35em .6em;vertical-align:bottom}
 td{border-bottom:1px solid #e3e8ec;padding:.3em .6em;vertical-align:top}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+code{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.92em;background:#f1f3f5;padding:0 .2em;border-radius:2px}
 figure{margin:1.5em 0;text-align:center}figure svg{max-width:100%;height:auto;border:1px solid #e3e8ec}
 figcaption{font-size:.9em;color:#333;margin-top:.4em}.none{color:#777;font-style:italic}
 .record{font-family:'DejaVu Sans Mono',monospace;font-size:.8em;word-break:break-all}";
@@ -452,7 +473,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     let parameters = Table::text(
         "Parameters with ranges, distributions and sources",
         &tables::PARAMETER_COLUMNS,
-        tables::parameter_rows(model),
+        tables::parameter_rows_for_people(model),
     );
     // Every parameter is shown (in tables of at most MAX_SHOWN_ROWS rows): the parameter table
     // is the one reviewers check line by line.
