@@ -247,7 +247,8 @@ pub struct PsaReportArgs {
     /// model's largest threshold in 100 steps).
     #[arg(long, value_name = "MIN:MAX:STEP")]
     pub wtp_grid: Option<String>,
-    /// EVPPI of one parameter (Strong & Oakley binning). Repeatable.
+    /// EVPPI of one parameter (Strong & Oakley binning), or of a multivariate normal group by its
+    /// name (one parameter set, by regression as for --evppi-group). Repeatable.
     #[arg(long, value_name = "PARAMETER")]
     pub evppi: Vec<String>,
     /// EVPPI of a group of parameters, comma-separated (regression on an additive spline basis).
