@@ -87,6 +87,11 @@ pub enum Command {
     /// committed payments after the horizon.
     #[command(after_help = EXIT_CODES)]
     Budget(BudgetArgs),
+    /// Fit parametric survival curves to patient data (per arm and pooled with the arm as a
+    /// covariate): fit table, ranking by AIC/BIC, diagnostic figures, and a model-file fragment
+    /// whose curve parameters are drawn jointly (a multivariate normal group).
+    #[command(after_help = EXIT_CODES)]
+    Fit(crate::fit::FitArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.

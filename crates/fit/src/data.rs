@@ -293,13 +293,15 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
     for (i, arm) in data.arms.iter().enumerate() {
         if !data.arm(i).any(|o| o.event) {
             let column = arm_col.map(|c| (c, names[c].as_str()));
+            let n = data.arm(i).count();
             problems.at(
                 first_line_of_arm[i],
                 column,
-                format!(
-                    "arm \"{arm}\" has no events (all {} patients censored); no curve can be fitted to it",
-                    data.arm(i).count()
-                ),
+                if arm_col.is_some() {
+                    format!("arm \"{arm}\" has no events (all {n} patients censored); no curve can be fitted to it")
+                } else {
+                    format!("no patient has an event (all {n} censored); no curve can be fitted")
+                },
             );
         }
     }

@@ -428,16 +428,25 @@ pub struct Rank {
     pub rank_bic: usize,
 }
 
-/// The fits ranked by AIC (ties by BIC), with differences from the best; failed fits last.
+/// The fits ranked by AIC (ties by BIC), with differences from the best converged fit; fits
+/// that did not converge (often a generalised gamma running off to a boundary on few events)
+/// are ranked after every converged fit, failed fits last.
 pub fn rank(fits: &[Fit]) -> Vec<Rank> {
+    let ok = |i: usize| fits[i].status == Status::Converged;
     let key = |v: f64| if v.is_finite() { v } else { f64::INFINITY };
-    let best_aic = fits.iter().map(|f| key(f.aic)).fold(f64::INFINITY, f64::min);
-    let best_bic = fits.iter().map(|f| key(f.bic)).fold(f64::INFINITY, f64::min);
+    let converged: Vec<usize> = (0..fits.len()).filter(|&i| ok(i)).collect();
+    let best_aic = converged.iter().map(|&i| key(fits[i].aic)).fold(f64::INFINITY, f64::min);
+    let best_bic = converged.iter().map(|&i| key(fits[i].bic)).fold(f64::INFINITY, f64::min);
+    let sort_key = |i: usize, v: f64| (!ok(i), key(v));
     let mut by_bic: Vec<usize> = (0..fits.len()).collect();
-    by_bic.sort_by(|&a, &b| key(fits[a].bic).total_cmp(&key(fits[b].bic)));
+    by_bic.sort_by(|&a, &b| {
+        let (ka, kb) = (sort_key(a, fits[a].bic), sort_key(b, fits[b].bic));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
     let mut order: Vec<usize> = (0..fits.len()).collect();
     order.sort_by(|&a, &b| {
-        key(fits[a].aic).total_cmp(&key(fits[b].aic)).then(key(fits[a].bic).total_cmp(&key(fits[b].bic)))
+        let (ka, kb) = (sort_key(a, fits[a].aic), sort_key(b, fits[b].aic));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(key(fits[a].bic).total_cmp(&key(fits[b].bic)))
     });
     order
         .iter()
