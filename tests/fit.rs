@@ -84,3 +84,43 @@ fn fit_writes_its_files_and_a_fragment_that_merges() {
     assert!(curve, "curve for arm 2 of the pooled fit");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The shipped illustrative example: the reconstruction reproduces the digitised curves (max
+/// |ΔS| < 0.01) and the numbers at risk, and the fits recover the curves the data were made from.
+#[test]
+fn shipped_example_reconstructs_and_recovers_its_curves() {
+    let points = std::fs::read("models/data/example_pfs_digitised.csv").expect("points");
+    let risk = std::fs::read("models/data/example_pfs_at_risk.csv").expect("risk");
+    let arms = hta_fit::guyot::read_digitised("points", &points, "risk", &risk).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(arms.len(), 2);
+    for (arm, rec) in &arms {
+        assert_eq!(rec.times.len(), 150);
+        let km = hta_fit::kaplan_meier(&rec.times, &rec.events);
+        // Compare after each digitised step (the lower corner: the last point at each time).
+        let worst = (0..arm.times.len())
+            .filter(|&i| i + 1 == arm.times.len() || arm.times[i + 1] > arm.times[i])
+            .map(|i| (km.survival_at(arm.times[i]) - arm.survival[i]).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 0.01, "{}: max |ΔS| {worst}", arm.arm);
+        for (&t, &n) in arm.risk_times.iter().zip(&arm.at_risk) {
+            assert!((km.at_risk_at(t) as i64 - n as i64).abs() <= 1, "{} at risk at {t}", arm.arm);
+        }
+    }
+    let (_, cart) = arms.iter().find(|(a, _)| a.arm == "cart").expect("cart");
+    let gompertz =
+        hta_fit::fit(hta_model::survival::Family::Gompertz, &cart.times, &cart.events, &[], &[], Default::default());
+    let plateau = (gompertz.estimates[1] / gompertz.estimates[0]).exp();
+    assert!((plateau - 0.35).abs() < 0.05, "plateau {plateau}");
+    let (_, chemo) = arms.iter().find(|(a, _)| a.arm == "chemo").expect("chemo");
+    let llogis = hta_fit::fit(
+        hta_model::survival::Family::LogLogistic,
+        &chemo.times,
+        &chemo.events,
+        &[],
+        &[],
+        Default::default(),
+    );
+    // Truth shape 1.6, scale 5: within 2.5 standard errors.
+    assert!((llogis.estimates[0] - 1.6).abs() < 2.5 * llogis.std_errors[0], "shape {:?}", llogis.estimates);
+    assert!((llogis.estimates[1] - 5.0).abs() < 2.5 * llogis.std_errors[1], "scale {:?}", llogis.estimates);
+}

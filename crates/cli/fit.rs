@@ -37,6 +37,12 @@ pub struct FitArgs {
     /// longest follow-up).
     #[arg(long, value_name = "TIME")]
     pub horizon: Option<f64>,
+    /// Numbers at risk (CSV: `time`, `at_risk`, optionally `arm`): DATA is then a digitised
+    /// Kaplan–Meier curve (`time`, `survival`, optionally `arm`), reconstructed to pseudo patient
+    /// data by the algorithm of Guyot et al. (2012) before fitting (written as
+    /// reconstructed_ipd.csv).
+    #[arg(long, value_name = "FILE")]
+    pub at_risk: Option<PathBuf>,
     /// Merge the fragment into this model file (rewritten only with --force, and only if the
     /// merged model loads).
     #[arg(long, value_name = "MODEL")]
@@ -69,14 +75,27 @@ pub fn fit(args: &FitArgs) -> Result<(), Exit> {
         Exit::Io
     })?;
     let source = args.data.display().to_string();
-    let data = hta_fit::data::parse_ipd(&source, &bytes).map_err(|errors| {
-        for e in &errors {
-            eprintln!("error: {e}");
+    let mut extra_files: Vec<(String, Vec<u8>)> = Vec::new();
+    let ipd = match &args.at_risk {
+        None => bytes.clone(),
+        Some(risk_path) => {
+            let risk = std::fs::read(risk_path).map_err(|e| {
+                eprintln!("error: cannot read {}: {e}", risk_path.display());
+                Exit::Io
+            })?;
+            let arms = hta_fit::guyot::read_digitised(&source, &bytes, &risk_path.display().to_string(), &risk)
+                .map_err(|errors| data_errors(&errors))?;
+            let mut csv = String::from("time,event,arm\n");
+            for (arm, rec) in &arms {
+                for (t, e) in rec.times.iter().zip(&rec.events) {
+                    let _ = writeln!(csv, "{t},{},{}", u8::from(*e), csv_field(&arm.arm));
+                }
+            }
+            extra_files.push(("reconstructed_ipd.csv".into(), csv.clone().into_bytes()));
+            csv.into_bytes()
         }
-        let n = errors.len();
-        eprintln!("error: {n} problem{} in the data; nothing was fitted", if n == 1 { "" } else { "s" });
-        Exit::InvalidModel
-    })?;
+    };
+    let data = hta_fit::data::parse_ipd(&source, &ipd).map_err(|errors| data_errors(&errors))?;
     let sha256 = hta_spec::InputFile::new(&source, &bytes).sha256;
     let prefix = identifier(
         &args
@@ -97,6 +116,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Exit> {
         ("fits.json".into(), json.into_bytes()),
         ("fit_fragment.yaml".into(), fragment.clone().into_bytes()),
     ];
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().chain(extra_files).collect();
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     crate::output::write_all(&args.out, &borrowed)?;
     crate::output::write_figures(&args.out, &figures(&data, &fitted, horizon, &args.time_unit))?;
@@ -108,6 +128,15 @@ pub fn fit(args: &FitArgs) -> Result<(), Exit> {
         merge_into(model, &fragment)?;
     }
     Ok(())
+}
+
+fn data_errors(errors: &[hta_fit::DataError]) -> Exit {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    let n = errors.len();
+    eprintln!("error: {n} problem{} in the data; nothing was fitted", if n == 1 { "" } else { "s" });
+    Exit::InvalidModel
 }
 
 fn families(names: &[String]) -> Result<Vec<Family>, Exit> {

@@ -124,6 +124,9 @@ fn even_censorings(n: i64, from: f64, to: f64) -> Vec<f64> {
 /// Reconstructs pseudo patient data from digitised points (`times`, `survival`; with S = 1 at
 /// the first point, normally time 0) and the published numbers at risk (`risk_times` from 0,
 /// `at_risk`).
+///
+/// A risk-table time that is not a digitised time is added as a point on the flat segment
+/// there, so that censorings placed at interval midpoints stay on the right side of it.
 pub fn reconstruct(
     times: &[f64],
     survival: &[f64],
@@ -131,6 +134,16 @@ pub fn reconstruct(
     at_risk: &[usize],
 ) -> Result<Reconstruction, GuyotError> {
     check(times, survival, risk_times, at_risk)?;
+    let (mut times, mut survival) = (times.to_vec(), survival.to_vec());
+    for &r in risk_times {
+        if !times.contains(&r) {
+            let at = times.partition_point(|&t| t < r);
+            let s = if at == 0 { 1.0 } else { survival[at - 1] };
+            times.insert(at, r);
+            survival.insert(at, s);
+        }
+    }
+    let (times, survival) = (&times[..], &survival[..]);
     let n_points = times.len();
     let nint = risk_times.len();
     // lower[i]: first point at or after the risk time; upper[i]: the point before the next lower.
@@ -316,14 +329,6 @@ mod tests {
         let risk: Vec<(f64, usize)> =
             risk_times.iter().copied().zip(at_risk.iter().copied()).filter(|(r, _)| *r <= max_t).collect();
         let (rt, ra): (Vec<f64>, Vec<usize>) = risk.into_iter().unzip();
-        // Points read off the flat segments at the risk-table times (as the authors advise).
-        for &r in &rt {
-            if !dt.contains(&r) {
-                let at = dt.partition_point(|&t| t < r);
-                dt.insert(at, r);
-                ds.insert(at, truth.survival_at(r));
-            }
-        }
         let rec = reconstruct(&dt, &ds, &rt, &ra).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rec.times.len(), 200);
         let km = kaplan_meier(&rec.times, &rec.events);
@@ -355,5 +360,189 @@ mod tests {
         assert!(err(&[0.0, 1.0, 2.0], &[1.0, 0.8, 0.9], &[0.0], &[10]).is_some_and(|m| m.contains("rises")));
         assert!(err(&[0.0, 1.0, 2.0], &[1.0, 0.8, 0.7], &[0.0, 1.0], &[10, 12])
             .is_some_and(|m| m.contains("rises from 10 to 12")));
+    }
+}
+
+/// Digitised curves and risk tables read from CSV, per arm (in order of first appearance).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitisedArm {
+    pub arm: String,
+    pub times: Vec<f64>,
+    pub survival: Vec<f64>,
+    /// File line of each point.
+    pub lines: Vec<usize>,
+    pub risk_times: Vec<f64>,
+    pub at_risk: Vec<usize>,
+    pub risk_lines: Vec<usize>,
+}
+
+/// One row of a small CSV: its arm, the wanted columns' numbers and its line.
+type CsvRow = (String, Vec<f64>, usize);
+
+/// Rows of a small CSV with required numeric columns and an optional `arm` column.
+fn read_columns(file: &str, bytes: &[u8], wanted: &[&str]) -> Result<Vec<CsvRow>, Vec<crate::DataError>> {
+    let err = |line: usize, column: Option<(usize, String)>, message: String| crate::DataError {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).trim(csv::Trim::All).from_reader(bytes);
+    let mut records = reader.byte_records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(h)) => h.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+        _ => return Err(vec![err(1, None, format!("expected a header row naming the columns {}", wanted.join(", ")))]),
+    };
+    let mut columns = Vec::new();
+    let mut problems = Vec::new();
+    for w in wanted {
+        match header.iter().position(|h| h == w) {
+            Some(i) => columns.push(i),
+            None => problems.push(err(1, None, format!("no `{w}` column; the header has {}", header.join(", ")))),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let arm = header.iter().position(|h| h == "arm");
+    let mut rows = Vec::new();
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(err(
+                    e.position().map_or(0, |p| p.line() as usize),
+                    None,
+                    format!("cannot read the row: {e}"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let mut values = Vec::new();
+        for (&c, w) in columns.iter().zip(wanted) {
+            let text = std::str::from_utf8(record.get(c).unwrap_or_default()).unwrap_or("");
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => values.push(v),
+                _ => problems.push(err(
+                    line,
+                    Some((c + 1, w.to_string())),
+                    format!("found \"{}\"; expected a finite number", text.escape_debug()),
+                )),
+            }
+        }
+        let arm = arm.map_or_else(
+            || "all".to_string(),
+            |a| String::from_utf8_lossy(record.get(a).unwrap_or_default()).into_owned(),
+        );
+        if values.len() == wanted.len() {
+            rows.push((arm, values, line));
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads digitised points (`time`, `survival`, optionally `arm`) and numbers at risk (`time`,
+/// `at_risk`, optionally `arm`), checks them (sorted times, a curve that never rises, numbers at
+/// risk that never rise, whole numbers) with file:line:column, and reconstructs each arm.
+pub fn read_digitised(
+    points_file: &str,
+    points: &[u8],
+    risk_file: &str,
+    risk: &[u8],
+) -> Result<Vec<(DigitisedArm, Reconstruction)>, Vec<crate::DataError>> {
+    let p = read_columns(points_file, points, &["time", "survival"]);
+    let r = read_columns(risk_file, risk, &["time", "at_risk"]);
+    let (p, r) = match (p, r) {
+        (Ok(p), Ok(r)) => (p, r),
+        (p, r) => return Err(p.err().unwrap_or_default().into_iter().chain(r.err().unwrap_or_default()).collect()),
+    };
+    let mut arms: Vec<DigitisedArm> = Vec::new();
+    let mut problems = Vec::new();
+    for (arm, v, line) in p {
+        let i = match arms.iter().position(|a| a.arm == arm) {
+            Some(i) => i,
+            None => {
+                arms.push(DigitisedArm {
+                    arm,
+                    times: vec![],
+                    survival: vec![],
+                    lines: vec![],
+                    risk_times: vec![],
+                    at_risk: vec![],
+                    risk_lines: vec![],
+                });
+                arms.len() - 1
+            }
+        };
+        arms[i].times.push(v[0]);
+        arms[i].survival.push(v[1]);
+        arms[i].lines.push(line);
+    }
+    for (arm, v, line) in r {
+        let Some(a) = arms.iter_mut().find(|a| a.arm == arm) else {
+            problems.push(crate::DataError {
+                file: risk_file.into(),
+                line,
+                column: None,
+                message: format!("arm \"{}\" has numbers at risk but no digitised points", arm.escape_debug()),
+            });
+            continue;
+        };
+        if v[1] < 0.0 || v[1].fract() != 0.0 {
+            problems.push(crate::DataError {
+                file: risk_file.into(),
+                line,
+                column: None,
+                message: format!("at_risk {} is not a whole number of patients", v[1]),
+            });
+            continue;
+        }
+        a.risk_times.push(v[0]);
+        a.at_risk.push(v[1] as usize);
+        a.risk_lines.push(line);
+    }
+    let mut out = Vec::new();
+    for a in arms {
+        match reconstruct(&a.times, &a.survival, &a.risk_times, &a.at_risk) {
+            Ok(rec) => out.push((a, rec)),
+            Err(e) => {
+                let (file, line) = match &e {
+                    GuyotError::PointNotFinite { row }
+                    | GuyotError::SurvivalOutOfRange { row, .. }
+                    | GuyotError::TimesNotSorted { row, .. }
+                    | GuyotError::SurvivalRises { row, .. } => {
+                        (points_file, a.lines.get(row - 1).copied().unwrap_or(0))
+                    }
+                    GuyotError::TooFewPoints => (points_file, a.lines.first().copied().unwrap_or(1)),
+                    GuyotError::RiskTimesNotIncreasing { row }
+                    | GuyotError::RiskTimeOutsideCurve { row, .. }
+                    | GuyotError::AtRiskIncreases { row, .. } => {
+                        (risk_file, a.risk_lines.get(row - 1).copied().unwrap_or(0))
+                    }
+                    GuyotError::NoRiskTable | GuyotError::FirstRiskTimeNotZero { .. } => {
+                        (risk_file, a.risk_lines.first().copied().unwrap_or(1))
+                    }
+                };
+                problems.push(crate::DataError {
+                    file: file.into(),
+                    line,
+                    column: None,
+                    message: format!("arm \"{}\": {e}", a.arm.escape_debug()),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
     }
 }
