@@ -27,6 +27,7 @@ macro_rules! eprint {
 mod args;
 mod budget;
 mod exit;
+mod fit;
 mod output;
 mod psa;
 mod render;
@@ -97,6 +98,7 @@ fn main() -> ExitCode {
         Command::Psa(args) => psa::psa(&args).map(drop),
         Command::Merge(args) => psa::merge(&args).map(drop),
         Command::Budget(args) => budget::budget(&args).map(drop),
+        Command::Fit(args) => fit::fit(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     output::release_locks();

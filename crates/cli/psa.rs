@@ -69,7 +69,8 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let mut pins = Vec::new();
     sampler.draw(args.seed, args.first_draw, &mut pins);
     let requested = args.report.evppi.iter().chain(&args.report.evppi_group).flat_map(|g| g.split(','));
-    for name in requested {
+    for name in requested.flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()])) {
+        let name = name.as_str();
         if !model.param_by_name(name.trim()).is_some_and(|p| pins.iter().any(|(q, _)| *q == p)) {
             eprintln!(
                 "error: --evppi `{name}` is not a sampled parameter (it needs a distribution or a Dirichlet group)"
@@ -288,6 +289,12 @@ fn population_factor(model: &Model, args: &PsaReportArgs) -> Result<Option<f64>,
     })
 }
 
+/// The members of the multivariate normal group called `name`, if there is one.
+fn group_members(model: &Model, name: &str) -> Option<Vec<String>> {
+    let group = model.multivariate_normal.iter().find(|g| g.name == name)?;
+    Some(group.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect())
+}
+
 /// EVPPI of each requested parameter and group, at every grid threshold.
 fn evppi(
     model: &Model,
@@ -314,11 +321,20 @@ fn evppi(
     };
     let mut out = Vec::new();
     for name in &args.evppi {
+        if group_members(model, name.trim()).is_some() {
+            continue;
+        }
         let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
         out.push((name.clone(), values));
     }
-    for group in &args.evppi_group {
-        let columns = group.split(',').map(column).collect::<Result<Vec<_>, _>>()?;
+    // A multivariate normal group named by --evppi is one parameter set, as with --evppi-group.
+    let groups = args.evppi.iter().filter(|n| group_members(model, n.trim()).is_some()).chain(&args.evppi_group);
+    for group in groups {
+        let members: Vec<String> = group
+            .split(',')
+            .flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()]))
+            .collect();
+        let columns = members.iter().map(|n| column(n)).collect::<Result<Vec<_>, _>>()?;
         let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
         let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
