@@ -6,6 +6,7 @@
 //! line (`crates/cli`) and the Python package (`python/`) render these results.
 
 mod error;
+pub mod psa;
 pub mod run_errors;
 
 use std::path::Path;
