@@ -32,7 +32,6 @@ mod output;
 mod psa;
 mod render;
 mod report;
-mod run_errors;
 mod sensitivity;
 
 use std::path::Path;
@@ -42,8 +41,8 @@ use clap::Parser;
 
 use args::{Cli, Command, RunArgs};
 use exit::Exit;
-use hta_analysis::{at_threshold, incremental, pairwise, Outcome};
-use hta_report::{CeaRun, InputRecord, RunRecord};
+use hta_app::Error;
+use hta_report::CeaRun;
 use hta_spec::{Diagnostics, Loaded};
 
 /// `text` with control characters other than newline and tab shown as `?`.
@@ -135,17 +134,9 @@ pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     }
 }
 
-/// Runs the model with its engine; returns the results and any run-time warnings.
+/// Runs the model with its engine and prints its warnings; returns the results and the warnings.
 pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Exit> {
-    let model = &loaded.model;
-    let outcome = match model.structure {
-        hta_model::Structure::Markov => hta_markov::run(model).map(|r| (r, Vec::new())),
-        hta_model::Structure::PartitionedSurvival => hta_psm::run(model).map(|run| {
-            let warnings = run.crossings.iter().map(|c| crossing_warning(model, c)).collect();
-            (run.results, warnings)
-        }),
-    };
-    let (results, warnings) = outcome.map_err(|errors| report_run_errors(loaded, &errors))?;
+    let (results, warnings) = hta_app::simulate(loaded).map_err(fail)?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -154,11 +145,40 @@ pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResul
 
 /// Prints run-time problems as diagnostics; the exit code for them.
 fn report_run_errors(loaded: &Loaded, errors: &hta_markov::RunErrors) -> Exit {
-    for d in run_errors::diagnostics(loaded, errors) {
-        crate::emit(true, &render::diagnostic(&d));
+    fail(Error::run(loaded, errors))
+}
+
+/// Prints why a workflow of the analysis layer stopped; the exit code for it.
+pub(crate) fn fail(error: Error) -> Exit {
+    match error {
+        Error::Invalid(diagnostics) => report_load_failure(&diagnostics),
+        Error::RunFailed { context, diagnostics } => {
+            for line in &context {
+                eprintln!("{line}");
+            }
+            for d in &diagnostics {
+                crate::emit(true, &render::diagnostic(d));
+            }
+            eprintln!("error: the model failed its run-time checks; no results were written");
+            Exit::RunFailed
+        }
+        Error::Usage(m) => {
+            eprintln!("error: {m}");
+            Exit::Usage
+        }
+        Error::Model(m) => {
+            eprintln!("error: {m}");
+            Exit::InvalidModel
+        }
+        Error::Analysis(m) => {
+            eprintln!("error: {m}");
+            Exit::RunFailed
+        }
+        Error::Io(m) => {
+            eprintln!("error: {m}");
+            Exit::Io
+        }
     }
-    eprintln!("error: the model failed its run-time checks; no results were written");
-    Exit::RunFailed
 }
 
 /// `1234567.891` -> `1,234,567.89`.
@@ -184,19 +204,6 @@ fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), Exit> {
     Ok(())
 }
 
-fn crossing_warning(model: &hta_model::Model, c: &hta_psm::Crossing) -> String {
-    format!(
-        "strategy `{}`: curve `{}` rises above curve `{}` at {} of {} cycle boundaries (first at cycle {}); it was capped at `{}` there",
-        model.strategy(c.strategy).name,
-        model.curves[c.inner.index()].name,
-        model.curves[c.outer.index()].name,
-        c.n_points,
-        model.settings.n_cycles + 1,
-        c.first_cycle,
-        model.curves[c.outer.index()].name,
-    )
-}
-
 fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
     let loaded = load(model, set)?;
     simulate(&loaded)?;
@@ -212,75 +219,13 @@ fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
     Ok(())
 }
 
-/// What a deterministic run produced (a [`CeaRun`] borrows from it).
-pub(crate) struct BaseCase {
-    results: Vec<hta_markov::StrategyResult>,
-    frontier: Vec<hta_analysis::FrontierRow>,
-    comparisons: Vec<hta_analysis::Comparison>,
-    thresholds: Vec<hta_analysis::ThresholdResult>,
-    record: RunRecord,
-}
-
-impl BaseCase {
-    pub(crate) fn cea<'a>(&'a self, model: &'a hta_model::Model) -> CeaRun<'a> {
-        CeaRun {
-            model,
-            results: &self.results,
-            frontier: &self.frontier,
-            pairwise: &self.comparisons,
-            thresholds: &self.thresholds,
-            record: &self.record,
-        }
+/// Runs the model and its incremental analysis, printing the run's warnings.
+pub(crate) fn base_case(loaded: &Loaded) -> Result<hta_app::BaseCase, Exit> {
+    let base = hta_app::base_case(loaded).map_err(fail)?;
+    for w in &base.warnings {
+        eprintln!("warning: {w}");
     }
-}
-
-/// Runs the model and its incremental analysis.
-pub(crate) fn base_case(loaded: &Loaded) -> Result<BaseCase, Exit> {
-    let (results, run_warnings) = simulate(loaded)?;
-    let model = &loaded.model;
-    let outcomes: Vec<Outcome> = results
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let effect = match model.settings.effect {
-                hta_model::EffectMeasure::Qaly => r.qaly(true),
-                hta_model::EffectMeasure::LifeYears => r.life_years(true),
-            };
-            Outcome::new(&model.strategies[i].name, r.total_cost(true), effect)
-        })
-        .collect();
-    let thresholds: Vec<hta_analysis::ThresholdResult> =
-        model.settings.thresholds.iter().map(|t| at_threshold(&outcomes, t.value)).collect();
-    let mut run_warnings = run_warnings;
-    for (t, at) in model.settings.thresholds.iter().zip(&thresholds) {
-        if !at.ties.is_empty() {
-            let names: Vec<&str> = at.ties.iter().map(|&i| model.strategies[i].name.as_str()).collect();
-            let warning = format!(
-                "at {} ({}), `{}` ties with `{}` in net monetary benefit and effect; `{}` is reported as optimal only because it is listed first",
-                t.label,
-                number(t.value, 0),
-                model.strategies[at.optimal].name,
-                names.join("`, `"),
-                model.strategies[at.optimal].name
-            );
-            eprintln!("warning: {warning}");
-            run_warnings.push(warning);
-        }
-    }
-    let record = RunRecord {
-        tool: "hta",
-        version: env!("CARGO_PKG_VERSION"),
-        inputs: loaded.inputs.iter().map(|i| InputRecord { path: i.path.clone(), sha256: i.sha256.clone() }).collect(),
-        overrides: loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect(),
-        warnings: loaded.warnings.iter().map(|w| w.one_line()).chain(run_warnings).collect(),
-    };
-    Ok(BaseCase {
-        frontier: incremental(&outcomes),
-        comparisons: pairwise(&outcomes, model.settings.reference.index()),
-        thresholds,
-        results,
-        record,
-    })
+    Ok(base)
 }
 
 fn run(args: &RunArgs) -> Result<(), Exit> {

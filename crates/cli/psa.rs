@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
 use hta_model::{Model, ParamId};
-use hta_sensitivity::{Evaluator, OnInvalid, Outcome, PsaRun, PsaSettings, Sampler};
+use hta_sensitivity::{OnInvalid, Outcome, PsaRun};
 use hta_spec::Loaded;
 
 use hta_report::html::{Extra, Part};
@@ -27,71 +27,28 @@ struct DrawRecord {
 }
 
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
-    if args.draws == 0 {
-        eprintln!(
-            "error: --draws 0: a probabilistic analysis needs at least 1 draw (1,000 or more for stable results)"
-        );
-        return Err(Exit::Usage);
-    }
-    hta_sensitivity::check_draws(args.first_draw, args.draws).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Usage
-    })?;
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     // Arguments that depend on the model are checked before the draws are run.
-    grid(model, args.report.wtp_grid.as_deref())?;
+    hta_app::psa::grid(model, args.report.wtp_grid.as_deref()).map_err(crate::fail)?;
     population_factor(model, &args.report)?;
-    let sampler = Sampler::new(model).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::InvalidModel
-    })?;
-    let sampler = match &args.draws_file {
-        Some(path) => sampler.with_external(read_draws(path, model)?),
-        None => sampler,
+    let external = match &args.draws_file {
+        Some(path) => Some((path.display().to_string(), read_draws(path, model)?)),
+        None => None,
     };
-    if let Some(rows) = sampler.external_rows() {
-        if (rows as u64) < args.first_draw + args.draws {
-            eprintln!(
-                "error: {} has {rows} draws; draws {}..{} were asked for",
-                args.draws_file.as_deref().unwrap_or(Path::new("")).display(),
-                args.first_draw,
-                args.first_draw + args.draws
-            );
-            return Err(Exit::Usage);
-        }
-    }
-    if sampler.is_empty() {
-        eprintln!("error: no parameter has a `distribution` and there is no Dirichlet group: nothing to sample");
-        return Err(Exit::Usage);
-    }
-    // --evppi names are checked against what one draw samples, before any draw is run.
-    let mut pins = Vec::new();
-    sampler.draw(args.seed, args.first_draw, &mut pins);
-    let requested = args.report.evppi.iter().chain(&args.report.evppi_group).flat_map(|g| g.split(','));
-    for name in requested.flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()])) {
-        let name = name.as_str();
-        if !model.param_by_name(name.trim()).is_some_and(|p| pins.iter().any(|(q, _)| *q == p)) {
-            eprintln!(
-                "error: --evppi `{name}` is not a sampled parameter (it needs a distribution or a Dirichlet group)"
-            );
-            return Err(Exit::Usage);
-        }
-    }
     let on_invalid = match args.on_invalid {
         OnInvalidArg::Stop => OnInvalid::Stop,
         OnInvalidArg::Skip => OnInvalid::Skip,
     };
-    let settings = PsaSettings { seed: args.seed, first_draw: args.first_draw, draws: args.draws, on_invalid };
-    let evaluator = Evaluator::new(model);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        pool = pool.num_threads(t); // 0: one per core
-    }
-    let pool = pool.build().map_err(|e| {
-        eprintln!("error: cannot start worker threads: {e}");
-        Exit::Usage
-    })?;
+    let options = hta_app::psa::PsaOptions {
+        seed: args.seed,
+        first_draw: args.first_draw,
+        draws: args.draws,
+        on_invalid,
+        threads: args.threads,
+        external,
+        evppi_names: args.report.evppi.iter().chain(&args.report.evppi_group).cloned().collect(),
+    };
     let bar = (std::io::stderr().is_terminal() && args.draws >= 1000).then(|| {
         let bar = indicatif::ProgressBar::new(args.draws);
         bar.set_style(
@@ -106,17 +63,11 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         }
     };
     let started = std::time::Instant::now();
-    let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, Some(&tick)));
+    let run = hta_app::psa::run(&loaded, &options, Some(&tick));
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let run = run.map_err(|failure| {
-        let values: Vec<String> =
-            failure.values.iter().map(|(p, v)| format!("{} = {v}", model.parameters[p.index()].name)).collect();
-        eprintln!("error: draw {} failed its run-time checks with {}", failure.draw, values.join(", "));
-        eprintln!("(use --on-invalid skip to leave such draws out and count them)");
-        crate::report_run_errors(&loaded, &failure.errors)
-    })?;
+    let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let record = DrawRecord {
         seed: args.seed,
@@ -139,23 +90,16 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
 /// Summarises a PSA, prints it and writes the files.
 fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
-    if run.n_draws() == 0 {
-        eprintln!("error: every draw failed its run-time checks");
-        return Err(Exit::RunFailed);
-    }
-    let thresholds = grid(model, args.wtp_grid.as_deref())?;
-    let (cost, effect) = run.matrices(model.settings.effect);
+    let grid = hta_app::psa::grid(model, args.wtp_grid.as_deref()).map_err(crate::fail)?;
+    let (cost, effect) = hta_app::psa::matrices(model, run).map_err(crate::fail)?;
     let fail = |e: hta_analysis::psa::PsaError| {
         eprintln!("error: {e}");
         Exit::RunFailed
     };
     let psa = Psa::new(&cost, &effect, run.n_strategies).map_err(fail)?;
-    let reference = model.settings.reference.index();
-    let first_wtp = model.settings.thresholds.first().map_or(0.0, |t| t.value);
-    let summaries = hta_analysis::psa::summarise(&psa, reference, first_wtp).map_err(fail)?;
+    let hta_app::psa::PsaSummary { strategies: summaries, at_model, at_grid, grid: thresholds } =
+        hta_app::psa::summarise(model, &psa, grid).map_err(crate::fail)?;
     let model_wtp: Vec<f64> = model.settings.thresholds.iter().map(|t| t.value).collect();
-    let at_model = hta_analysis::psa::decision_uncertainty(&psa, &model_wtp).map_err(fail)?;
-    let at_grid = hta_analysis::psa::decision_uncertainty(&psa, &thresholds).map_err(fail)?;
     let population = population_factor(model, args)?;
     let evppi = evppi(model, run, &psa, args, &thresholds)?;
     print_summary(model, &summaries, &at_model, population);
@@ -289,12 +233,6 @@ fn population_factor(model: &Model, args: &PsaReportArgs) -> Result<Option<f64>,
     })
 }
 
-/// The members of the multivariate normal group called `name`, if there is one.
-fn group_members(model: &Model, name: &str) -> Option<Vec<String>> {
-    let group = model.multivariate_normal.iter().find(|g| g.name == name)?;
-    Some(group.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect())
-}
-
 /// EVPPI of each requested parameter and group, at every grid threshold.
 fn evppi(
     model: &Model,
@@ -303,45 +241,7 @@ fn evppi(
     args: &PsaReportArgs,
     thresholds: &[f64],
 ) -> Result<Vec<(String, Vec<f64>)>, Exit> {
-    let column = |name: &str| -> Result<Vec<f64>, Exit> {
-        let p = model.param_by_name(name.trim());
-        match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
-            Some(j) => Ok(run.param_column(j)),
-            None => {
-                eprintln!(
-                    "error: --evppi `{name}` is not a sampled parameter (it needs a distribution or a Dirichlet group)"
-                );
-                Err(Exit::Usage)
-            }
-        }
-    };
-    let fail = |e: hta_analysis::psa::PsaError| {
-        eprintln!("error: EVPPI: {e}");
-        Exit::RunFailed
-    };
-    let mut out = Vec::new();
-    for name in &args.evppi {
-        if group_members(model, name.trim()).is_some() {
-            continue;
-        }
-        let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
-        out.push((name.clone(), values));
-    }
-    // A multivariate normal group named by --evppi is one parameter set, as with --evppi-group.
-    let groups = args.evppi.iter().filter(|n| group_members(model, n.trim()).is_some()).chain(&args.evppi_group);
-    for group in groups {
-        let members: Vec<String> = group
-            .split(',')
-            .flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()]))
-            .collect();
-        let columns = members.iter().map(|n| column(n)).collect::<Result<Vec<_>, _>>()?;
-        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-        let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
-        let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
-        let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;
-        out.push((group.clone(), values));
-    }
-    Ok(out)
+    hta_app::psa::evppi(model, run, psa, &args.evppi, &args.evppi_group, thresholds).map_err(crate::fail)
 }
 
 fn print_summary(
@@ -406,28 +306,6 @@ fn print_summary(
 }
 
 /// The threshold grid: MIN:MAX:STEP, or 0 to twice the largest model threshold in 100 steps.
-fn grid(model: &Model, spec: Option<&str>) -> Result<Vec<f64>, Exit> {
-    let (min, max, step) = match spec {
-        Some(text) => {
-            let parts: Vec<f64> = text.split(':').filter_map(|p| p.trim().parse().ok()).collect();
-            match parts[..] {
-                [min, max, step] if step > 0.0 && max >= min && ((max - min) / step) <= 100_000.0 => (min, max, step),
-                _ => {
-                    eprintln!("error: --wtp-grid must be MIN:MAX:STEP with STEP > 0, MAX >= MIN and at most 100,000 steps, found `{text}`");
-                    return Err(Exit::Usage);
-                }
-            }
-        }
-        None => {
-            let top = model.settings.thresholds.iter().map(|t| t.value).fold(0.0, f64::max);
-            let max = if top > 0.0 { 2.0 * top } else { 100_000.0 };
-            (0.0, max, max / 100.0)
-        }
-    };
-    let n = ((max - min) / step + 1e-9).floor() as usize;
-    Ok((0..=n).map(|i| min + i as f64 * step).collect())
-}
-
 /// Most draws drawn on the CE plane (the CSV of the figure holds the same draws; psa_draws.csv
 /// holds all).
 const PLANE_DRAWS: usize = 2000;

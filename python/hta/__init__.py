@@ -1,0 +1,222 @@
+"""hta: health-technology assessment in Python on the Rust engine of the `hta` toolkit.
+
+    import hta
+    m = hta.load("models/hiv.yaml", set={"c_lamivudine": 0})
+    base = m.run()            # base.summary, base.trace, base.values, base.incremental (DataFrames)
+    psa = m.psa(draws=10_000, seed=1, threads=0)
+    psa.draws, psa.ceac       # DataFrames
+
+Models are validated on load; an invalid file raises :class:`ModelError` whose ``diagnostics``
+list every problem with file, line, column, code and message. Runs release the GIL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _hta
+from ._hta import HtaError, ModelError, RunError, UsageError
+
+__version__ = _hta.__version__
+__all__ = [
+    "load",
+    "check",
+    "Model",
+    "RunResult",
+    "PsaResult",
+    "HtaError",
+    "ModelError",
+    "RunError",
+    "UsageError",
+]
+
+Overrides = Mapping[str, Union[float, int, str, bool]]
+
+
+def _csv(text: str) -> pd.DataFrame:
+    # round_trip: the same float64 as the Rust value that printed the text.
+    return pd.read_csv(io.StringIO(text), float_precision="round_trip")
+
+
+def _array(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f8")
+
+
+@dataclass
+class RunResult:
+    """The base case: what `hta run --out` writes, as DataFrames and as the results.json dict."""
+
+    results: Dict[str, Any]
+    """results.json as a dict (run record, settings, strategies, incremental, pairwise, thresholds)."""
+    strategies: pd.DataFrame
+    """One row per strategy: cost, qaly, ly (discounted and undiscounted), float64."""
+    summary: pd.DataFrame
+    """summary.csv: per strategy with status on the frontier and ICER."""
+    trace: pd.DataFrame
+    """trace.csv: strategy, cycle, state, proportion (long format)."""
+    values: pd.DataFrame
+    """values.csv: strategy, cycle, category, undiscounted, discounted."""
+    warnings: List[str] = field(default_factory=list)
+    results_json: str = ""
+    """results.json exactly as `hta run` writes it."""
+
+    @property
+    def incremental(self) -> pd.DataFrame:
+        """The incremental analysis (efficiency frontier, dominance, ICERs)."""
+        return pd.DataFrame(self.results["incremental"])
+
+    @property
+    def thresholds(self) -> pd.DataFrame:
+        """Net monetary benefit and the optimal strategy at each model threshold."""
+        return pd.DataFrame(self.results["thresholds"])
+
+
+@dataclass
+class PsaResult:
+    """A probabilistic analysis: every draw, the sampled values, the summary and the CEAC."""
+
+    draws: pd.DataFrame
+    """One row per draw and strategy: draw, strategy, cost, qaly, ly (discounted)."""
+    parameters: pd.DataFrame
+    """One row per draw: the sampled value of each parameter."""
+    summary: pd.DataFrame
+    """Means, SDs and 95% intervals of cost and effect per strategy."""
+    ceac: pd.DataFrame
+    """wtp, strategy, probability_cost_effective, expected_nmb, expected_loss, optimal (CEAF)."""
+    evpi: pd.DataFrame
+    """wtp, evpi_per_person and evppi_<name> for each parameter asked for."""
+    skipped: List[int]
+    effect: str
+    cost: np.ndarray
+    """Costs as a (draws, strategies) float64 array (a view, no copy)."""
+    effect_values: np.ndarray
+    """Effects (QALYs or life-years, as the model reports) as a (draws, strategies) array."""
+
+
+class Model:
+    """A loaded and validated model. Create with :func:`load`."""
+
+    def __init__(self, inner: Any, overrides: Optional[Overrides]):
+        self._inner = inner
+        self._overrides = dict(overrides or {})
+
+    def __repr__(self) -> str:
+        return f"<hta.Model {self._inner.path!r}: {len(self.strategies)} strategies>"
+
+    @property
+    def path(self) -> str:
+        return self._inner.path
+
+    @property
+    def strategies(self) -> List[str]:
+        return list(self._inner.strategies)
+
+    @property
+    def parameters(self) -> List[str]:
+        return list(self._inner.parameters)
+
+    @property
+    def warnings(self) -> List[str]:
+        return list(self._inner.warnings)
+
+    @property
+    def title(self) -> str:
+        return self._inner.title
+
+    @property
+    def currency(self) -> str:
+        return self._inner.currency
+
+    def run(self) -> RunResult:
+        """Runs the base case and its incremental analysis."""
+        raw = self._inner.run()
+        strategies = pd.DataFrame(raw["strategies"])
+        strategies["strategy"] = strategies["strategy"].astype("string")
+        return RunResult(
+            results=json.loads(raw["results_json"]),
+            strategies=strategies,
+            summary=_csv(raw["summary_csv"]),
+            trace=_csv(raw["trace_csv"]),
+            values=_csv(raw["values_csv"]),
+            warnings=list(raw["warnings"]),
+            results_json=raw["results_json"],
+        )
+
+    def psa(
+        self,
+        draws: int = 1000,
+        seed: int = 1,
+        threads: Optional[int] = None,
+        *,
+        first_draw: int = 0,
+        skip_invalid: bool = False,
+        wtp_grid: Optional[str] = None,
+        evppi: Optional[List[str]] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> PsaResult:
+        """Probabilistic analysis: ``draws`` seeded draws (the same numbers for any ``threads``;
+        0 means one thread per core). ``wtp_grid`` is ``"MIN:MAX:STEP"`` for the CEAC;
+        ``evppi`` names sampled parameters; ``progress(done, total)`` is called about 100 times."""
+        raw = self._inner.psa(
+            draws=draws,
+            seed=seed,
+            threads=threads,
+            first_draw=first_draw,
+            skip_invalid=skip_invalid,
+            wtp_grid=wtp_grid,
+            evppi=evppi,
+            progress=progress,
+        )
+        names = list(raw["strategies"])
+        n = len(names)
+        cost, qaly, ly = _array(raw["cost"]), _array(raw["qaly"]), _array(raw["ly"])
+        kept = np.asarray(raw["draw"], dtype=np.uint64)
+        frame = pd.DataFrame(
+            {
+                "draw": np.repeat(kept, n),
+                "strategy": pd.Categorical(names * len(kept), categories=names),
+                "cost": cost,
+                "qaly": qaly,
+                "ly": ly,
+            }
+        )
+        params = list(raw["parameters"])
+        values = _array(raw["values"]).reshape(len(kept), len(params))
+        parameters = pd.DataFrame(values, columns=params)
+        parameters.insert(0, "draw", kept)
+        ceac = pd.DataFrame(raw["ceac"])
+        ceac["strategy"] = pd.Categorical(ceac["strategy"], categories=names)
+        summary = pd.DataFrame(raw["summary"])
+        summary["strategy"] = summary["strategy"].astype("string")
+        effect = qaly if raw["effect"] == "qaly" else ly
+        return PsaResult(
+            draws=frame,
+            parameters=parameters,
+            summary=summary,
+            ceac=ceac,
+            evpi=pd.DataFrame(raw["evpi"]),
+            skipped=list(raw["skipped"]),
+            effect=raw["effect"],
+            cost=cost.reshape(len(kept), n),
+            effect_values=effect.reshape(len(kept), n),
+        )
+
+
+def load(path: Union[str, os.PathLike], set: Optional[Overrides] = None) -> Model:
+    """Loads and validates a model file. ``set`` overrides parameters or settings for this
+    model, as ``--set`` does (``{"c_lamivudine": 0, "discount.costs": 0.035}``); an override
+    is validated like the file. Raises :class:`ModelError` with every diagnostic."""
+    return Model(_hta.load(os.fspath(path), set=dict(set) if set else None), set)
+
+
+def check(path: Union[str, os.PathLike], set: Optional[Overrides] = None) -> List[str]:
+    """Validates a model and runs every run-time check (``hta check``); returns the warnings.
+    Raises :class:`ModelError` or :class:`RunError` with every diagnostic."""
+    return list(_hta.check(os.fspath(path), set=dict(set) if set else None))

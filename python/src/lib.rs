@@ -1,0 +1,311 @@
+//! The extension module `hta._hta`: a thin binding of the analysis layer (`hta-app`) for
+//! Python. It loads a model once, runs the workflows with the GIL released, and hands results
+//! back as plain columns (lists, or little-endian float64 bytes for numpy to view without a
+//! copy) that `hta/__init__.py` turns into pandas DataFrames. Errors become `hta.ModelError`
+//! (an invalid file) or `hta.RunError` (a run-time check failed), each with every diagnostic.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use hta_app::{Error, Loaded};
+
+create_exception!(_hta, HtaError, PyException, "Base class of every error raised by hta.");
+create_exception!(_hta, ModelError, HtaError, "The model file is invalid; `.diagnostics` lists every problem.");
+create_exception!(_hta, RunError, HtaError, "The model failed a run-time check; `.diagnostics` says where.");
+create_exception!(_hta, UsageError, HtaError, "The request does not fit the model.");
+
+/// One diagnostic as a dict: file, line, column, code, severity, message, label, help.
+fn diagnostic_dict<'py>(py: Python<'py>, d: &hta_app::Diagnostic) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let (line, column) = d.line_column().map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    dict.set_item("file", d.source.as_ref().map(|s| s.name().to_string()))?;
+    dict.set_item("line", line)?;
+    dict.set_item("column", column)?;
+    dict.set_item("code", d.code)?;
+    dict.set_item("severity", if d.is_error() { "error" } else { "warning" })?;
+    dict.set_item("message", &d.message)?;
+    dict.set_item("label", &d.label)?;
+    dict.set_item("help", &d.help)?;
+    Ok(dict)
+}
+
+fn to_py_err(py: Python<'_>, error: Error) -> PyErr {
+    let diagnostics: Vec<Bound<'_, PyDict>> =
+        error.diagnostics().iter().filter_map(|d| diagnostic_dict(py, d).ok()).collect();
+    let mut message = error.to_string();
+    for d in error.diagnostics().iter().filter(|d| d.is_error()) {
+        message.push_str("\n  ");
+        message.push_str(&d.one_line());
+    }
+    let err = match &error {
+        Error::Invalid(_) | Error::Model(_) => ModelError::new_err(message),
+        Error::RunFailed { .. } | Error::Analysis(_) => RunError::new_err(message),
+        Error::Usage(_) => UsageError::new_err(message),
+        Error::Io(_) => ModelError::new_err(message),
+    };
+    let value = err.value(py);
+    let _ = value.setattr("diagnostics", PyList::new(py, diagnostics).ok());
+    err
+}
+
+fn floats<'py>(py: Python<'py>, values: &[f64]) -> Bound<'py, PyBytes> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    PyBytes::new(py, &bytes)
+}
+
+/// `{"name": value}` overrides as `--set` takes them (values as text: numbers, settings).
+fn parse_overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<hta_app::Override>> {
+    let Some(set) = set else { return Ok(Vec::new()) };
+    let mut pairs = Vec::new();
+    for (k, v) in set.iter() {
+        let name: String = k.extract()?;
+        let value = if let Ok(b) = v.extract::<bool>() {
+            b.to_string()
+        } else if let Ok(x) = v.extract::<f64>() {
+            if v.extract::<i64>().is_ok() {
+                v.str()?.to_string()
+            } else {
+                // The shortest text that reads back as the same float.
+                format!("{x:?}")
+            }
+        } else {
+            v.str()?.to_string()
+        };
+        pairs.push((name, value));
+    }
+    hta_app::overrides(pairs.iter().map(|(n, v)| (n.as_str(), v.clone())))
+        .map_err(|e| UsageError::new_err(format!("set: {e}")))
+}
+
+/// A loaded, validated model.
+#[pyclass(module = "hta._hta", frozen)]
+struct Model {
+    loaded: Loaded,
+    path: PathBuf,
+}
+
+#[pymethods]
+impl Model {
+    /// The model file's path.
+    #[getter]
+    fn path(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Strategy names, in model order.
+    #[getter]
+    fn strategies(&self) -> Vec<String> {
+        self.loaded.model.strategies.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Parameter names, in model order.
+    #[getter]
+    fn parameters(&self) -> Vec<String> {
+        self.loaded.model.parameters.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Load warnings, one line each (file:line:col: message).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.loaded.warnings.iter().map(|w| w.one_line()).collect()
+    }
+
+    #[getter]
+    fn effect(&self) -> &'static str {
+        self.loaded.model.settings.effect.name()
+    }
+
+    #[getter]
+    fn currency(&self) -> String {
+        self.loaded.model.metadata.currency.clone()
+    }
+
+    #[getter]
+    fn title(&self) -> String {
+        self.loaded.model.metadata.title.clone()
+    }
+
+    /// Base case: the same files `hta run --out` writes (as text) and the numbers per strategy.
+    fn run<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let loaded = &self.loaded;
+        let base = py.allow_threads(|| hta_app::base_case(loaded)).map_err(|e| to_py_err(py, e))?;
+        let model = &loaded.model;
+        let cea = base.cea(model);
+        let out = PyDict::new(py);
+        out.set_item("results_json", hta_report::json::results_json(&cea))?;
+        out.set_item("summary_csv", hta_report::tables::summary_csv(&cea))?;
+        out.set_item("trace_csv", hta_report::tables::trace_csv(&cea))?;
+        out.set_item("values_csv", hta_report::tables::values_csv(&cea))?;
+        let strategies = PyDict::new(py);
+        strategies.set_item("strategy", self.strategies())?;
+        for (key, values) in [
+            ("cost", base.results.iter().map(|r| r.total_cost(true)).collect::<Vec<_>>()),
+            ("qaly", base.results.iter().map(|r| r.qaly(true)).collect()),
+            ("ly", base.results.iter().map(|r| r.life_years(true)).collect()),
+            ("cost_undiscounted", base.results.iter().map(|r| r.total_cost(false)).collect()),
+            ("qaly_undiscounted", base.results.iter().map(|r| r.qaly(false)).collect()),
+            ("ly_undiscounted", base.results.iter().map(|r| r.life_years(false)).collect()),
+        ] {
+            strategies.set_item(key, values)?;
+        }
+        out.set_item("strategies", strategies)?;
+        out.set_item("warnings", base.warnings)?;
+        Ok(out)
+    }
+
+    /// Probabilistic analysis: draws, sampled values, summary, CEAC over the WTP grid.
+    #[pyo3(signature = (draws=1000, seed=1, threads=None, first_draw=0, skip_invalid=false, wtp_grid=None, evppi=None, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn psa<'py>(
+        &self,
+        py: Python<'py>,
+        draws: u64,
+        seed: u64,
+        threads: Option<usize>,
+        first_draw: u64,
+        skip_invalid: bool,
+        wtp_grid: Option<String>,
+        evppi: Option<Vec<String>>,
+        progress: Option<PyObject>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let loaded = &self.loaded;
+        let model = &loaded.model;
+        let err = |e| to_py_err(py, e);
+        let grid = hta_app::psa::grid(model, wtp_grid.as_deref()).map_err(err)?;
+        let mut options = hta_app::psa::PsaOptions::new(draws, seed);
+        options.first_draw = first_draw;
+        options.threads = threads;
+        options.evppi_names = evppi.clone().unwrap_or_default();
+        if skip_invalid {
+            options.on_invalid = hta_sensitivity::OnInvalid::Skip;
+        }
+        let done = AtomicU64::new(0);
+        let every = (draws / 100).max(1);
+        let tick = || {
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(callback) = &progress {
+                if n % every == 0 || n == draws {
+                    Python::with_gil(|py| {
+                        let _ = callback.call1(py, (n, draws));
+                    });
+                }
+            }
+        };
+        let tick: &(dyn Fn() + Sync) = &tick;
+        let evppi_names = evppi.unwrap_or_default();
+        let computed = py.allow_threads(|| {
+            let run = hta_app::psa::run(loaded, &options, Some(tick))?;
+            let (cost, effect) = hta_app::psa::matrices(model, &run)?;
+            let psa = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies)
+                .map_err(|e| Error::Analysis(e.to_string()))?;
+            let summary = hta_app::psa::summarise(model, &psa, grid)?;
+            let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid)?;
+            Ok::<_, Error>((run, summary, evppi))
+        });
+        let (run, summary, evppi) = computed.map_err(err)?;
+        let names = self.strategies();
+        let out = PyDict::new(py);
+        out.set_item("strategies", &names)?;
+        out.set_item("draw", run.draws.clone())?;
+        out.set_item("cost", floats(py, &run.outcomes.iter().map(|o| o.cost).collect::<Vec<_>>()))?;
+        out.set_item("qaly", floats(py, &run.outcomes.iter().map(|o| o.qaly).collect::<Vec<_>>()))?;
+        out.set_item("ly", floats(py, &run.outcomes.iter().map(|o| o.ly).collect::<Vec<_>>()))?;
+        out.set_item("parameters", run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>())?;
+        out.set_item("values", floats(py, &run.values))?;
+        out.set_item("skipped", run.skipped.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
+        out.set_item("effect", model.settings.effect.name())?;
+        let s = PyDict::new(py);
+        let stat = |f: &dyn Fn(&hta_analysis::psa::StrategySummary) -> f64| -> Vec<f64> {
+            summary.strategies.iter().map(f).collect()
+        };
+        s.set_item("strategy", summary.strategies.iter().map(|x| names[x.strategy].clone()).collect::<Vec<_>>())?;
+        s.set_item("mean_cost", stat(&|x| x.cost.mean))?;
+        s.set_item("cost_sd", stat(&|x| x.cost.sd))?;
+        s.set_item("cost_2.5%", stat(&|x| x.cost.lower))?;
+        s.set_item("cost_97.5%", stat(&|x| x.cost.upper))?;
+        s.set_item("mean_effect", stat(&|x| x.effect.mean))?;
+        s.set_item("effect_sd", stat(&|x| x.effect.sd))?;
+        s.set_item("effect_2.5%", stat(&|x| x.effect.lower))?;
+        s.set_item("effect_97.5%", stat(&|x| x.effect.upper))?;
+        s.set_item("mean_delta_cost", stat(&|x| x.incremental_cost.mean))?;
+        s.set_item("mean_delta_effect", stat(&|x| x.incremental_effect.mean))?;
+        out.set_item("summary", s)?;
+        let ceac = PyDict::new(py);
+        let n = names.len();
+        let rows = summary.at_grid.len() * n;
+        let (mut wtp, mut strategy, mut prob, mut nmb, mut loss, mut optimal) = (
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+            Vec::with_capacity(rows),
+        );
+        for a in &summary.at_grid {
+            for (j, name) in names.iter().enumerate() {
+                wtp.push(a.threshold);
+                strategy.push(name.clone());
+                prob.push(a.probability_optimal[j]);
+                nmb.push(a.expected_nmb[j]);
+                loss.push(a.expected_loss[j]);
+                optimal.push(a.optimal == j);
+            }
+        }
+        ceac.set_item("wtp", wtp)?;
+        ceac.set_item("strategy", strategy)?;
+        ceac.set_item("probability_cost_effective", prob)?;
+        ceac.set_item("expected_nmb", nmb)?;
+        ceac.set_item("expected_loss", loss)?;
+        ceac.set_item("optimal", optimal)?;
+        out.set_item("ceac", ceac)?;
+        let evpi = PyDict::new(py);
+        evpi.set_item("wtp", summary.at_grid.iter().map(|a| a.threshold).collect::<Vec<_>>())?;
+        evpi.set_item("evpi_per_person", summary.at_grid.iter().map(|a| a.evpi).collect::<Vec<_>>())?;
+        for (name, values) in &evppi {
+            evpi.set_item(format!("evppi_{name}"), values.clone())?;
+        }
+        out.set_item("evpi", evpi)?;
+        Ok(out)
+    }
+}
+
+/// Loads and validates a model file; `set` overrides parameters or settings as `--set` does.
+#[pyfunction]
+#[pyo3(signature = (path, set=None))]
+fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<Model> {
+    let overrides = parse_overrides(set)?;
+    let loaded = py.allow_threads(|| hta_app::load(&path, &overrides)).map_err(|e| to_py_err(py, e))?;
+    Ok(Model { loaded, path })
+}
+
+/// Validates a model file and runs every check (`hta check`); returns its warnings.
+#[pyfunction]
+#[pyo3(signature = (path, set=None))]
+fn check(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<String>> {
+    let overrides = parse_overrides(set)?;
+    let result = py.allow_threads(|| {
+        let loaded = hta_app::load(&path, &overrides)?;
+        let (_, run_warnings) = hta_app::simulate(&loaded)?;
+        Ok::<_, Error>(loaded.warnings.iter().map(|w| w.one_line()).chain(run_warnings).collect())
+    });
+    result.map_err(|e| to_py_err(py, e))
+}
+
+#[pymodule]
+fn _hta(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    let py = m.py();
+    m.add("HtaError", py.get_type::<HtaError>())?;
+    m.add("ModelError", py.get_type::<ModelError>())?;
+    m.add("RunError", py.get_type::<RunError>())?;
+    m.add("UsageError", py.get_type::<UsageError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
