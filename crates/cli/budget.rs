@@ -95,7 +95,8 @@ fn report_extra(
             i.committed_after_horizon,
             i.nominal_per_patient,
             i.present_value_per_patient,
-            i.break_even_year.map(|y| y.to_string()).unwrap_or_default()
+            // As the terminal says; a blank cell would read as missing.
+            i.break_even_year.map_or("not within horizon".to_string(), |y| y.to_string())
         ));
     }
     let mut by_year = String::from("year");

@@ -250,10 +250,13 @@ impl Writer {
             escape(&more)
         ));
         let numeric: Vec<bool> = (0..table.header.len()).map(|c| table.is_numeric(c)).collect();
-        for h in &table.header {
+        for (c, h) in table.header.iter().enumerate() {
             let label = match zh(h) {
+                Some(zh) if self.lang == Lang::Zh && table.heading(c).ends_with("(millions)") => {
+                    format!("{zh}（百万）")
+                }
                 Some(zh) if self.lang == Lang::Zh => zh.to_string(),
-                _ => tables::column_label(h),
+                _ => table.heading(c),
             };
             self.out.push_str(&format!("<th>{}</th>", escape(&label)));
         }
@@ -317,7 +320,10 @@ td{border-bottom:1px solid #e3e8ec;padding:.3em .6em;vertical-align:top}td.num{t
 code{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.92em;background:#f1f3f5;padding:0 .2em;border-radius:2px}
 figure{margin:1.5em 0;text-align:center}figure svg{max-width:100%;height:auto;border:1px solid #e3e8ec}
 figcaption{font-size:.9em;color:#333;margin-top:.4em}.none{color:#777;font-style:italic}
-.record{font-family:'DejaVu Sans Mono',monospace;font-size:.8em;word-break:break-all}";
+.record{font-family:'DejaVu Sans Mono',monospace;font-size:.8em;word-break:break-all}
+@media print{body{max-width:none;margin:0;font-size:9pt}header{background:none;color:#000}nav{display:none}
+table{display:table;overflow:visible;font-size:7.5pt;page-break-inside:auto}tr{page-break-inside:avoid}
+th,td{padding:.15em .3em}figure{page-break-inside:avoid}h2{page-break-after:avoid}}";
 
 /// The whole report as one HTML document.
 pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lang) -> Result<String, String> {

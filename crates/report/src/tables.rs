@@ -352,12 +352,54 @@ impl Table {
         self
     }
 
+    /// Whether money is shown in millions: a wide table (more than 8 columns, as the budget
+    /// tables by year) whose amounts reach ten million, so that every column fits a page.
+    pub fn in_millions(&self) -> bool {
+        !self.verbatim && self.header.len() > 8 && (0..self.header.len()).any(|c| self.column_max(c) >= 1e7)
+    }
+
+    /// The largest magnitude among the numbers of column `c` (0 when it has none).
+    fn column_max(&self, c: usize) -> f64 {
+        self.rows
+            .iter()
+            .filter_map(|r| r.get(c)?.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .fold(0.0, |m, v| m.max(v.abs()))
+    }
+
+    /// Whether column `c` is shown in millions: money by its name, or (in tables whose columns
+    /// are named after schemes or payers) any numeric column reaching a million.
+    fn scaled(&self, c: usize) -> bool {
+        let key = self.header.get(c).map_or("", String::as_str);
+        self.in_millions()
+            && self.is_numeric(c)
+            && (precision(key) == Precision::Money
+                || (precision(key) == Precision::General && self.column_max(c) >= 1e6))
+    }
+
+    /// The heading of column `c` for people, with `(millions)` on money shown in millions.
+    pub fn heading(&self, c: usize) -> String {
+        let key = self.header.get(c).map_or("", String::as_str);
+        if self.scaled(c) {
+            format!("{} (millions)", column_label(key))
+        } else {
+            column_label(key)
+        }
+    }
+
     /// Cell `(row, column)` formatted for people: numbers grouped with a precision chosen by the
-    /// column, text as written.
+    /// column (money in millions in wide tables, see [`Table::in_millions`]), text as written.
     pub fn display(&self, row: usize, column: usize) -> String {
         let cell = self.rows.get(row).and_then(|r| r.get(column)).map_or("", String::as_str);
         if self.verbatim {
             return cell.to_string();
+        }
+        if self.scaled(column) {
+            if let Ok(v) = cell.parse::<f64>() {
+                if v.is_finite() {
+                    return crate::number::grouped(v / 1e6, 2);
+                }
+            }
         }
         match cell.parse::<f64>() {
             _ if cell == "true" => "yes".to_string(),
@@ -394,7 +436,7 @@ impl Table {
     pub fn markdown(&self) -> String {
         let escape = markdown_text;
         let mut out = format!("### {}\n\n", escape(&self.caption));
-        let header = self.header.iter().map(|h| escape(&column_label(h)));
+        let header = (0..self.header.len()).map(|c| escape(&self.heading(c)));
         out.push_str(&format!("| {} |\n", header.collect::<Vec<_>>().join(" | ")));
         let rule: Vec<&str> = (0..self.header.len()).map(|c| if self.is_numeric(c) { "---:" } else { "---" }).collect();
         out.push_str(&format!("|{}|\n", rule.join("|")));
@@ -450,6 +492,20 @@ mod table_tests {
         assert_eq!(super::column_label("quadrant_at_low"), "Quadrant at low");
         let b = Table::from_csv("b", "strategy,optimal\nmono,true\ncomb,false\n").expect("table");
         assert_eq!((b.display(0, 1).as_str(), b.display(1, 1).as_str()), ("yes", "no"));
+    }
+
+    #[test]
+    fn wide_money_tables_are_shown_in_millions() {
+        let header = "scheme,year,payment,offset,net_impact,a,b,c,d\n";
+        let wide =
+            Table::from_csv("w", &format!("{header}upfront,1,1234567890,-5000000,1229567890,1,2,3,4\n")).expect("t");
+        assert!(wide.in_millions());
+        assert_eq!(wide.display(0, 2), "1,234.57");
+        assert_eq!(wide.heading(2), "Payment (millions)");
+        assert_eq!(wide.display(0, 1), "1", "years are not money");
+        let narrow = Table::from_csv("n", "scheme,payment\nupfront,1234567890\n").expect("t");
+        assert!(!narrow.in_millions());
+        assert_eq!(narrow.display(0, 1), "1,234,567,890.00");
     }
 
     #[test]
