@@ -42,9 +42,13 @@ __all__ = [
 Overrides = Mapping[str, Union[float, int, str, bool]]
 
 
+# pandas 3 parses floats exactly by default (and deprecates the option); before it, ask for it.
+_EXACT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
 def _csv(text: str) -> pd.DataFrame:
-    # round_trip: the same float64 as the Rust value that printed the text.
-    return pd.read_csv(io.StringIO(text), float_precision="round_trip")
+    # The same float64 as the Rust value that printed the text.
+    return pd.read_csv(io.StringIO(text), **_EXACT)
 
 
 def _array(data: bytes) -> np.ndarray:
