@@ -227,15 +227,15 @@ impl Model {
             })
             .map_err(err)?;
         let years = PyDict::new(py);
-        let rows: Vec<(&str, &hta_budget::impact::YearImpact)> = analysis
-            .impacts
-            .iter()
-            .flat_map(|i| i.years.iter().map(move |y| (i.scheme.name.as_str(), y)))
-            .collect();
+        let rows: Vec<(&str, &hta_budget::impact::YearImpact)> =
+            analysis.impacts.iter().flat_map(|i| i.years.iter().map(move |y| (i.scheme.name.as_str(), y))).collect();
         years.set_item("scheme", rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>())?;
         years.set_item("year", rows.iter().map(|r| r.1.year).collect::<Vec<_>>())?;
         for (key, f) in [
-            ("treated_from_prevalent", (|y: &hta_budget::impact::YearImpact| y.treated_from_prevalent) as fn(&_) -> f64),
+            (
+                "treated_from_prevalent",
+                (|y: &hta_budget::impact::YearImpact| y.treated_from_prevalent) as fn(&_) -> f64,
+            ),
             ("treated_from_incident", |y| y.treated_from_incident),
             ("paid_patients", |y| y.paid_patients),
             ("free_patients", |y| y.free_patients),
@@ -253,11 +253,21 @@ impl Model {
         let schemes = PyDict::new(py);
         let impacts = &analysis.impacts;
         schemes.set_item("scheme", impacts.iter().map(|i| i.scheme.name.clone()).collect::<Vec<_>>())?;
-        schemes.set_item("label", impacts.iter().map(|i| i.scheme.label.clone().unwrap_or_default()).collect::<Vec<_>>())?;
-        schemes.set_item("net_impact_over_horizon", impacts.iter().map(|i| i.total_net_impact()).collect::<Vec<_>>())?;
-        schemes.set_item("committed_after_horizon", impacts.iter().map(|i| i.committed_after_horizon).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "label",
+            impacts.iter().map(|i| i.scheme.label.clone().unwrap_or_default()).collect::<Vec<_>>(),
+        )?;
+        schemes
+            .set_item("net_impact_over_horizon", impacts.iter().map(|i| i.total_net_impact()).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "committed_after_horizon",
+            impacts.iter().map(|i| i.committed_after_horizon).collect::<Vec<_>>(),
+        )?;
         schemes.set_item("nominal_per_patient", impacts.iter().map(|i| i.nominal_per_patient).collect::<Vec<_>>())?;
-        schemes.set_item("present_value_per_patient", impacts.iter().map(|i| i.present_value_per_patient).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "present_value_per_patient",
+            impacts.iter().map(|i| i.present_value_per_patient).collect::<Vec<_>>(),
+        )?;
         schemes.set_item("break_even_year", impacts.iter().map(|i| i.break_even_year).collect::<Vec<_>>())?;
         let scenarios = PyDict::new(py);
         let sc: Vec<(&hta_app::budget::ScenarioResult, usize)> =
@@ -309,7 +319,7 @@ impl Model {
         let tick = || {
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(callback) = &progress {
-                if n % every == 0 || n == draws {
+                if n.is_multiple_of(every) || n == draws {
                     Python::with_gil(|py| {
                         let _ = callback.call1(py, (n, draws));
                     });
@@ -335,7 +345,10 @@ impl Model {
         out.set_item("cost", floats(py, &run.outcomes.iter().map(|o| o.cost).collect::<Vec<_>>()))?;
         out.set_item("qaly", floats(py, &run.outcomes.iter().map(|o| o.qaly).collect::<Vec<_>>()))?;
         out.set_item("ly", floats(py, &run.outcomes.iter().map(|o| o.ly).collect::<Vec<_>>()))?;
-        out.set_item("parameters", run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>())?;
+        out.set_item(
+            "parameters",
+            run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>(),
+        )?;
         out.set_item("values", floats(py, &run.values))?;
         out.set_item("skipped", run.skipped.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
         out.set_item("effect", model.settings.effect.name())?;
