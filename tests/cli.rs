@@ -332,6 +332,7 @@ fn report_writes_the_whole_dossier_pack() {
     let ids: Vec<&str> =
         doc.descendants().filter(|n| n.has_tag_name("section")).filter_map(|n| n.attribute("id")).collect();
     let expected = [
+        "summary",
         "setting",
         "comparators",
         "horizon",
@@ -342,9 +343,18 @@ fn report_writes_the_whole_dossier_pack() {
         "base-case",
         "uncertainty",
         "budget",
+        "cheers",
         "run-record",
     ];
     assert_eq!(ids, expected);
+    // The executive summary states the ICER; the checklist lists all 28 CHEERS 2022 items; the
+    // undiscounted totals and the costs by category are shown (issue 17, item 21).
+    assert!(html.contains("an ICER of 314,682 CNY per QALY"), "executive summary");
+    assert!(html.contains("<td>28</td><td>Conflicts of interest</td>"), "CHEERS checklist");
+    assert!(
+        html.contains("Totals per strategy, undiscounted")
+            && html.contains("Discounted costs per strategy by category")
+    );
     for node in doc.descendants() {
         for attribute in node.attributes() {
             let v = attribute.value();

@@ -4,6 +4,7 @@
 mod budget;
 mod cli;
 mod determinism;
+mod fit;
 mod fuzz_corpus;
 mod hostile;
 mod invalid;

@@ -341,3 +341,104 @@ fn custom_counting_weights_match_a_hand_calculation() {
     let param = hta().arg("check").arg(dir.join("param.yaml")).assert().code(3);
     assert!(stderr_of(&param).contains("may use only `cycle`"), "{}", stderr_of(&param));
 }
+
+/// Model text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) is written to every
+/// CSV file with a leading `'`, and HTML in model text is inert in report.md (issue 17, item 7).
+#[test]
+fn model_text_cannot_inject_formulas_into_csv_or_html_into_markdown() {
+    let dir = temp_dir("injection");
+    let text = std::fs::read_to_string("models/hiv.yaml").expect("hiv");
+    let hostile = text
+        .lines()
+        .map(|l| match l.trim_start() {
+            t if t.starts_with("title:") => {
+                "  title: \"<script>alert(1)</script> [x](javascript:alert(2))\"".to_string()
+            }
+            "label: \"Zidovudine monotherapy\"" => "    label: \"=1+2\"".to_string(),
+            "label: \"Zidovudine + lamivudine\"" => "    label: \"@SUM(A1)|cmd\"".to_string(),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(&dir.join("evil.yaml"), &hostile);
+    let out = dir.join("pack");
+    hta().arg("report").arg(dir.join("evil.yaml")).arg("--out").arg(&out).args(["--draws", "50"]).assert().success();
+    let mut files = vec![out.clone()];
+    let mut csvs = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).expect("dir").map(|e| e.expect("entry").path()));
+        } else if path.extension().is_some_and(|e| e == "csv") {
+            csvs.push(path);
+        }
+    }
+    assert!(csvs.len() > 5, "the pack has CSV files: {csvs:?}");
+    let mut seen = 0;
+    for csv in &csvs {
+        let text = std::fs::read_to_string(csv).expect("csv");
+        for line in text.lines() {
+            for bad in ["=1+2", "@SUM(A1)|cmd"] {
+                let starts = line.starts_with(bad) || line.starts_with(&format!("\"{bad}"));
+                let inside = line.contains(&format!(",{bad}")) || line.contains(&format!(",\"{bad}"));
+                assert!(!starts && !inside, "{}: a formula cell left as it is: {line}", csv.display());
+            }
+            seen += usize::from(line.contains("'=1+2") || line.contains("'@SUM(A1)|cmd"));
+        }
+    }
+    assert!(seen > 0, "the labels reach some CSV file, neutralised");
+    let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(!markdown.contains("<script") && !markdown.contains("[x](javascript"), "raw HTML or a link in report.md");
+    assert!(markdown.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the title is shown as text");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(!html.contains("<script"), "raw HTML in report.html");
+}
+
+/// A reader that goes away (`hta run MODEL | head -1`) does not make hta panic; the run still
+/// writes its files and exits with its own code.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::process::Stdio;
+    let dir = temp_dir("pipe");
+    let out = dir.join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hta"))
+        .args(["run", "models/hiv.yaml", "--out"])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hta");
+    drop(child.stdout.take());
+    let result = child.wait_with_output().expect("hta ran");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(result.status.success(), "{:?} {stderr}", result.status);
+    assert!(out.join("results.json").is_file(), "the files were written");
+}
+
+/// Every threshold-dependent figure of the pack (tornado, two-way grid, EVPPI) is drawn at the
+/// model's primary threshold and says so (issue 17, item 20).
+#[test]
+fn the_pack_uses_the_primary_threshold_everywhere_and_labels_it() {
+    let out = temp_dir("thresholds").join("pack");
+    hta().args(["report", "models/cart_lbcl_psm.yaml", "--draws", "100", "--out"]).arg(&out).assert().success();
+    let model = std::fs::read_to_string("models/cart_lbcl_psm.yaml").expect("model");
+    assert!(
+        model.contains("{ label: \"1 x GDP per capita (China, 2024)\", gdp_multiple: 1, gdp: cn_2024 }")
+            && model.contains("value: 95749"),
+        "the first threshold is 1 x GDP per capita, 95,749"
+    );
+    let figures = out.join("figures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&figures).expect("figures") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let dependent = ["tornado", "twoway", "evppi"].iter().any(|p| name.starts_with(p));
+        if dependent && name.ends_with(".svg") {
+            let svg = std::fs::read_to_string(&path).expect("svg");
+            assert!(svg.contains("95,749"), "{name} is not labelled with the primary threshold");
+            assert!(!svg.contains("287,247"), "{name} is drawn at another threshold (3 x GDP)");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "tornado, two-way and EVPPI figures were checked ({checked})");
+}

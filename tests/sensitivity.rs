@@ -206,3 +206,71 @@ fn correlated_parameters_follow_the_copula() {
     let expected = 6.0 / std::f64::consts::PI * (0.6f64 / 2.0).asin();
     assert!((spearman - expected).abs() < 0.015, "Spearman {spearman} vs {expected}");
 }
+
+fn hiv_with_top_level(extra: &str) -> hta_model::Model {
+    let text = std::fs::read_to_string("models/hiv.yaml").expect("hiv") + extra;
+    match hta_spec::load_str(&text, "t.yaml", Path::new("models"), &[]) {
+        Ok(l) => l.model,
+        Err(d) => panic!("{d}"),
+    }
+}
+
+const MVN: &str = "\nmultivariate_normal:\n  os_fit:\n    parameters: [log_shape, log_scale, beta]\n    mean: [0.1, 7.1, -0.5]\n    covariance:\n      - [0.04, -0.012, 0.002]\n      - [-0.012, 0.09, 0.0]\n      - [0.002, 0.0, 0.25]\n";
+
+/// Means and covariances of 100,000 draws of a multivariate normal group against the file's
+/// (tolerance: 4.5 standard errors of each sample moment), and every other parameter's draws
+/// bit-identical to those of the model without the group (its numbers are drawn last).
+#[test]
+#[allow(clippy::needless_range_loop)]
+fn multivariate_normal_draws_match_and_leave_other_draws_unchanged() {
+    let with = hiv_with_top_level(MVN);
+    let without = load_file("models/hiv.yaml");
+    let group = &with.multivariate_normal[0];
+    assert_eq!(with.parameters[group.params[1].index()].definition.expr.as_constant(), Some(7.1));
+    let (s_with, s_without) = (Sampler::new(&with).expect("sampler"), Sampler::new(&without).expect("sampler"));
+    let n = 100_000;
+    let k = 3;
+    let (mut pins, mut base) = (Vec::new(), Vec::new());
+    let mut sum = [0.0; 3];
+    let mut cross = [[0.0; 3]; 3];
+    for i in 0..n {
+        s_with.draw(11, i, &mut pins);
+        s_without.draw(11, i, &mut base);
+        assert_eq!(&pins[..base.len()], &base[..], "draw {i}");
+        let x: Vec<f64> =
+            group.params.iter().map(|p| pins.iter().find(|(q, _)| q == p).map_or(f64::NAN, |(_, v)| *v)).collect();
+        for a in 0..k {
+            sum[a] += x[a];
+            for b in 0..k {
+                cross[a][b] += (x[a] - group.mean[a]) * (x[b] - group.mean[b]);
+            }
+        }
+    }
+    let n = n as f64;
+    for a in 0..k {
+        let var = group.covariance[a * k + a];
+        assert!((sum[a] / n - group.mean[a]).abs() < 4.5 * (var / n).sqrt(), "mean {a}");
+        for b in 0..k {
+            let (c, vb) = (group.covariance[a * k + b], group.covariance[b * k + b]);
+            // Var of a product of centred normals: var_a var_b + c².
+            let se = ((var * vb + c * c) / n).sqrt();
+            assert!((cross[a][b] / n - c).abs() < 4.5 * se, "covariance {a},{b}: {} vs {c}", cross[a][b] / n);
+        }
+    }
+}
+
+/// A semi-definite covariance (two perfectly correlated members) is drawn through its
+/// eigen-decomposition: the second member is exactly twice the first, up to rounding.
+#[test]
+fn semi_definite_covariance_draws_on_its_line() {
+    let model = hiv_with_top_level("\nmultivariate_normal:\n  pair:\n    parameters: [a1, a2]\n    mean: [1, 2]\n    covariance: [[1, 2], [2, 4]]\n");
+    let sampler = Sampler::new(&model).expect("sampler");
+    let group = &model.multivariate_normal[0];
+    let mut pins = Vec::new();
+    for i in 0..100 {
+        sampler.draw(5, i, &mut pins);
+        let v = |p: &hta_model::ParamId| pins.iter().find(|(q, _)| q == p).map_or(f64::NAN, |(_, v)| *v);
+        let (a, b) = (v(&group.params[0]), v(&group.params[1]));
+        assert!((b - 2.0 * a).abs() < 1e-9, "{a} {b}");
+    }
+}

@@ -87,6 +87,11 @@ pub enum Command {
     /// committed payments after the horizon.
     #[command(after_help = EXIT_CODES)]
     Budget(BudgetArgs),
+    /// Fit parametric survival curves to patient data (per arm and pooled with the arm as a
+    /// covariate): fit table, ranking by AIC/BIC, diagnostic figures, and a model-file fragment
+    /// whose curve parameters are drawn jointly (a multivariate normal group).
+    #[command(after_help = EXIT_CODES)]
+    Fit(crate::fit::FitArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -247,7 +252,8 @@ pub struct PsaReportArgs {
     /// model's largest threshold in 100 steps).
     #[arg(long, value_name = "MIN:MAX:STEP")]
     pub wtp_grid: Option<String>,
-    /// EVPPI of one parameter (Strong & Oakley binning). Repeatable.
+    /// EVPPI of one parameter (Strong & Oakley binning), or of a multivariate normal group by its
+    /// name (one parameter set, by regression as for --evppi-group). Repeatable.
     #[arg(long, value_name = "PARAMETER")]
     pub evppi: Vec<String>,
     /// EVPPI of a group of parameters, comma-separated (regression on an additive spline basis).

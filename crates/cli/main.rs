@@ -5,27 +5,29 @@
 
 // Everything the binary prints goes through these, so that text from a model file (titles,
 // labels, scheme names) cannot send control sequences to the terminal: control characters are
-// shown as `?`, as in diagnostics. They shadow the standard macros for every module below;
-// rendered diagnostics (already made safe, and coloured on a terminal) use `std::eprint!`.
+// shown as `?`, as in diagnostics, and a closed pipe does not panic ([`emit`]). They shadow the
+// standard macros for every module below; rendered diagnostics (already made safe, and coloured on
+// a terminal) go to [`emit`] directly.
 macro_rules! println {
-    () => { std::println!() };
-    ($($arg:tt)*) => { std::println!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+    () => { $crate::emit(false, "\n") };
+    ($($arg:tt)*) => { $crate::emit(false, &format!("{}\n", $crate::terminal_safe(&format!($($arg)*)))) };
 }
 macro_rules! print {
-    ($($arg:tt)*) => { std::print!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::emit(false, &$crate::terminal_safe(&format!($($arg)*))) };
 }
 macro_rules! eprintln {
-    () => { std::eprintln!() };
-    ($($arg:tt)*) => { std::eprintln!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+    () => { $crate::emit(true, "\n") };
+    ($($arg:tt)*) => { $crate::emit(true, &format!("{}\n", $crate::terminal_safe(&format!($($arg)*)))) };
 }
 #[allow(unused_macros)]
 macro_rules! eprint {
-    ($($arg:tt)*) => { std::eprint!("{}", $crate::terminal_safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::emit(true, &$crate::terminal_safe(&format!($($arg)*))) };
 }
 
 mod args;
 mod budget;
 mod exit;
+mod fit;
 mod output;
 mod psa;
 mod render;
@@ -52,6 +54,28 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Writes text to stdout (or stderr). A reader that went away (`hta run m.yaml | head`) is not
+/// an error of the run: the rest of the text is dropped and the run goes on to write its files
+/// and exit with its own code, where the standard macros would panic.
+pub(crate) fn emit(to_stderr: bool, text: &str) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let closed = &CLOSED[usize::from(to_stderr)];
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    let written = if to_stderr {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|()| out.flush())
+    };
+    if written.is_err() {
+        closed.store(true, Ordering::Relaxed);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::set_force(cli.force);
@@ -73,6 +97,7 @@ fn main() -> ExitCode {
         Command::Psa(args) => psa::psa(&args).map(drop),
         Command::Merge(args) => psa::merge(&args).map(drop),
         Command::Budget(args) => budget::budget(&args).map(drop),
+        Command::Fit(args) => fit::fit(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     output::release_locks();
@@ -86,7 +111,7 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
     match hta_spec::load(model, set) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
-                std::eprint!("{}", render::diagnostic(warning));
+                crate::emit(true, &render::diagnostic(warning));
             }
             Ok(loaded)
         }
@@ -96,7 +121,7 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
 
 pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
     for d in &diagnostics.0 {
-        std::eprint!("{}", render::diagnostic(d));
+        crate::emit(true, &render::diagnostic(d));
     }
     let n = diagnostics.errors().count();
     eprintln!("error: {n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
@@ -132,7 +157,7 @@ pub(crate) fn fail(error: Error) -> Exit {
                 eprintln!("{line}");
             }
             for d in &diagnostics {
-                std::eprint!("{}", render::diagnostic(d));
+                crate::emit(true, &render::diagnostic(d));
             }
             eprintln!("error: the model failed its run-time checks; no results were written");
             Exit::RunFailed

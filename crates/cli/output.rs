@@ -174,7 +174,14 @@ pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Exit> {
         }
     };
     // Every file first, then every rename: the set changes over in the shortest possible time.
-    for ((path, tmp), (_, bytes)) in targets.iter().zip(&temporaries).zip(files) {
+    for ((path, tmp), (name, bytes)) in targets.iter().zip(&temporaries).zip(files) {
+        // Every CSV file leaves through here: cells a spreadsheet would run as formulas are
+        // neutralised, whichever code built the text.
+        let safe = match std::str::from_utf8(bytes) {
+            Ok(text) if name.ends_with(".csv") => hta_report::csv_safe::neutralise(text),
+            _ => std::borrow::Cow::Borrowed(""),
+        };
+        let bytes = if safe.is_empty() { *bytes } else { safe.as_bytes() };
         std::fs::write(tmp, bytes).map_err(|e| {
             discard();
             crate::io_error(path, &e)

@@ -138,8 +138,14 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
     extra.sheets.push(("PSA thresholds".into(), decision));
     extra.figures = figures(model, run, &at_grid);
     if !at_model_evppi.is_empty() {
-        // At the model threshold where decision uncertainty (EVPI) is largest.
-        let k = (0..at_model.len()).fold(0, |best, k| if at_model[k].evpi > at_model[best].evpi { k } else { best });
+        // At the model's primary (first) threshold, as every other analysis of the pack.
+        let k = 0;
+        if at_model.get(k).is_some_and(|t| t.evpi <= 0.0) {
+            extra.notes.push(format!(
+                "At the primary threshold ({}) the EVPI is 0: the same strategy is optimal in every draw, so no parameter has EVPPI there; evppi.csv gives the EVPPI at every threshold of the grid.",
+                model.settings.thresholds[k].label
+            ));
+        }
         extra.figures.push(evppi_bars(model, &at_model_evppi, k));
         let mut csv = String::from("parameters,evppi_per_person\n");
         for (name, values) in &at_model_evppi {

@@ -60,8 +60,8 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
                     x: x.clone(),
                     y: y.clone(),
                     steps: 11,
-                    // At the highest threshold, where a new option is most often cost-effective.
-                    wtp: model.settings.thresholds.iter().map(|t| t.value).reduce(f64::max),
+                    // At the model's primary (first) threshold, as the one-way analysis above.
+                    wtp: None,
                     out: Some(dir.clone()),
                     set: args.set.clone(),
                 })?);
@@ -92,7 +92,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         .filter(|p| p.uncertainty.distribution.is_some_and(|d| d != hta_model::Distribution::Fixed))
         .map(|p| p.name.clone())
         .collect();
-    let can_sample = !sampled.is_empty() || !model.dirichlet.is_empty();
+    let can_sample = !sampled.is_empty() || !model.dirichlet.is_empty() || !model.multivariate_normal.is_empty();
     if can_sample && args.draws > 0 {
         heading("Probabilistic sensitivity analysis");
         let evppi = if sampled.len() <= MAX_EVPPI_PARAMETERS { sampled } else { Vec::new() };

@@ -72,9 +72,12 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
     }
     let mut pins = Vec::new();
     sampler.draw(options.seed, options.first_draw, &mut pins);
-    for name in options.evppi_names.iter().flat_map(|g| g.split(',')) {
+    // --evppi names are checked against what one draw samples, before any draw is run; a
+    // multivariate normal group stands for its members.
+    let requested = options.evppi_names.iter().flat_map(|g| g.split(','));
+    for name in requested.flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()])) {
         if !model.param_by_name(name.trim()).is_some_and(|p| pins.iter().any(|(q, _)| *q == p)) {
-            return Err(not_sampled(name));
+            return Err(not_sampled(&name));
         }
     }
     let settings = PsaSettings {
@@ -97,6 +100,12 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
             .with_context("(use --on-invalid skip to leave such draws out and count them)".into())
             .with_context(format!("error: draw {} failed its run-time checks with {}", failure.draw, values.join(", ")))
     })
+}
+
+/// The member parameters of the multivariate normal group `name`, if there is one.
+pub fn group_members(model: &Model, name: &str) -> Option<Vec<String>> {
+    let group = model.multivariate_normal.iter().find(|g| g.name == name)?;
+    Some(group.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect())
 }
 
 pub(crate) fn not_sampled(name: &str) -> Error {
@@ -177,11 +186,20 @@ pub fn evppi(
     let fail = |e: hta_analysis::psa::PsaError| Error::Analysis(format!("EVPPI: {e}"));
     let mut out = Vec::new();
     for name in parameters {
+        if group_members(model, name.trim()).is_some() {
+            continue;
+        }
         let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
         out.push((name.clone(), values));
     }
-    for group in groups {
-        let columns = group.split(',').map(column).collect::<Result<Vec<_>, _>>()?;
+    // A multivariate normal group named as a parameter is one parameter set, as a group is.
+    let named_groups = parameters.iter().filter(|n| group_members(model, n.trim()).is_some());
+    for group in named_groups.chain(groups) {
+        let members: Vec<String> = group
+            .split(',')
+            .flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()]))
+            .collect();
+        let columns = members.iter().map(|n| column(n)).collect::<Result<Vec<_>, _>>()?;
         let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
         let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };

@@ -24,9 +24,9 @@ pub mod table;
 
 pub use ids::{CategoryId, CurveId, ParamId, StateId, StrategyId, TableId};
 pub use model::{
-    CorrelatedGroup, DirichletGroup, Distribution, EntryValue, Formula, Metadata, Model, OneOff, Origin, Parameter,
-    Scenario, State, Strategy, Structure, Subgroup, TransitionEntry, TransitionRow, TransitionValue, Tree, TreeBranch,
-    Uncertainty,
+    CorrelatedGroup, DirichletGroup, Distribution, EntryValue, Formula, Metadata, Model, MultivariateNormalGroup,
+    OneOff, Origin, Parameter, Scenario, State, Strategy, Structure, Subgroup, TransitionEntry, TransitionRow,
+    TransitionValue, Tree, TreeBranch, Uncertainty,
 };
 pub use settings::{Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, Threshold};
 pub use table::{Interpolation, LookupTable, Outside, TableColumn};

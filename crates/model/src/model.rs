@@ -298,6 +298,19 @@ pub struct DirichletGroup {
     pub origin: Origin,
 }
 
+/// Parameters drawn jointly from a multivariate normal distribution (e.g. a fitted survival
+/// curve's coefficients on their estimation scale, with the covariance from the fit's Hessian);
+/// their base values are the means. `covariance` is row-major, `params.len()` squared, checked
+/// symmetric and positive semi-definite on load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultivariateNormalGroup {
+    pub name: String,
+    pub params: Vec<ParamId>,
+    pub mean: Vec<f64>,
+    pub covariance: Vec<f64>,
+    pub origin: Origin,
+}
+
 /// A named set of overrides (parameter or setting name, value as text), as `--set` takes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -337,6 +350,8 @@ pub struct Model {
     pub dirichlet: Vec<DirichletGroup>,
     /// Parameters drawn with correlation (PSA): at most one group holding every correlated one.
     pub correlated: Option<CorrelatedGroup>,
+    /// Groups of parameters drawn from a multivariate normal (PSA), after every other draw.
+    pub multivariate_normal: Vec<MultivariateNormalGroup>,
     pub states: Vec<State>,
     pub transition_values: Vec<TransitionValue>,
     pub strategies: Vec<Strategy>,

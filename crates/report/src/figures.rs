@@ -1,20 +1,54 @@
 //! Dossier figures in one house style. Each figure is written as SVG and PNG with the data it
-//! plots as CSV beside it. PNG text is drawn with the DejaVu Sans font embedded in this crate, so
-//! figures never depend on the fonts of the machine (SVG text names `sans-serif`, for the viewer).
+//! plots as CSV beside it. plotters lays the figure out as SVG; the PNG is that SVG rasterised by
+//! resvg at twice its size (1800 x 1120 pixels, for print), with the text shaped (kerning) in the
+//! fonts embedded in this crate: DejaVu Sans, and a Noto Sans SC subset for Chinese text. Figures
+//! never depend on the fonts of the machine (SVG text names `sans-serif`, for the viewer).
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::CeaRun;
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/DejaVuSans-LICENSE.txt`).
 static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+/// Noto Sans CJK SC, subset to GB 2312 level 1 and the toolkit's own Chinese text (SIL Open Font
+/// License 1.1, see `fonts/NotoSansSC-LICENSE.txt`); glyphs DejaVu Sans lacks fall back to it.
+static CJK_FONT: &[u8] = include_bytes!("../fonts/NotoSansSC-Subset.otf");
 static REGISTER: Once = Once::new();
 
 const SIZE: (u32, u32) = (900, 560);
+/// PNG pixels per SVG unit.
+const PNG_SCALE: f32 = 2.0;
+/// The embedded fonts, loaded once: DejaVu Sans as `sans-serif`, Noto Sans SC for fallback.
+fn fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    static FONTS: std::sync::OnceLock<std::sync::Arc<resvg::usvg::fontdb::Database>> = std::sync::OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut db = resvg::usvg::fontdb::Database::new();
+            db.load_font_data(FONT.to_vec());
+            db.load_font_data(CJK_FONT.to_vec());
+            db.set_sans_serif_family("DejaVu Sans");
+            std::sync::Arc::new(db)
+        })
+        .clone()
+}
+
+/// An SVG document rasterised at [`PNG_SCALE`] on white, as PNG bytes.
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let options = usvg::Options { font_family: "DejaVu Sans".into(), fontdb: fonts(), ..usvg::Options::default() };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| format!("cannot read the SVG: {e}"))?;
+    let size = tree.size().to_int_size().scale_by(PNG_SCALE).ok_or("the figure has no size")?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("the figure has no size")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| format!("cannot encode the PNG: {e}"))
+}
+
 /// Okabe–Ito colours, distinguishable with colour-vision deficiency.
 /// Okabe–Ito colours first, then four darker ones for figures with many series.
 const PALETTE: [RGBColor; 12] = [
@@ -34,6 +68,35 @@ const PALETTE: [RGBColor; 12] = [
 
 fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
+}
+
+/// Where a figure's legend is drawn.
+#[derive(Debug, Clone)]
+enum Legend {
+    Inside(SeriesLabelPosition),
+    /// Right of the plot, in a margin this many pixels wide.
+    Outside {
+        width: u32,
+    },
+}
+
+/// How a legend entry shows its series.
+#[derive(Debug, Clone, Copy)]
+enum Marker {
+    /// A line this many pixels wide.
+    Line(u32),
+    Box,
+    Dot,
+}
+
+/// The legend entry of line `series[i]`: its name, and which earlier series it repeats when its
+/// points are the same (so a line hidden under another is not taken for missing).
+fn series_label(series: &[Series], i: usize) -> String {
+    let s = &series[i];
+    match series[..i].iter().find(|earlier| earlier.points == s.points && !s.points.is_empty()) {
+        Some(earlier) => format!("{} (same as {})", s.name, earlier.name),
+        None => s.name.clone(),
+    }
 }
 
 /// A named series of (x, y) points.
@@ -75,46 +138,45 @@ pub struct Figure {
 }
 
 impl Figure {
-    /// The plotted data as CSV (long format).
+    /// The plotted data as CSV (long format), names quoted where needed and neutralised against
+    /// formula injection ([`crate::csv_safe`]).
     pub fn csv(&self) -> String {
-        let mut out = String::new();
-        match &self.plot {
+        let (header, rows): (&[&str], Vec<Vec<String>>) = match &self.plot {
             Plot::Lines { series } | Plot::StackedBars { series } | Plot::Plane { series, .. } => {
-                out.push_str("series,x,y\n");
-                for s in series {
-                    for (x, y) in &s.points {
-                        out.push_str(&format!("{},{x},{y}\n", s.name));
-                    }
-                }
+                let mut rows: Vec<Vec<String>> = series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|(x, y)| vec![s.name.clone(), x.to_string(), y.to_string()]))
+                    .collect();
                 if let Plot::Plane { frontier, .. } = &self.plot {
-                    for (x, y) in frontier {
-                        out.push_str(&format!("frontier,{x},{y}\n"));
-                    }
+                    rows.extend(frontier.iter().map(|(x, y)| vec!["frontier".into(), x.to_string(), y.to_string()]));
                 }
+                (&["series", "x", "y"], rows)
             }
-            Plot::Tornado { bars, base } => {
-                out.push_str("parameter,low,high,base\n");
-                for (name, low, high) in bars {
-                    out.push_str(&format!("{name},{low},{high},{base}\n"));
-                }
-            }
+            Plot::Tornado { bars, base } => (
+                &["parameter", "low", "high", "base"],
+                bars.iter()
+                    .map(|(name, low, high)| vec![name.clone(), low.to_string(), high.to_string(), base.to_string()])
+                    .collect(),
+            ),
             Plot::Grid { x, y, cells, names } => {
-                out.push_str("x,y,optimal\n");
-                for (j, yv) in y.iter().enumerate() {
-                    for (i, xv) in x.iter().enumerate() {
-                        let name = cells.get(j * x.len() + i).and_then(|&k| names.get(k)).map_or("", String::as_str);
-                        out.push_str(&format!("{xv},{yv},{name}\n"));
-                    }
-                }
+                let rows = y
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(j, yv)| {
+                        x.iter().enumerate().map(move |(i, xv)| {
+                            let name =
+                                cells.get(j * x.len() + i).and_then(|&k| names.get(k)).map_or("", String::as_str);
+                            vec![xv.to_string(), yv.to_string(), name.to_string()]
+                        })
+                    })
+                    .collect();
+                (&["x", "y", "optimal"], rows)
             }
             Plot::Bars { bars } => {
-                out.push_str("name,value\n");
-                for (name, value) in bars {
-                    out.push_str(&format!("\"{name}\",{value}\n"));
-                }
+                (&["name", "value"], bars.iter().map(|(name, value)| vec![name.clone(), value.to_string()]).collect())
             }
-        }
-        out
+        };
+        crate::tables::csv_text(header, rows.into_iter())
     }
 
     /// The figure as an SVG document.
@@ -137,11 +199,10 @@ impl Figure {
     /// Writes the SVG, the PNG (the path must end in `.png`) and the CSV to the given paths.
     pub fn write_to(&self, svg_path: &Path, png_path: &Path, csv_path: &Path) -> Result<(), String> {
         let io = |p: &Path, e: std::io::Error| format!("cannot write `{}`: {e}", p.display());
-        std::fs::write(svg_path, self.svg()?).map_err(|e| io(svg_path, e))?;
-        {
-            let root = BitMapBackend::new(png_path, SIZE).into_drawing_area();
-            self.draw(&root)?;
-        }
+        let svg = self.svg()?;
+        std::fs::write(svg_path, &svg).map_err(|e| io(svg_path, e))?;
+        let png = png(&svg).map_err(|e| format!("figure `{}`: {e}", self.name))?;
+        std::fs::write(png_path, png).map_err(|e| io(png_path, e))?;
         std::fs::write(csv_path, self.csv()).map_err(|e| io(csv_path, e))
     }
 
@@ -154,9 +215,14 @@ impl Figure {
         let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: {e}", self.name);
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let (x, y) = self.bounds();
+        let legend = self.legend_place(x, y);
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 22))
             .margin(18)
+            .margin_right(match &legend {
+                Legend::Outside { width } => 18 + width,
+                Legend::Inside(_) => 18,
+            })
             .x_label_area_size(48)
             .y_label_area_size(if matches!(self.plot, Plot::Tornado { .. } | Plot::Bars { .. }) { 170 } else { 90 })
             .build_cartesian_2d(x.0..x.1, y.0..y.1)
@@ -204,20 +270,20 @@ impl Figure {
                 // A frontier series (name starting with `CEAF`) is drawn first, wide and light,
                 // so the curves it follows stay visible on top of it.
                 let is_frontier = |s: &&Series| s.name.starts_with("CEAF");
-                for s in series.iter().filter(is_frontier) {
+                for (k, s) in series.iter().enumerate().filter(|(_, s)| is_frontier(s)) {
                     let band = RGBColor(190, 190, 190);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), band.stroke_width(8)))
                         .map_err(|e| fail(&e))?
-                        .label(s.name.as_str())
+                        .label(series_label(series, k))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], band.stroke_width(8)));
                 }
-                for (i, s) in series.iter().filter(|s| !is_frontier(s)).enumerate() {
+                for (i, (k, s)) in series.iter().enumerate().filter(|(_, s)| !is_frontier(s)).enumerate() {
                     let c = colour(i);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
                         .map_err(|e| fail(&e))?
-                        .label(s.name.as_str())
+                        .label(series_label(series, k))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
                 }
             }
@@ -322,10 +388,13 @@ impl Figure {
                 }
             }
         }
-        let position = if matches!(self.plot, Plot::Grid { .. }) {
-            SeriesLabelPosition::UpperRight
-        } else {
-            self.emptiest_corner(x, y)
+        let position = match &legend {
+            Legend::Inside(position) => position.clone(),
+            Legend::Outside { .. } => {
+                let (range_x, range_y) = chart.plotting_area().get_pixel_range();
+                self.draw_outside_legend(root, range_x.end + 12, range_y.start)?;
+                return root.present().map_err(|e| fail(&e));
+            }
         };
         chart
             .configure_series_labels()
@@ -338,9 +407,99 @@ impl Figure {
         root.present().map_err(|e| fail(&e))
     }
 
-    /// The corner (or side) of the plot with the fewest plotted points, for the legend. Lines
-    /// are sampled along their segments, so a line crossing a corner counts there too.
-    fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> SeriesLabelPosition {
+    /// The legend's entries, as drawn: label, marker and colour.
+    fn legend_entries(&self) -> Vec<(String, Marker, RGBColor)> {
+        match &self.plot {
+            Plot::Lines { series } => {
+                let is_frontier = |s: &Series| s.name.starts_with("CEAF");
+                let mut entries: Vec<_> = (0..series.len())
+                    .filter(|&k| is_frontier(&series[k]))
+                    .map(|k| (series_label(series, k), Marker::Line(8), RGBColor(190, 190, 190)))
+                    .collect();
+                let lines = (0..series.len()).filter(|&k| !is_frontier(&series[k]));
+                entries.extend(lines.enumerate().map(|(i, k)| (series_label(series, k), Marker::Line(2), colour(i))));
+                entries
+            }
+            Plot::StackedBars { series } => {
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Box, colour(i))).collect()
+            }
+            Plot::Plane { series, frontier, wtp, .. } => {
+                let grey = RGBColor(150, 150, 150);
+                let mut entries: Vec<_> = wtp
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| (format!("WTP {}", short_number(*l)), Marker::Line(k as u32 + 1), grey))
+                    .collect();
+                if frontier.len() > 1 {
+                    entries.push(("efficiency frontier".into(), Marker::Line(1), BLACK));
+                }
+                entries.extend(series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Dot, colour(i))));
+                entries
+            }
+            Plot::Tornado { .. } => vec![
+                ("parameter at its low value".into(), Marker::Box, colour(0)),
+                ("parameter at its high value".into(), Marker::Box, colour(1)),
+            ],
+            Plot::Grid { names, .. } => {
+                names.iter().enumerate().map(|(k, n)| (n.clone(), Marker::Box, colour(k))).collect()
+            }
+            Plot::Bars { .. } => Vec::new(),
+        }
+    }
+
+    /// Draws the legend in the right margin (`left` is where the margin starts), framed.
+    fn draw_outside_legend<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        left: i32,
+        top: i32,
+    ) -> Result<(), String> {
+        let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: legend: {e}", self.name);
+        let entries = self.legend_entries();
+        let (_, height) = root.dim_in_pixel();
+        let row = 20;
+        let bottom = (top + 8 + row * entries.len() as i32).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
+        let (width, _) = root.dim_in_pixel();
+        let right = i32::try_from(width).unwrap_or(i32::MAX) - 6;
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], WHITE.filled())).map_err(|e| fail(&e))?;
+        root.draw(&Rectangle::new([(left, top), (right, bottom)], RGBColor(200, 200, 200).stroke_width(1)))
+            .map_err(|e| fail(&e))?;
+        for (n, (label, marker, c)) in entries.iter().enumerate() {
+            let y = top + 4 + row * n as i32 + row / 2;
+            if y + row / 2 > bottom {
+                break;
+            }
+            let x = left + 8;
+            match marker {
+                Marker::Line(w) => root.draw(&PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(*w))),
+                Marker::Box => root.draw(&Rectangle::new([(x + 3, y - 5), (x + 17, y + 5)], c.filled())),
+                Marker::Dot => root.draw(&Circle::new((x + 10, y), 5, c.filled())),
+            }
+            .map_err(|e| fail(&e))?;
+            let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw_text(label, &style, (x + 28, y)).map_err(|e| fail(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Inside the plot, in the emptiest corner, when the legend covers nothing there; otherwise
+    /// (data in every corner, more entries than a corner holds, or a grid that fills the plot)
+    /// outside on the right, with room made for it.
+    fn legend_place(&self, x: (f64, f64), y: (f64, f64)) -> Legend {
+        let names: Vec<String> = self.legend_entries().into_iter().map(|e| e.0).collect();
+        let (corner, covered) = self.emptiest_corner(x, y);
+        if covered == 0 && names.len() <= 8 && !matches!(self.plot, Plot::Grid { .. }) {
+            return Legend::Inside(corner);
+        }
+        // DejaVu Sans at 14 px averages about 7 px a character; marker and padding take 44.
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        Legend::Outside { width: (44 + 7 * longest as u32).clamp(90, 330) }
+    }
+
+    /// The corner (or side) of the plot with the fewest plotted points, for the legend, and how
+    /// many points lie there. Lines are sampled along their segments, so a line crossing a corner
+    /// counts there too.
+    fn emptiest_corner(&self, x: (f64, f64), y: (f64, f64)) -> (SeriesLabelPosition, usize) {
         let mut points = self.points();
         if let Plot::Lines { series } = &self.plot {
             for s in series {
@@ -352,6 +511,25 @@ impl Figure {
                     }));
                 }
             }
+        }
+        // Bars are areas: sample them across and along.
+        let samples = |a: f64, b: f64| (0..=8).map(move |k| a + (b - a) * f64::from(k) / 8.0);
+        match &self.plot {
+            Plot::StackedBars { series } => {
+                for (_, bx, from, to) in stack(series) {
+                    for xs in [bx - 0.35, bx, bx + 0.35] {
+                        points.extend(samples(from, to).map(|v| (xs, v)));
+                    }
+                }
+            }
+            Plot::Tornado { bars, base } => {
+                for (i, (_, low, high)) in bars.iter().enumerate() {
+                    for end in [*low, *high] {
+                        points.extend(samples(*base, end).map(|v| (v, i as f64)));
+                    }
+                }
+            }
+            _ => {}
         }
         let (w, h) = (x.1 - x.0, y.1 - y.0);
         let corners = [
@@ -365,7 +543,11 @@ impl Figure {
         let count = |x0: f64, y0: f64| {
             points.iter().filter(|p| p.0 >= x0 && p.0 <= x0 + 0.4 * w && p.1 >= y0 && p.1 <= y0 + 0.45 * h).count()
         };
-        corners.into_iter().min_by_key(|(_, x0, y0)| count(*x0, *y0)).map_or(SeriesLabelPosition::UpperLeft, |c| c.0)
+        corners
+            .into_iter()
+            .map(|(position, x0, y0)| (position, count(x0, y0)))
+            .min_by_key(|c| c.1)
+            .unwrap_or((SeriesLabelPosition::UpperLeft, 0))
     }
 
     /// Every plotted point: series points, frontier, the ends of tornado bars and of stacked
@@ -624,6 +806,52 @@ mod tests {
     }
 
     /// Every plot type renders to SVG with its title, and PNG text needs no system font.
+    #[test]
+    fn legends_leave_the_data_uncovered_and_name_repeated_series() {
+        let line =
+            |name: &str, y: f64| Series { name: name.into(), points: (0..=10).map(|x| (f64::from(x), y)).collect() };
+        let figure = |series: Vec<Series>| Figure {
+            name: "f".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            plot: Plot::Lines { series },
+        };
+        // Two lines along the bottom leave the upper corners empty: the legend goes inside.
+        let few = figure(vec![line("a", 0.0), line("b", 0.1)]);
+        let (x, y) = few.bounds();
+        assert!(matches!(few.legend_place(x, y), Legend::Inside(_)));
+        // Twelve lines from bottom to top leave no corner empty: outside, with room made for it.
+        let many = figure((0..12).map(|k| line(&format!("s{k}"), f64::from(k))).collect());
+        let (x, y) = many.bounds();
+        assert!(matches!(many.legend_place(x, y), Legend::Outside { width } if width >= 90));
+        let svg = many.svg().expect("svg");
+        assert!(svg.contains("\ns11\n"), "every entry is drawn");
+        // A series equal to an earlier one says so.
+        let same = figure(vec![line("a", 1.0), line("b", 2.0), line("c", 1.0)]);
+        let names: Vec<String> = same.legend_entries().into_iter().map(|e| e.0).collect();
+        assert_eq!(names, ["a", "b", "c (same as a)"]);
+    }
+
+    #[test]
+    fn pngs_are_twice_the_svg_size_and_draw_chinese_text() {
+        let svg = |text: &str| {
+            format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"200\" height=\"100\"><text x=\"10\" y=\"70\" font-family=\"sans-serif\" font-size=\"48\">{text}</text></svg>"
+            )
+        };
+        let decode = |bytes: &[u8]| resvg::tiny_skia::Pixmap::decode_png(bytes).expect("a PNG");
+        let a = decode(&png(&svg("成本")).expect("png"));
+        assert_eq!((a.width(), a.height()), (400, 200));
+        let dark = |p: &resvg::tiny_skia::Pixmap| p.pixels().iter().filter(|c| c.red() < 128).count();
+        assert!(dark(&a) > 500, "the characters are drawn");
+        // Two different characters give different pictures: real glyphs, not one missing-glyph box.
+        let b = decode(&png(&svg("成成")).expect("png"));
+        assert!(a.data() != b.data(), "CJK text falls back to the embedded Noto Sans SC");
+        let latin = decode(&png(&svg("AV")).expect("png"));
+        assert!(dark(&latin) > 200);
+    }
+
     #[test]
     fn every_plot_type_renders() {
         let dir = std::env::temp_dir().join(format!("hta-figures-{}", std::process::id()));

@@ -57,6 +57,13 @@ fn zh(label: &str) -> Option<&'static str> {
     Some(match label {
         "Health economic evaluation report" => "卫生经济学评价报告",
         "Contents" => "目录",
+        "Executive summary" => "摘要",
+        "CHEERS 2022 checklist" => "CHEERS 2022 报告清单",
+        "CHEERS 2022 items and where this report gives them" => "CHEERS 2022 条目及其在本报告中的位置",
+        "Totals per strategy, undiscounted" => "各方案总计（未贴现）",
+        "Discounted costs per strategy by category" => "各方案按类别的贴现成本",
+        "topic" => "主题",
+        "reported_in" => "报告位置",
         "Setting and perspective" => "研究背景与视角",
         "Comparators" => "干预措施与对照",
         "Time horizon" => "研究时限",
@@ -202,8 +209,24 @@ impl Writer {
         self.out.push_str(&format!("<h3>{}</h3>\n", escape(&self.t(text))));
     }
 
+    /// A paragraph; text between backticks (names from the model file) is set as code.
     fn paragraph(&mut self, text: &str) {
-        self.out.push_str(&format!("<p>{}</p>\n", escape(text)));
+        let escaped = escape(text);
+        let parts: Vec<&str> = escaped.split('`').collect();
+        let mut out = String::with_capacity(escaped.len());
+        for (k, part) in parts.iter().enumerate() {
+            if k % 2 == 0 {
+                out.push_str(part);
+            } else if k + 1 < parts.len() {
+                // Between a pair of backticks.
+                out.push_str(&format!("<code>{part}</code>"));
+            } else {
+                // An unpaired last backtick stays as it is.
+                out.push('`');
+                out.push_str(part);
+            }
+        }
+        self.out.push_str(&format!("<p>{out}</p>\n"));
     }
 
     fn table(&mut self, table: &Table) {
@@ -228,7 +251,11 @@ impl Writer {
         ));
         let numeric: Vec<bool> = (0..table.header.len()).map(|c| table.is_numeric(c)).collect();
         for h in &table.header {
-            self.out.push_str(&format!("<th>{}</th>", escape(&self.t(h).replace('_', " "))));
+            let label = match zh(h) {
+                Some(zh) if self.lang == Lang::Zh => zh.to_string(),
+                _ => tables::column_label(h),
+            };
+            self.out.push_str(&format!("<th>{}</th>", escape(&label)));
         }
         self.out.push_str("</tr></thead>\n<tbody>\n");
         for r in 0..shown {
@@ -287,6 +314,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:.86em;width:auto;max-width
 .caption{font-weight:bold;margin:1.2em 0 .3em 0;font-size:.9em}table{margin-top:0}
 th{background:#eef3f7;text-align:left;border-bottom:2px solid #9fb3c4;padding:.35em .6em;vertical-align:bottom}
 td{border-bottom:1px solid #e3e8ec;padding:.3em .6em;vertical-align:top}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+code{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:.92em;background:#f1f3f5;padding:0 .2em;border-radius:2px}
 figure{margin:1.5em 0;text-align:center}figure svg{max-width:100%;height:auto;border:1px solid #e3e8ec}
 figcaption{font-size:.9em;color:#333;margin-top:.4em}.none{color:#777;font-style:italic}
 .record{font-family:'DejaVu Sans Mono',monospace;font-size:.8em;word-break:break-all}";
@@ -317,6 +345,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
 
     let has = |p: Part| extras.iter().any(|e| e.part == p);
     let mut contents = vec![
+        ("summary", "Executive summary"),
         ("setting", "Setting and perspective"),
         ("comparators", "Comparators"),
         ("horizon", "Time horizon"),
@@ -333,12 +362,19 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     if has(Part::Budget) {
         contents.push(("budget", "Budget impact"));
     }
+    contents.push(("cheers", "CHEERS 2022 checklist"));
     contents.push(("run-record", "Run record"));
     w.out.push_str(&format!("<nav>\n<strong>{}</strong>\n<ol>\n", escape(&w.t("Contents"))));
     for (id, title) in &contents {
         w.out.push_str(&format!("<li><a href=\"#{id}\">{}</a></li>\n", escape(&w.t(title))));
     }
     w.out.push_str("</ol>\n</nav>\n");
+
+    w.section("summary", "Executive summary", "2, 23");
+    for sentence in executive_summary(run) {
+        w.paragraph(&sentence);
+    }
+    w.end_section();
 
     let settings = tables::settings_rows(model);
     let pick = |caption: &str, keys: &[&str]| -> Table {
@@ -452,7 +488,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     let parameters = Table::text(
         "Parameters with ranges, distributions and sources",
         &tables::PARAMETER_COLUMNS,
-        tables::parameter_rows(model),
+        tables::parameter_rows_for_people(model),
     );
     // Every parameter is shown (in tables of at most MAX_SHOWN_ROWS rows): the parameter table
     // is the one reviewers check line by line.
@@ -495,6 +531,10 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         extra_content(&mut w, extras, Part::Budget)?;
         w.end_section();
     }
+
+    w.section("cheers", "CHEERS 2022 checklist", "");
+    w.table(&cheers_checklist(has(Part::Subgroups), extras.iter().any(|e| e.part != Part::Subgroups)));
+    w.end_section();
 
     w.section("run-record", "Run record", "");
     let rows = run.record.inputs.iter().map(|i| vec![i.path.clone(), i.sha256.clone()]).collect();
@@ -561,9 +601,113 @@ fn tree_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
 
 /// The base-case tables (CHEERS 23): totals, the incremental analysis, each strategy against
 /// the reference, net monetary benefit at each threshold.
+/// The headline in sentences: what was compared, each strategy's totals, the incremental result
+/// of each frontier step with its quadrant, and the decision at each threshold.
+fn executive_summary(run: &CeaRun) -> Vec<String> {
+    let model = run.model;
+    let money = |v: f64| format!("{} {}", crate::number::grouped(v, 0), model.metadata.currency);
+    let unit = model.settings.effect.unit();
+    let mut out = vec![format!(
+        "{} strategies were compared over {} with a {} model, discounted at {}% (costs) and {}% (effects) a year.",
+        run.results.len(),
+        format!("{} years", crate::number::significant(model.settings.n_cycles as f64 * model.settings.cycle_years, 4)),
+        match model.structure {
+            hta_model::Structure::Markov => "Markov cohort",
+            hta_model::Structure::PartitionedSurvival => "partitioned survival",
+        },
+        (model.settings.discount.costs * 1e4).round() / 1e2,
+        (model.settings.discount.effects * 1e4).round() / 1e2,
+    )];
+    let totals: Vec<String> = (0..run.results.len())
+        .map(|i| {
+            format!(
+                "`{}` {} and {} {unit}",
+                run.name(i),
+                money(run.results[i].total_cost(true)),
+                crate::number::grouped(run.effect(i), 3)
+            )
+        })
+        .collect();
+    out.push(format!("Discounted totals per person: {}.", totals.join("; ")));
+    for row in run.frontier {
+        let name = run.name(row.strategy);
+        match (row.status, row.compared_with, row.icer) {
+            (hta_analysis::Status::NonDominated, Some(c), Some(icer)) => out.push(format!(
+                "`{name}` against `{}`: {} more for {} {unit} more, an ICER of {} per {unit}.",
+                run.name(c),
+                money(row.delta_cost.unwrap_or(f64::NAN)),
+                crate::number::grouped(row.delta_effect.unwrap_or(f64::NAN), 3),
+                money(icer)
+            )),
+            (hta_analysis::Status::Dominated, ..) => out.push(format!(
+                "`{name}` is dominated{}: it costs more and is no more effective.",
+                row.dominated_by.map(|d| format!(" by `{}`", run.name(d))).unwrap_or_default()
+            )),
+            (hta_analysis::Status::ExtendedlyDominated, ..) => out.push(format!(
+                "`{name}` is extendedly dominated{}: a mix of its neighbours on the frontier gives more effect for the money.",
+                row.between.map(|(a, b)| format!(" (by `{}` and `{}`)", run.name(a), run.name(b))).unwrap_or_default()
+            )),
+            _ => {}
+        }
+    }
+    for (t, r) in model.settings.thresholds.iter().zip(run.thresholds) {
+        out.push(format!(
+            "At {} ({} per {unit}) the strategy with the highest net monetary benefit is `{}`.",
+            t.label,
+            money(t.value),
+            run.name(r.optimal)
+        ));
+    }
+    out
+}
+
+/// CHEERS 2022 (Husereau et al., Value Health 2022;25:3-9): each item and where this report
+/// gives it; items only the authors can write are marked as such.
+fn cheers_checklist(subgroups: bool, uncertainty: bool) -> Table {
+    let authors = "to be reported by the authors (not produced by hta)";
+    let items: [(&str, &str, &str); 28] = [
+        ("1", "Title", "report title (identify as an economic evaluation in the dossier title)"),
+        ("2", "Abstract", "Executive summary (the structured abstract is the authors')"),
+        ("3", "Background and objectives", authors),
+        ("4", "Health economic analysis plan", authors),
+        ("5", "Study population", "Setting and perspective (cohort, start age)"),
+        ("6", "Setting and location", "Setting and perspective"),
+        ("7", "Comparators", "Comparators"),
+        ("8", "Perspective", "Setting and perspective"),
+        ("9", "Time horizon", "Time horizon"),
+        ("10", "Discount rate", "Discounting and counting"),
+        ("11", "Selection of outcomes", "Outcomes and thresholds"),
+        ("12", "Measurement of outcomes", "Parameters (sources)"),
+        ("13", "Valuation of outcomes", "Parameters (utilities and their sources)"),
+        ("14", "Measurement and valuation of resources and costs", "Parameters (costs and their sources)"),
+        ("15", "Currency, price date and conversion", "Setting and perspective (currency, price year)"),
+        ("16", "Rationale and description of model", "Model structure"),
+        ("17", "Analytics and assumptions", "Discounting and counting; Model structure (transitions)"),
+        (
+            "18",
+            "Characterising heterogeneity",
+            if subgroups { "Heterogeneity (subgroups)" } else { "not analysed: the model defines no subgroups" },
+        ),
+        ("19", "Characterising distributional effects", authors),
+        ("20", "Characterising uncertainty", if uncertainty { "Uncertainty" } else { "not analysed in this report" }),
+        ("21", "Approach to engagement with patients and others affected by the study", authors),
+        ("22", "Study parameters", "Parameters (values, ranges, distributions, sources)"),
+        ("23", "Summary of main results", "Base-case results; Executive summary"),
+        ("24", "Effect of uncertainty", if uncertainty { "Uncertainty" } else { "not analysed in this report" }),
+        ("25", "Effect of engagement with patients and others affected by the study", authors),
+        ("26", "Study findings, limitations, generalisability and current knowledge", authors),
+        ("27", "Source of funding", authors),
+        ("28", "Conflicts of interest", authors),
+    ];
+    let rows = items.iter().map(|(n, item, at)| vec![n.to_string(), item.to_string(), at.to_string()]).collect();
+    Table::text("CHEERS 2022 items and where this report gives them", &["item", "topic", "reported_in"], rows)
+}
+
 fn base_case_tables(run: &CeaRun) -> Vec<Table> {
     let mut out = vec![
-        csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run)),
+        csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run, true)),
+        csv_table("Totals per strategy, undiscounted", &base_totals(run, false)),
+        csv_table("Discounted costs per strategy by category", &costs_by_category(run)),
         csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)),
     ];
     if !run.pairwise.is_empty() {
@@ -575,16 +719,34 @@ fn base_case_tables(run: &CeaRun) -> Vec<Table> {
     out
 }
 
-/// Totals per strategy with the columns a base-case table needs.
-fn base_totals(run: &CeaRun) -> String {
+/// Each cost category's discounted total per strategy, and the sum.
+fn costs_by_category(run: &CeaRun) -> String {
+    let categories = &run.model.categories;
+    let rows = (0..run.results.len()).map(|i| {
+        let r = &run.results[i];
+        let mut row = vec![run.name(i).to_string()];
+        row.extend((0..categories.len()).map(|c| r.total(c, true).to_string()));
+        row.push(r.total_cost(true).to_string());
+        row
+    });
+    let header: Vec<String> = std::iter::once("strategy".to_string())
+        .chain(categories.iter().map(|c| format!("{c}_cost")))
+        .chain(std::iter::once("total_cost".to_string()))
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    tables::csv_text(&header, rows)
+}
+
+/// Totals per strategy with the columns a base-case table needs, discounted or not.
+fn base_totals(run: &CeaRun, discounted: bool) -> String {
     let has_qaly = run.model.has_utilities();
     let rows = (0..run.results.len()).map(|i| {
         let r = &run.results[i];
-        let mut row = vec![run.name(i).to_string(), r.total_cost(true).to_string()];
+        let mut row = vec![run.name(i).to_string(), r.total_cost(discounted).to_string()];
         if has_qaly {
-            row.push(r.qaly(true).to_string());
+            row.push(r.qaly(discounted).to_string());
         }
-        row.push(r.life_years(true).to_string());
+        row.push(r.life_years(discounted).to_string());
         row
     });
     let mut header = vec!["strategy", "cost"];
@@ -619,7 +781,7 @@ fn extra_content(w: &mut Writer, extras: &[Extra], part: Part) -> Result<(), Str
 /// a dossier.
 pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     let model = run.model;
-    let mut out = format!("# {}\n\n", model.metadata.title);
+    let mut out = format!("# {}\n\n", tables::markdown_text(&model.metadata.title));
     let settings = tables::settings_rows(model).into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| vec![k, v]);
     let mut all = vec![Table::text("Settings of the model", &["setting", "value"], settings.collect())];
     all.extend(base_case_tables(run));
@@ -628,7 +790,7 @@ pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     }
     for extra in extras {
         for note in &extra.notes {
-            out.push_str(&format!("{note}\n\n"));
+            out.push_str(&format!("{}\n\n", tables::markdown_text(note)));
         }
         for table in &extra.tables {
             out.push_str(&table.markdown());

@@ -26,6 +26,25 @@ pub fn grouped(value: f64, decimals: usize) -> String {
     }
 }
 
+/// `value` to `digits` significant digits, thousands grouped, trailing zeros dropped:
+/// `993.575904` -> `993.576`, `0.000278` -> `0.000278`, `1200000` -> `1,200,000`.
+pub fn significant(value: f64, digits: usize) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = value.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - magnitude).clamp(0, 12) as usize;
+    let text = grouped(value, decimals);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -35,5 +54,14 @@ mod tests {
         assert_eq!(super::grouped(999.0, 0), "999");
         assert_eq!(super::grouped(-0.0001, 2), "0.00");
         assert_eq!(super::grouped(7.991207, 4), "7.9912");
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(super::significant(993.575904, 6), "993.576");
+        assert_eq!(super::significant(0.000278, 6), "0.000278");
+        assert_eq!(super::significant(1_200_000.0, 6), "1,200,000");
+        assert_eq!(super::significant(-0.5, 6), "-0.5");
+        assert_eq!(super::significant(141.422222, 4), "141.4");
     }
 }

@@ -2,11 +2,12 @@
 
 use crate::CeaRun;
 
+/// A CSV document of a header and rows, every cell neutralised against formula injection.
 pub(crate) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(header);
+    let _ = writer.write_record(header.iter().map(|h| crate::csv_safe::cell(h).into_owned()));
     for row in rows {
-        let _ = writer.write_record(&row);
+        let _ = writer.write_record(row.iter().map(|c| crate::csv_safe::cell(c).into_owned()));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -130,6 +131,52 @@ pub fn parameter_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// [`parameter_rows`] for people (the HTML and Markdown report): numbers grouped to six
+/// significant digits, each distribution with its mean and standard deviation beside its
+/// parameters. Formulas are shown as written.
+pub fn parameter_rows_for_people(model: &hta_model::Model) -> Vec<Vec<String>> {
+    let number = |text: &str| match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => crate::number::significant(v, 6),
+        _ => text.to_string(),
+    };
+    parameter_rows(model)
+        .into_iter()
+        .zip(&model.parameters)
+        .map(|(mut row, p)| {
+            for cell in &mut row[2..=4] {
+                *cell = number(cell);
+            }
+            row[5] = p.uncertainty.distribution.map(distribution_for_people).unwrap_or_default();
+            row
+        })
+        .collect()
+}
+
+/// A distribution with its mean and SD first: `Gamma: mean 90,000, SD 18,000 (shape 25, rate
+/// 0.000278)`.
+pub fn distribution_for_people(d: hta_model::Distribution) -> String {
+    use hta_model::Distribution as D;
+    let g = |v: f64| crate::number::significant(v, 4);
+    let moments =
+        |name: &str, mean: f64, sd: f64, native: String| format!("{name}: mean {}, SD {} ({native})", g(mean), g(sd));
+    match d {
+        D::Beta { alpha, beta } => {
+            let n = alpha + beta;
+            let sd = (alpha * beta / (n * n * (n + 1.0))).sqrt();
+            moments("Beta", d.mean(), sd, format!("α {}, β {}", g(alpha), g(beta)))
+        }
+        D::Gamma { shape, rate } => {
+            moments("Gamma", d.mean(), shape.sqrt() / rate, format!("shape {}, scale {}", g(shape), g(1.0 / rate)))
+        }
+        D::LogNormal { meanlog, sdlog } => {
+            let sd = ((sdlog * sdlog).exp_m1() * (2.0 * meanlog + sdlog * sdlog).exp()).sqrt();
+            moments("Log-normal", d.mean(), sd, format!("meanlog {}, sdlog {}", g(meanlog), g(sdlog)))
+        }
+        D::Normal { mean, sd } => format!("Normal: mean {}, SD {}", g(mean), g(sd)),
+        other => other.describe(),
+    }
+}
+
 /// The settings of a model as (setting, value) pairs, in words.
 pub fn settings_rows(model: &hta_model::Model) -> Vec<(String, String)> {
     let s = &model.settings;
@@ -245,6 +292,45 @@ fn precision(column: &str) -> Precision {
     }
 }
 
+/// A column key of the CSV files (`delta_cost`, `qaly`, `evppi_per_person`) as a column heading
+/// for people (`Incremental cost`, `QALYs`, `EVPPI per person`).
+pub fn column_label(key: &str) -> String {
+    let whole = match key {
+        "qaly" => Some("QALYs"),
+        "ly" => Some("Life-years"),
+        "lys" => Some("Life-years"),
+        "sha256" => Some("SHA-256"),
+        "icer" => Some("ICER"),
+        _ => None,
+    };
+    if let Some(label) = whole {
+        return label.to_string();
+    }
+    let words: Vec<String> = key
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "qaly" | "qalys" => "QALYs".to_string(),
+            "ly" | "lys" => "life-years".to_string(),
+            "icer" | "nmb" | "inmb" | "evpi" | "evppi" | "ceac" | "ceaf" | "pfs" | "os" | "psa" | "dsa" | "gdp" => {
+                w.to_ascii_uppercase()
+            }
+            "delta" => "incremental".to_string(),
+            "pct" => "%".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    let mut label = words.join(" ");
+    if let Some(first) = label.get(..1) {
+        label = first.to_uppercase() + &label[1..];
+    }
+    if label.is_empty() {
+        key.to_string()
+    } else {
+        label
+    }
+}
+
 impl Table {
     /// Reads CSV text with a header row; `None` if it has no header.
     pub fn from_csv(caption: &str, text: &str) -> Option<Table> {
@@ -274,6 +360,8 @@ impl Table {
             return cell.to_string();
         }
         match cell.parse::<f64>() {
+            _ if cell == "true" => "yes".to_string(),
+            _ if cell == "false" => "no".to_string(),
             Ok(v) if v.is_finite() && !cell.is_empty() => {
                 let name = self.header.get(column).map_or("", String::as_str);
                 match precision(name) {
@@ -285,7 +373,7 @@ impl Table {
                     Precision::General if v.fract() == 0.0 && v.abs() < 1e4 => cell.to_string(),
                     Precision::General if v.fract() == 0.0 => crate::number::grouped(v, 0),
                     Precision::General if v.abs() >= 1e3 => crate::number::grouped(v, 2),
-                    Precision::General => format!("{}", (v * 1e6).round() / 1e6),
+                    Precision::General => crate::number::significant(v, 6),
                 }
             }
             _ => cell.to_string(),
@@ -301,11 +389,13 @@ impl Table {
         cells.peek().is_some() && cells.all(|v| v.parse::<f64>().is_ok())
     }
 
-    /// The table as GitHub-flavoured Markdown, with its caption as a heading.
+    /// The table as GitHub-flavoured Markdown, with its caption as a heading; every cell is plain
+    /// text ([`markdown_text`]).
     pub fn markdown(&self) -> String {
-        let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let escape = markdown_text;
         let mut out = format!("### {}\n\n", escape(&self.caption));
-        out.push_str(&format!("| {} |\n", self.header.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | ")));
+        let header = self.header.iter().map(|h| escape(&column_label(h)));
+        out.push_str(&format!("| {} |\n", header.collect::<Vec<_>>().join(" | ")));
         let rule: Vec<&str> = (0..self.header.len()).map(|c| if self.is_numeric(c) { "---:" } else { "---" }).collect();
         out.push_str(&format!("|{}|\n", rule.join("|")));
         for r in 0..self.rows.len() {
@@ -315,6 +405,27 @@ impl Table {
         out.push('\n');
         out
     }
+}
+
+/// User text made inert in Markdown: HTML (`<script>`, `<img onerror=...>`) and entities become
+/// literal text, links and table cell breaks cannot be started, and a line break becomes a space.
+/// Backticks stay: a code span shows its content literally, so it cannot carry HTML either.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -333,6 +444,37 @@ mod table_tests {
         assert_eq!(u.display(0, 1), "0.123457");
         assert!(t.is_numeric(1) && !t.is_numeric(0));
         let md = t.markdown();
-        assert!(md.contains("| strategy | cost | qaly | draws |\n|---|---:|---:|---:|\n| mono | 44,663.45 |"), "{md}");
+        assert!(md.contains("| Strategy | Cost | QALYs | Draws |\n|---|---:|---:|---:|\n| mono | 44,663.45 |"), "{md}");
+        assert_eq!(super::column_label("delta_cost"), "Incremental cost");
+        assert_eq!(super::column_label("evppi_per_person"), "EVPPI per person");
+        assert_eq!(super::column_label("quadrant_at_low"), "Quadrant at low");
+        let b = Table::from_csv("b", "strategy,optimal\nmono,true\ncomb,false\n").expect("table");
+        assert_eq!((b.display(0, 1).as_str(), b.display(1, 1).as_str()), ("yes", "no"));
+    }
+
+    #[test]
+    fn distributions_are_shown_with_mean_and_sd() {
+        use hta_model::Distribution as D;
+        // Gamma with mean 90,000 and SD 18,000: shape 25, rate 25/90,000.
+        let gamma = super::distribution_for_people(D::Gamma { shape: 25.0, rate: 25.0 / 90_000.0 });
+        assert_eq!(gamma, "Gamma: mean 90,000, SD 18,000 (shape 25, scale 3,600)");
+        // Beta(38, 57): mean 0.4, SD sqrt(0.4 0.6 / 96) = 0.05.
+        assert_eq!(
+            super::distribution_for_people(D::Beta { alpha: 38.0, beta: 57.0 }),
+            "Beta: mean 0.4, SD 0.05 (α 38, β 57)"
+        );
+    }
+
+    #[test]
+    fn markdown_cells_cannot_carry_html_or_links() {
+        let t = Table::text(
+            "<b>t</b>",
+            &["name"],
+            vec![vec!["<script>alert(1)</script> [x](javascript:y) a|b `c` \\".into()]],
+        );
+        let md = t.markdown();
+        assert!(!md.contains('<') && !md.contains('>'), "{md}");
+        assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:y) a\\|b `c` \\\\"), "{md}");
+        assert!(md.starts_with("### &lt;b&gt;t&lt;/b&gt;\n"), "{md}");
     }
 }

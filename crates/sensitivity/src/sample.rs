@@ -103,10 +103,34 @@ enum Item {
         params: Vec<ParamId>,
         gammas: Vec<Gamma<f64>>,
     },
+    /// Multivariate normal: x = mean + L z with z ~ N(0, I) and L L' the covariance (`factor`
+    /// row-major: the Cholesky factor, or V √Λ from the eigen-decomposition when the covariance is
+    /// only semi-definite).
+    MultivariateNormal {
+        params: Vec<ParamId>,
+        mean: Vec<f64>,
+        factor: Vec<f64>,
+    },
+}
+
+/// A k×k factor L (row-major) with L Lᵀ = `covariance`: the Cholesky factor when the matrix is
+/// positive definite, else V·√max(Λ, 0) from its symmetric eigen-decomposition.
+pub fn covariance_factor(covariance: &[f64], k: usize) -> Vec<f64> {
+    let matrix = nalgebra::DMatrix::from_row_slice(k, k, covariance);
+    let l = match matrix.clone().cholesky() {
+        Some(c) => c.l(),
+        None => {
+            let eigen = matrix.symmetric_eigen();
+            let roots = nalgebra::DMatrix::from_diagonal(&eigen.eigenvalues.map(|v| v.max(0.0).sqrt()));
+            eigen.eigenvectors * roots
+        }
+    };
+    (0..k).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| l[(i, j)]).collect()
 }
 
 /// Draws every uncertain parameter of a model: those with a `distribution`, in parameter order,
-/// then each Dirichlet group.
+/// then the correlated group, each Dirichlet group and each multivariate normal group (last, so
+/// that a model without one draws exactly as before they existed).
 #[derive(Debug, Clone)]
 pub struct Sampler {
     items: Vec<Item>,
@@ -157,6 +181,13 @@ impl Sampler {
                 .collect::<Result<Vec<_>, String>>()?;
             params.extend(&group.params);
             items.push(Item::Dirichlet { params: group.params.clone(), gammas });
+        }
+        // After every other item, so that adding a group leaves the other draws unchanged.
+        for group in &model.multivariate_normal {
+            let k = group.params.len();
+            let factor = covariance_factor(&group.covariance, k);
+            params.extend(&group.params);
+            items.push(Item::MultivariateNormal { params: group.params.clone(), mean: group.mean.clone(), factor });
         }
         Ok(Sampler { items, external: None, params })
     }
@@ -211,6 +242,14 @@ impl Sampler {
                     }
                     for pin in &mut pins[start..] {
                         pin.1 /= total;
+                    }
+                }
+                Item::MultivariateNormal { params, mean, factor } => {
+                    let k = params.len();
+                    let z: Vec<f64> = (0..k).map(|_| rand_distr::StandardNormal.sample(&mut rng)).collect();
+                    for (i, p) in params.iter().enumerate() {
+                        let x: f64 = mean[i] + (0..k).map(|j| factor[i * k + j] * z[j]).sum::<f64>();
+                        pins.push((*p, x));
                     }
                 }
             }

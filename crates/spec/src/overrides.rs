@@ -137,6 +137,14 @@ fn set_parameter(raw: &mut RawModel, name: &str, value: f64) -> Result<(), Strin
                 group.value
             ));
         }
+        if let Some((group, _)) =
+            raw.multivariate_normal.iter().find(|(_, g)| g.value.parameters.iter().any(|k| k.value == name))
+        {
+            return Err(format!(
+                "`{name}` belongs to multivariate normal group `{}`: its base value is the group's mean, so change the mean there",
+                group.value
+            ));
+        }
         return Err(format!("`{name}` is neither a parameter nor a setting"));
     };
     match &mut param.value {

@@ -46,6 +46,12 @@ pub struct RawModel {
     #[serde(default)]
     #[schemars(with = "Vec<RawCorrelation>")]
     pub correlations: Vec<Spanned<RawCorrelation>>,
+    /// Multivariate normal groups: group name -> { parameters, mean, covariance }. Declares each
+    /// listed parameter with base value its mean; PSA draws the group jointly (e.g. a fitted
+    /// curve's coefficients with the covariance of the fit; `hta fit` writes such a group).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawMultivariateNormal>")]
+    pub multivariate_normal: SpannedMap<Spanned<RawMultivariateNormal>>,
     /// Survival curves, by name, for `surv`, `hazard`, `cumhaz`, `event_prob`, `cycle_prob` and
     /// partitioned survival.
     #[serde(default)]
@@ -929,6 +935,25 @@ pub struct RawScenario {
     /// Parameter or setting -> value (a number, or a method name for settings such as counting).
     #[schemars(with = "IndexMap<String, Scalar>")]
     pub set: SpannedMap<Spanned<Scalar>>,
+}
+
+/// A multivariate normal group: its parameters, their means (in the same order) and covariance
+/// matrix (one row per parameter), symmetric and positive semi-definite.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMultivariateNormal {
+    #[schemars(with = "Vec<String>")]
+    pub parameters: Vec<Spanned<String>>,
+    #[schemars(with = "Vec<f64>")]
+    pub mean: Spanned<Vec<Spanned<f64>>>,
+    #[schemars(with = "Vec<Vec<f64>>")]
+    pub covariance: Spanned<Vec<Spanned<Vec<Spanned<f64>>>>>,
+    /// What the group is, e.g. "OS Weibull fit".
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Where the numbers come from, e.g. the data file and its SHA-256.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -5,6 +5,7 @@
 
 mod curves;
 mod formula;
+mod multivariate;
 mod parameters;
 mod settings;
 mod structure;
@@ -122,7 +123,8 @@ impl<'a> Lowerer<'a> {
         names.start_age = raw.cohort.as_ref().and_then(|c| c.start_age.as_ref()).map(|a| a.value);
         let curves = self.lower_curves(raw, &names, &tables);
         let categories: Vec<String> = names.categories.index.keys().cloned().collect();
-        let (parameters, dirichlet) = self.lower_parameters(raw, &names);
+        let (mut parameters, dirichlet) = self.lower_parameters(raw, &names);
+        let multivariate_normal = self.lower_multivariate_normal(raw, &mut parameters);
         let settings = self.lower_settings(raw, &names);
         let states = self.lower_states(raw, &names);
         let transition_values = self.lower_transition_values(raw, &names);
@@ -148,6 +150,7 @@ impl<'a> Lowerer<'a> {
             parameters,
             correlated: None,
             dirichlet,
+            multivariate_normal,
             states,
             transition_values,
             strategies,
@@ -243,6 +246,22 @@ impl<'a> Lowerer<'a> {
                         &count.referenced,
                         format!("Dirichlet count of `{}` must be a positive number, found {}", name.value, count.value),
                         "count",
+                    );
+                }
+                self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
+            }
+        }
+        for group in raw.multivariate_normal.values() {
+            for name in &group.value.parameters {
+                if names.params.get(&name.value).is_some() {
+                    self.error(
+                        "duplicate-name",
+                        &name.referenced,
+                        format!(
+                            "parameter `{}` is declared twice (under `parameters:`, a Dirichlet group or a multivariate normal group)",
+                            name.value
+                        ),
+                        "repeated",
                     );
                 }
                 self.declare(&mut names.params, &name.value, &name.referenced, "parameter");
