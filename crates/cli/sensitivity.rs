@@ -7,6 +7,8 @@ use hta_report::tables::Table;
 use hta_sensitivity::{Evaluator, Outcome};
 use hta_spec::Loaded;
 
+use hta_app::dsa::{Bar, Measure, Tornado};
+
 use crate::args::{DsaArgs, DsaOutcome, ThresholdArgs};
 use crate::exit::Exit;
 use crate::{load, number, write_files};
@@ -25,108 +27,21 @@ fn effect(model: &Model, o: &Outcome) -> f64 {
 }
 
 fn first_threshold(model: &Model, wtp: Option<f64>) -> Result<f64, Exit> {
-    wtp.or_else(|| model.settings.thresholds.first().map(|t| t.value)).ok_or_else(|| {
-        eprintln!("error: the model has no willingness-to-pay threshold; give one with --wtp");
-        Exit::Usage
-    })
-}
-
-/// The parameters a one-way analysis varies: those with low/high, plus ±percent for other
-/// numeric parameters.
-fn ranges(model: &Model, percent: Option<f64>) -> Vec<(ParamId, f64, f64)> {
-    model
-        .parameters
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| match (p.uncertainty.low, p.uncertainty.high, percent, p.definition.expr.as_constant()) {
-            (Some(low), Some(high), _, _) => Some((ParamId::new(i), low, high)),
-            (_, _, Some(pct), Some(base)) if base != 0.0 => {
-                let delta = base.abs() * pct / 100.0;
-                Some((ParamId::new(i), base - delta, base + delta))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// One bar of a tornado.
-struct Bar {
-    param: String,
-    low: f64,
-    high: f64,
-    comparison: String,
-    at_low: f64,
-    at_high: f64,
-    label_low: String,
-    label_high: String,
+    hta_app::dsa::first_threshold(model, wtp).map_err(crate::fail)
 }
 
 pub fn dsa(args: &DsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
-    let evaluator = Evaluator::new(model);
-    let base = evaluator.evaluate(&[]).map_err(|e| crate::report_run_errors(&loaded, &e))?;
-    let ranges = ranges(model, args.range_percent);
-    if ranges.is_empty() {
-        eprintln!("error: no parameter has `low` and `high`; add them to the model or use --range-percent");
-        return Err(Exit::Usage);
-    }
-    let rows = hta_sensitivity::one_way(&evaluator, &ranges).map_err(|f| {
-        eprintln!("error: with `{}` = {}:", model.parameters[f.param.index()].name, f.value);
-        crate::report_run_errors(&loaded, &f.errors)
-    })?;
-    let wtp = match args.outcome {
-        DsaOutcome::Inmb | DsaOutcome::Nmb => Some(first_threshold(model, args.wtp)?),
-        _ => None,
+    let measure = match args.outcome {
+        DsaOutcome::Inmb => Measure::Inmb,
+        DsaOutcome::Nmb => Measure::Nmb,
+        DsaOutcome::Cost => Measure::Cost,
+        DsaOutcome::Effect => Measure::Effect,
+        DsaOutcome::Icer => Measure::Icer,
     };
-    let reference = model.settings.reference.index();
-    let comparisons: Vec<usize> = match args.outcome {
-        DsaOutcome::Inmb | DsaOutcome::Icer => (0..model.strategies.len()).filter(|&i| i != reference).collect(),
-        _ => (0..model.strategies.len()).collect(),
-    };
-    let measure = |o: &[Outcome], s: usize| -> (f64, String) {
-        let (c, e) = (o[s].cost, effect(model, &o[s]));
-        let (rc, re) = (o[reference].cost, effect(model, &o[reference]));
-        match args.outcome {
-            DsaOutcome::Inmb => (wtp.unwrap_or(0.0) * (e - re) - (c - rc), String::new()),
-            DsaOutcome::Nmb => (wtp.unwrap_or(0.0) * e - c, String::new()),
-            DsaOutcome::Cost => (c, String::new()),
-            DsaOutcome::Effect => (e, String::new()),
-            DsaOutcome::Icer => {
-                let q = hta_analysis::Quadrant::of(c - rc, e - re, rc, re);
-                let icer = matches!(q, hta_analysis::Quadrant::NorthEast | hta_analysis::Quadrant::SouthWest);
-                (if icer { (c - rc) / (e - re) } else { f64::NAN }, q.label().to_string())
-            }
-        }
-    };
-    let mut bars = Vec::new();
-    for row in &rows {
-        for &s in &comparisons {
-            let (at_low, label_low) = measure(&row.at_low, s);
-            let (at_high, label_high) = measure(&row.at_high, s);
-            let comparison = match args.outcome {
-                DsaOutcome::Inmb | DsaOutcome::Icer => {
-                    format!("{} vs {}", model.strategies[s].name, model.strategies[reference].name)
-                }
-                _ => model.strategies[s].name.clone(),
-            };
-            let param = model.parameters[row.param.index()].name.clone();
-            bars.push(Bar { param, low: row.low, high: row.high, comparison, at_low, at_high, label_low, label_high });
-        }
-    }
-    let width = |b: &Bar| {
-        let w = (b.at_high - b.at_low).abs();
-        if w.is_nan() {
-            f64::INFINITY
-        } else {
-            w
-        }
-    };
-    bars.sort_by(|a, b| width(b).total_cmp(&width(a)).then(a.param.cmp(&b.param)));
-    let base_values: Vec<(String, f64, String)> = comparisons
-        .iter()
-        .map(|&s| (model.strategies[s].name.clone(), measure(&base, s).0, measure(&base, s).1))
-        .collect();
+    let Tornado { bars, base: base_values, wtp } =
+        hta_app::dsa::one_way(&loaded, measure, args.wtp, args.range_percent).map_err(crate::fail)?;
     print_tornado(model, args, wtp, &bars, &base_values);
     let mut csv = String::from(
         "parameter,low,high,comparison,outcome_at_low,outcome_at_high,width,quadrant_at_low,quadrant_at_high\n",

@@ -31,6 +31,8 @@ __all__ = [
     "Model",
     "RunResult",
     "PsaResult",
+    "DsaResult",
+    "BudgetResult",
     "HtaError",
     "ModelError",
     "RunError",
@@ -40,9 +42,13 @@ __all__ = [
 Overrides = Mapping[str, Union[float, int, str, bool]]
 
 
+# pandas 3 parses floats exactly by default (and deprecates the option); before it, ask for it.
+_EXACT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
 def _csv(text: str) -> pd.DataFrame:
-    # round_trip: the same float64 as the Rust value that printed the text.
-    return pd.read_csv(io.StringIO(text), float_precision="round_trip")
+    # The same float64 as the Rust value that printed the text.
+    return pd.read_csv(io.StringIO(text), **_EXACT)
 
 
 def _array(data: bytes) -> np.ndarray:
@@ -100,6 +106,32 @@ class PsaResult:
     """Effects (QALYs or life-years, as the model reports) as a (draws, strategies) array."""
 
 
+@dataclass
+class DsaResult:
+    """A one-way analysis: the bars (widest first) and the base-case value of each comparison."""
+
+    bars: pd.DataFrame
+    """parameter, low, high, comparison, outcome_at_low, outcome_at_high, width, quadrant_at_low/high."""
+    base: pd.DataFrame
+    """comparison, value at base parameter values."""
+    wtp: Optional[float]
+
+
+@dataclass
+class BudgetResult:
+    """A budget impact analysis under every payment scheme of a budget file."""
+
+    title: str
+    horizon_years: int
+    years: pd.DataFrame
+    """One row per scheme and year: patients treated, payments, rebates, care costs, net and cumulative impact."""
+    schemes: pd.DataFrame
+    """One row per scheme: net impact over the horizon, committed after it, per-patient amounts, break-even year."""
+    scenarios: pd.DataFrame
+    """One row per scenario (base first) and scheme."""
+    warnings: List[str]
+
+
 class Model:
     """A loaded and validated model. Create with :func:`load`."""
 
@@ -148,6 +180,82 @@ class Model:
             warnings=list(raw["warnings"]),
             results_json=raw["results_json"],
         )
+
+    def dsa(
+        self,
+        outcome: str = "inmb",
+        wtp: Optional[float] = None,
+        range_percent: Optional[float] = None,
+    ) -> DsaResult:
+        """One-way analysis (``hta dsa``): each parameter with ``low``/``high`` (or ±``range_percent``)
+        on ``outcome`` (inmb, nmb, cost, effect, icer) at ``wtp`` (default: the first threshold)."""
+        raw = self._inner.dsa(outcome=outcome, wtp=wtp, range_percent=range_percent)
+        bars = pd.DataFrame(raw["bars"])
+        for column in ("parameter", "comparison", "quadrant_at_low", "quadrant_at_high"):
+            bars[column] = bars[column].astype("string")
+        base = pd.DataFrame(raw["base"])
+        base["comparison"] = base["comparison"].astype("string")
+        return DsaResult(bars=bars, base=base, wtp=raw["wtp"])
+
+    def budget(self, path: Union[str, os.PathLike]) -> BudgetResult:
+        """Budget impact (``hta budget``) of a budget file that names this model, with this
+        model's overrides."""
+        raw = self._inner.budget(os.fspath(path))
+        years = pd.DataFrame(raw["years"])
+        years["scheme"] = years["scheme"].astype("string")
+        years["year"] = years["year"].astype("int64")
+        schemes = pd.DataFrame(raw["schemes"])
+        schemes["break_even_year"] = schemes["break_even_year"].astype("Int64")
+        return BudgetResult(
+            title=raw["title"],
+            horizon_years=int(raw["horizon_years"]),
+            years=years,
+            schemes=schemes,
+            scenarios=pd.DataFrame(raw["scenarios"]),
+            warnings=list(raw["warnings"]),
+        )
+
+    def report(
+        self,
+        out: Union[str, os.PathLike],
+        *,
+        draws: int = 0,
+        seed: int = 1,
+        threads: Optional[int] = None,
+        force: bool = False,
+    ) -> List[str]:
+        """Writes the base case as ``hta run --out`` does (results.json, summary.csv, trace.csv,
+        values.csv, byte for byte), the one-way table (tornado.csv) if parameters have ranges,
+        and with ``draws > 0`` the PSA tables (psa_draws.csv, ceac.csv, psa_summary.csv) into
+        ``out``. Refuses to replace existing files unless ``force``. Returns the names written.
+        (The HTML/Excel dossier pack is ``hta report`` on the command line.)"""
+        directory = os.fspath(out)
+        os.makedirs(directory, exist_ok=True)
+        raw = self._inner.run()
+        files: Dict[str, str] = {
+            "results.json": raw["results_json"],
+            "summary.csv": raw["summary_csv"],
+            "trace.csv": raw["trace_csv"],
+            "values.csv": raw["values_csv"],
+        }
+        try:
+            files["tornado.csv"] = self.dsa().bars.to_csv(index=False)
+        except UsageError:
+            pass
+        if draws > 0:
+            p = self.psa(draws=draws, seed=seed, threads=threads)
+            files["psa_draws.csv"] = p.draws.to_csv(index=False)
+            files["ceac.csv"] = p.ceac.to_csv(index=False)
+            files["psa_summary.csv"] = p.summary.to_csv(index=False)
+        existing = [n for n in files if os.path.exists(os.path.join(directory, n))]
+        if existing and not force:
+            raise FileExistsError(f"{', '.join(existing)} already in {directory}; pass force=True to replace")
+        for name, text in files.items():
+            tmp = os.path.join(directory, f".{name}.tmp")
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            os.replace(tmp, os.path.join(directory, name))
+        return list(files)
 
     def psa(
         self,

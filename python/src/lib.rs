@@ -87,6 +87,7 @@ fn parse_overrides(set: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<hta_app::Ove
 struct Model {
     loaded: Loaded,
     path: PathBuf,
+    overrides: Vec<hta_app::Override>,
 }
 
 #[pymethods]
@@ -158,6 +159,135 @@ impl Model {
         Ok(out)
     }
 
+    /// One-way analysis: one row per parameter and comparison, widest bars first.
+    #[pyo3(signature = (outcome="inmb", wtp=None, range_percent=None))]
+    fn dsa<'py>(
+        &self,
+        py: Python<'py>,
+        outcome: &str,
+        wtp: Option<f64>,
+        range_percent: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        use hta_app::dsa::Measure;
+        let measure = match outcome {
+            "inmb" => Measure::Inmb,
+            "nmb" => Measure::Nmb,
+            "cost" => Measure::Cost,
+            "effect" => Measure::Effect,
+            "icer" => Measure::Icer,
+            other => {
+                return Err(UsageError::new_err(format!(
+                    "outcome `{other}`: expected one of inmb, nmb, cost, effect, icer"
+                )))
+            }
+        };
+        let loaded = &self.loaded;
+        let tornado = py
+            .allow_threads(|| hta_app::dsa::one_way(loaded, measure, wtp, range_percent))
+            .map_err(|e| to_py_err(py, e))?;
+        let out = PyDict::new(py);
+        let bars = &tornado.bars;
+        out.set_item("parameter", bars.iter().map(|b| b.param.clone()).collect::<Vec<_>>())?;
+        out.set_item("low", bars.iter().map(|b| b.low).collect::<Vec<_>>())?;
+        out.set_item("high", bars.iter().map(|b| b.high).collect::<Vec<_>>())?;
+        out.set_item("comparison", bars.iter().map(|b| b.comparison.clone()).collect::<Vec<_>>())?;
+        out.set_item("outcome_at_low", bars.iter().map(|b| b.at_low).collect::<Vec<_>>())?;
+        out.set_item("outcome_at_high", bars.iter().map(|b| b.at_high).collect::<Vec<_>>())?;
+        out.set_item("width", bars.iter().map(|b| (b.at_high - b.at_low).abs()).collect::<Vec<_>>())?;
+        out.set_item("quadrant_at_low", bars.iter().map(|b| b.label_low.clone()).collect::<Vec<_>>())?;
+        out.set_item("quadrant_at_high", bars.iter().map(|b| b.label_high.clone()).collect::<Vec<_>>())?;
+        let base = PyDict::new(py);
+        base.set_item("comparison", tornado.base.iter().map(|b| b.0.clone()).collect::<Vec<_>>())?;
+        base.set_item("value", tornado.base.iter().map(|b| b.1).collect::<Vec<_>>())?;
+        let result = PyDict::new(py);
+        result.set_item("bars", out)?;
+        result.set_item("base", base)?;
+        result.set_item("wtp", tornado.wtp)?;
+        Ok(result)
+    }
+
+    /// Budget impact of a budget file that names this model, run with this model's overrides.
+    fn budget<'py>(&self, py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+        let err = |e| to_py_err(py, e);
+        let spec = py.allow_threads(|| hta_app::budget::load_spec(&path)).map_err(err)?;
+        let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if canonical(&spec.model_path) != canonical(&self.path) {
+            return Err(UsageError::new_err(format!(
+                "{} is a budget file for {}, not for {}",
+                path.display(),
+                spec.model_path.display(),
+                self.path.display()
+            )));
+        }
+        let overrides = &self.overrides;
+        let analysis = py
+            .allow_threads(|| {
+                let loaded = hta_app::load(&spec.model_path, overrides)?;
+                hta_app::budget::analyse(spec, loaded)
+            })
+            .map_err(err)?;
+        let years = PyDict::new(py);
+        let rows: Vec<(&str, &hta_budget::impact::YearImpact)> =
+            analysis.impacts.iter().flat_map(|i| i.years.iter().map(move |y| (i.scheme.name.as_str(), y))).collect();
+        years.set_item("scheme", rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>())?;
+        years.set_item("year", rows.iter().map(|r| r.1.year).collect::<Vec<_>>())?;
+        for (key, f) in [
+            (
+                "treated_from_prevalent",
+                (|y: &hta_budget::impact::YearImpact| y.treated_from_prevalent) as fn(&_) -> f64,
+            ),
+            ("treated_from_incident", |y| y.treated_from_incident),
+            ("paid_patients", |y| y.paid_patients),
+            ("free_patients", |y| y.free_patients),
+            ("unfunded_patients", |y| y.unfunded_patients),
+            ("gross_payments", |y| y.gross_payments),
+            ("rebates", |y| y.rebates),
+            ("earmarked", |y| y.earmarked),
+            ("care_with", |y| y.care_with),
+            ("care_without", |y| y.care_without),
+            ("net_impact", |y| y.net_impact),
+            ("cumulative_impact", |y| y.cumulative_impact),
+        ] {
+            years.set_item(key, rows.iter().map(|r| f(r.1)).collect::<Vec<f64>>())?;
+        }
+        let schemes = PyDict::new(py);
+        let impacts = &analysis.impacts;
+        schemes.set_item("scheme", impacts.iter().map(|i| i.scheme.name.clone()).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "label",
+            impacts.iter().map(|i| i.scheme.label.clone().unwrap_or_default()).collect::<Vec<_>>(),
+        )?;
+        schemes
+            .set_item("net_impact_over_horizon", impacts.iter().map(|i| i.total_net_impact()).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "committed_after_horizon",
+            impacts.iter().map(|i| i.committed_after_horizon).collect::<Vec<_>>(),
+        )?;
+        schemes.set_item("nominal_per_patient", impacts.iter().map(|i| i.nominal_per_patient).collect::<Vec<_>>())?;
+        schemes.set_item(
+            "present_value_per_patient",
+            impacts.iter().map(|i| i.present_value_per_patient).collect::<Vec<_>>(),
+        )?;
+        schemes.set_item("break_even_year", impacts.iter().map(|i| i.break_even_year).collect::<Vec<_>>())?;
+        let scenarios = PyDict::new(py);
+        let sc: Vec<(&hta_app::budget::ScenarioResult, usize)> =
+            analysis.scenarios.iter().flat_map(|s| (0..s.by_scheme.len()).map(move |k| (s, k))).collect();
+        scenarios.set_item("scenario", sc.iter().map(|(s, _)| s.name.clone()).collect::<Vec<_>>())?;
+        scenarios.set_item("horizon_years", sc.iter().map(|(s, _)| s.horizon_years).collect::<Vec<_>>())?;
+        scenarios.set_item("scheme", sc.iter().map(|(_, k)| impacts[*k].scheme.name.clone()).collect::<Vec<_>>())?;
+        scenarios.set_item("net_impact_over_horizon", sc.iter().map(|(s, k)| s.by_scheme[*k].0).collect::<Vec<_>>())?;
+        scenarios.set_item("committed_after_horizon", sc.iter().map(|(s, k)| s.by_scheme[*k].1).collect::<Vec<_>>())?;
+        scenarios.set_item("largest_yearly_impact", sc.iter().map(|(s, k)| s.by_scheme[*k].2).collect::<Vec<_>>())?;
+        let out = PyDict::new(py);
+        out.set_item("title", analysis.spec.title.clone())?;
+        out.set_item("horizon_years", analysis.spec.horizon_years)?;
+        out.set_item("years", years)?;
+        out.set_item("schemes", schemes)?;
+        out.set_item("scenarios", scenarios)?;
+        out.set_item("warnings", analysis.warnings.clone())?;
+        Ok(out)
+    }
+
     /// Probabilistic analysis: draws, sampled values, summary, CEAC over the WTP grid.
     #[pyo3(signature = (draws=1000, seed=1, threads=None, first_draw=0, skip_invalid=false, wtp_grid=None, evppi=None, progress=None))]
     #[allow(clippy::too_many_arguments)]
@@ -189,7 +319,7 @@ impl Model {
         let tick = || {
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(callback) = &progress {
-                if n % every == 0 || n == draws {
+                if n.is_multiple_of(every) || n == draws {
                     Python::with_gil(|py| {
                         let _ = callback.call1(py, (n, draws));
                     });
@@ -215,7 +345,10 @@ impl Model {
         out.set_item("cost", floats(py, &run.outcomes.iter().map(|o| o.cost).collect::<Vec<_>>()))?;
         out.set_item("qaly", floats(py, &run.outcomes.iter().map(|o| o.qaly).collect::<Vec<_>>()))?;
         out.set_item("ly", floats(py, &run.outcomes.iter().map(|o| o.ly).collect::<Vec<_>>()))?;
-        out.set_item("parameters", run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>())?;
+        out.set_item(
+            "parameters",
+            run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>(),
+        )?;
         out.set_item("values", floats(py, &run.values))?;
         out.set_item("skipped", run.skipped.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
         out.set_item("effect", model.settings.effect.name())?;
@@ -279,8 +412,8 @@ impl Model {
 #[pyo3(signature = (path, set=None))]
 fn load(py: Python<'_>, path: PathBuf, set: Option<&Bound<'_, PyDict>>) -> PyResult<Model> {
     let overrides = parse_overrides(set)?;
-    let loaded = py.allow_threads(|| hta_app::load(&path, &overrides)).map_err(|e| to_py_err(py, e))?;
-    Ok(Model { loaded, path })
+    let loaded = py.allow_threads(|| hta_app::load(&path, &overrides.clone())).map_err(|e| to_py_err(py, e))?;
+    Ok(Model { loaded, path, overrides })
 }
 
 /// Validates a model file and runs every check (`hta check`); returns its warnings.

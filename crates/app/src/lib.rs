@@ -5,6 +5,8 @@
 //! an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits. The command
 //! line (`crates/cli`) and the Python package (`python/`) render these results.
 
+pub mod budget;
+pub mod dsa;
 mod error;
 pub mod psa;
 pub mod run_errors;
