@@ -56,26 +56,3 @@ fn w3_synthetic_workload() {
         assert!((r.qaly(true) - qaly).abs() < 5e-7, "QALYs {} vs {qaly}", r.qaly(true));
     }
 }
-
-/// Cycles whose time-varying inputs are unchanged reuse the last resolved cycle (issue 12): W3's
-/// mortality by integer age changes once every 12 months. Reuse must not change a bit: the same
-/// run with reuse switched off gives identical traces and values, and at least one strategy can
-/// reuse (its watched inputs are known).
-#[test]
-fn reusing_unchanged_cycles_changes_no_bit() {
-    let model = load_file("benches/models/w3_synthetic.yaml");
-    for (i, _) in model.strategies.iter().enumerate() {
-        let id = hta_model::StrategyId::new(i);
-        let program = hta_markov::Program::new(&model, id);
-        let watched = program.varying_inputs.clone().expect("W3 reads no curve: cycles can be reused");
-        assert!(!watched.is_empty(), "background mortality is watched");
-        let with_reuse = hta_markov::run_program(&model, &program).expect("runs");
-        let mut plain = hta_markov::Program::new(&model, id);
-        plain.varying_inputs = None;
-        let without = hta_markov::run_program(&model, &plain).expect("runs");
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&with_reuse.trace), bits(&without.trace), "trace of strategy {i}");
-        assert_eq!(bits(&with_reuse.discounted), bits(&without.discounted), "values of strategy {i}");
-        assert_eq!(bits(&with_reuse.undiscounted), bits(&without.undiscounted));
-    }
-}

@@ -8,7 +8,7 @@
 //! `min(j + 1, N)`; entering from another state (or starting there) puts people in sub-state 1.
 //! Only tracked states are expanded, so memory and time grow with the tracked length.
 
-use hta_model::formula::{compile, CompiledExpr, Expr, ExprKind, Reference, SlotLayout, TimeVar};
+use hta_model::formula::{compile, CompiledExpr, Expr, ExprKind, Reference, TimeVar};
 use hta_model::{EntryValue, Formula, Model, ParamId, StateId, StrategyId};
 
 /// Value slots per state and per transition: the cost categories, then QALY, then life-years.
@@ -99,12 +99,6 @@ pub struct Program {
     /// Initial distribution over expanded states.
     pub initial: Vec<f64>,
     pub any_varying: bool,
-    /// Every slot (time variable or parameter) that a time-varying formula reads, sorted; `None`
-    /// when one reads a survival curve directly or a parameter reads `state_time`. A cycle whose values of these slots equal, bit
-    /// for bit, those of the last cycle resolved in full has the same transition probabilities
-    /// and values, so the resolver keeps them instead of evaluating them again (W3: background
-    /// mortality by integer age changes once every 12 monthly cycles).
-    pub varying_inputs: Option<Vec<usize>>,
     /// Whether the strategy has transition rows (false for partitioned survival models, whose
     /// occupancy comes from curves).
     pub has_rows: bool,
@@ -154,10 +148,6 @@ struct Builder<'m> {
     param_varies: Vec<bool>,
     param_state_time: Vec<bool>,
     formulas: Vec<Compiled>,
-    /// Slots read by the formulas that vary with time (see [`Program::varying_inputs`]).
-    varying_inputs: std::collections::BTreeSet<usize>,
-    /// A time-varying formula reads a survival curve directly (its inputs are not slots).
-    reads_curve: bool,
     /// Time-invariant parts of time-varying formulas, hoisted out as extra (internal) parameters
     /// evaluated once per run, after the model's own.
     hoisted: Vec<CompiledExpr>,
@@ -167,22 +157,6 @@ impl Builder<'_> {
     fn add(&mut self, formula: &Formula) -> usize {
         let (varies, state_time) = dependence(formula, &self.param_varies, &self.param_state_time);
         let expr = if varies || state_time { self.hoist(&formula.expr) } else { formula.expr.clone() };
-        if varies || state_time {
-            for r in expr.references() {
-                match r {
-                    // Set for each sub-state inside the cycle, the same way in every cycle.
-                    Reference::Time(TimeVar::StateTime) => {}
-                    Reference::Time(var) => {
-                        self.varying_inputs.insert(SlotLayout::time(var));
-                    }
-                    Reference::Param(p) => {
-                        self.varying_inputs.insert(SlotLayout::param(p));
-                    }
-                    Reference::Curve(_) => self.reads_curve = true,
-                    Reference::Column { .. } => {}
-                }
-            }
-        }
         self.formulas.push(Compiled { expr: compile(&expr, &self.model.env()), varies, state_time });
         self.formulas.len() - 1
     }
@@ -245,15 +219,7 @@ impl Program {
             order.iter().filter(|p| !param_state_time[p.index()]).partition(|p| param_varies[p.index()]);
         let layout = ValueLayout { n_categories: model.categories.len() };
         let s = model.strategy(strategy);
-        let mut b = Builder {
-            model,
-            param_varies,
-            param_state_time,
-            formulas: Vec::new(),
-            hoisted: Vec::new(),
-            varying_inputs: std::collections::BTreeSet::new(),
-            reads_curve: false,
-        };
+        let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new(), hoisted: Vec::new() };
 
         // Expanded states.
         let mut sub_start = Vec::with_capacity(model.n_states() + 1);
@@ -353,10 +319,6 @@ impl Program {
         let entry_to: Vec<usize> = entries.iter().map(|e| e.to).collect();
         let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
         let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies || f.state_time);
-        // Parameters that read state_time are evaluated inside the cycle, sub-state by sub-state,
-        // so their slots do not show the cycle's inputs before it is resolved: no reuse then.
-        let reusable = !b.reads_curve && state_time_order.is_empty();
-        let varying_inputs = reusable.then(|| b.varying_inputs.iter().copied().collect());
         Program {
             strategy,
             n_user_states: model.n_states(),
@@ -380,7 +342,6 @@ impl Program {
             at_start,
             initial,
             any_varying,
-            varying_inputs,
             has_rows: !s.rows.is_empty(),
             weights: (1..=model.settings.n_cycles).map(|k| crate::run::cycle_weights_for(model, k)).collect(),
             event_factors: (1..=model.settings.n_cycles).map(|k| crate::run::event_factors(model, k)).collect(),

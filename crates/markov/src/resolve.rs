@@ -39,9 +39,6 @@ pub struct Resolver<'p> {
     fixed_param_failed: bool,
     /// Parameters whose values are given (a sensitivity-analysis draw), not evaluated.
     pinned: Vec<bool>,
-    /// The values of [`Program::varying_inputs`] at the last cycle resolved in full, while that
-    /// cycle found no problem; `None` before the first cycle of a run.
-    last_inputs: Option<Vec<u64>>,
 }
 
 impl<'p> Resolver<'p> {
@@ -64,7 +61,6 @@ impl<'p> Resolver<'p> {
             param_failed: false,
             fixed_param_failed: false,
             pinned: vec![false; program.n_params],
-            last_inputs: None,
         }
     }
 
@@ -123,7 +119,6 @@ impl<'p> Resolver<'p> {
     /// Adds the start values, by slot, to `start_values`.
     pub fn start(&mut self, start_values: &mut [f64]) {
         self.param_failed = false;
-        self.last_inputs = None;
         self.set_time(0);
         self.eval_params(Order::Fixed, 0);
         self.check_curves();
@@ -166,37 +161,9 @@ impl<'p> Resolver<'p> {
             self.param_failed = self.fixed_param_failed;
             self.set_time(cycle);
             self.eval_params(Order::Varying, cycle);
-            if self.unchanged_since_last_cycle() {
-                // Same inputs, bit for bit, as the last cycle, which found no problem: the same
-                // probabilities and values, already in `inputs` (rows already completed).
-                return;
-            }
             self.fill(true, cycle);
         }
         self.complete_rows(cycle);
-        self.remember_inputs();
-    }
-
-    /// Whether every slot the time-varying formulas read holds the bits it held at the last
-    /// cycle resolved in full, and no problem has been found in this run.
-    fn unchanged_since_last_cycle(&self) -> bool {
-        let (Some(watched), Some(last)) = (&self.program.varying_inputs, &self.last_inputs) else {
-            return false;
-        };
-        self.errors.is_empty() && watched.iter().zip(last).all(|(&slot, &bits)| self.slots[slot].to_bits() == bits)
-    }
-
-    /// Keeps the values of the watched slots after a cycle resolved in full (none after a
-    /// problem: such a cycle is never reused).
-    fn remember_inputs(&mut self) {
-        match &self.program.varying_inputs {
-            Some(watched) if self.errors.is_empty() => {
-                let last = self.last_inputs.get_or_insert_with(|| Vec::with_capacity(watched.len()));
-                last.clear();
-                last.extend(watched.iter().map(|&slot| self.slots[slot].to_bits()));
-            }
-            _ => self.last_inputs = None,
-        }
     }
 
     /// Evaluates the entries and values that vary with time (`varying`) or those that do not.
