@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Time hta and the Python peers (pyheor, heormodel) on the workloads of
+# Time hta, the hand-vectorised numpy reference and the Python peers (pyheor, heormodel) on the workloads of
 # shared/bench/WORKLOADS.md (W1 HIV deterministic, W2 HIV PSA with 1,000 and 10,000 draws,
 # W3 20-state synthetic deterministic and with 1,000 draws), check every implementation's
 # deterministic results against the expected values first, and print a table of times and
@@ -15,6 +15,8 @@
 #   PEER_REPS=3               repetitions of a peer workload (median); W1 repeats more (>= 2 s)
 #   HTA_REPS_DET=30 HTA_REPS_PSA=5   repetitions of the hta commands
 #   RUN_HTA=1                 time hta too (0: keep the hta records of an earlier run)
+#   NUMPY_REF=1               time the hand-vectorised numpy reference, run where it lives in
+#                             ../shared/bench/numpy_reference (0: keep earlier records)
 #   PYTHON=python3            interpreter for the venv (heormodel needs 3.11 or later)
 #
 # Everything it makes stays under target/bench-peers/ (ignored by git): the venv, one JSON
@@ -131,6 +133,21 @@ for peer in $PEERS; do
   run_peer "$peer" W3 -
   run_peer "$peer" W3PSA 1000
 done
+
+# --- 3b. the numpy reference (run from where it lives; nothing is copied) -----------------------
+NUMPY_REF="${NUMPY_REF:-1}"
+REF_DIR="$ROOT/../shared/bench/numpy_reference"
+if [[ "$NUMPY_REF" == 1 ]]; then
+  rm -f "$RESULTS"/numpy_*.json
+  if [[ -f "$REF_DIR/ref_numpy.py" ]]; then
+    say "numpy reference ($REF_DIR)"
+    check_idle "numpy reference"
+    (cd scripts/bench_peers && "${peer_env[@]}" "$PY" numpy_reference.py --ref-dir "$REF_DIR" \
+      --out-dir "$ROOT/$RESULTS" --reps "$PEER_REPS") || echo "WARNING: the numpy reference failed" >&2
+  else
+    echo "WARNING: no numpy reference in $REF_DIR: skipped" >&2
+  fi
+fi
 
 # --- 4. hta ------------------------------------------------------------------------------------
 if [[ "$RUN_HTA" == 1 ]]; then

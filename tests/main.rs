@@ -16,6 +16,7 @@ mod reference;
 mod safety;
 mod schema;
 mod sensitivity;
+mod step_reuse;
 mod support;
 mod survival_curves;
 mod time_in_state;

@@ -12,7 +12,7 @@ import platform
 import sys
 from pathlib import Path
 
-PEERS = [("pyheor", "pyheor"), ("heormodel", "heormodel")]
+PEERS = [("numpy", "numpy reference"), ("pyheor", "pyheor"), ("heormodel", "heormodel")]
 ROWS = [  # (label, workload, draws)
     ("W1, one run", "W1", None),
     ("W2, 1,000 draws", "W2", 1000),

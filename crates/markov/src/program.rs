@@ -8,7 +8,8 @@
 //! `min(j + 1, N)`; entering from another state (or starting there) puts people in sub-state 1.
 //! Only tracked states are expanded, so memory and time grow with the tracked length.
 
-use hta_model::formula::{compile, CompiledExpr, Expr, ExprKind, Reference, TimeVar};
+use hta_model::formula::{compile, BinaryOp, CompiledExpr, Expr, ExprKind, Function, Reference, TimeVar};
+use hta_model::table::Interpolation;
 use hta_model::{EntryValue, Formula, Model, ParamId, StateId, StrategyId};
 
 /// Value slots per state and per transition: the cost categories, then QALY, then life-years.
@@ -112,6 +113,14 @@ pub struct Program {
     pub entry_to: Vec<usize>,
     /// Origin state of each transition value's entry.
     pub event_from: Vec<usize>,
+    /// The step inputs of the cycle: `Some(atoms)` when every time-varying parameter, entry and
+    /// value reads the clock (`cycle`, `time`, `age`) only through these subexpressions, each a
+    /// step function of time (a step-interpolated lookup such as a life table by integer age,
+    /// `floor`, `ceil`, a comparison). A cycle whose atoms have the same bits as the previous
+    /// cycle's has the same inputs, so its rows and values are not resolved again. `None`: every
+    /// cycle is resolved (a formula reads the clock otherwise, or reads a curve). Setting it to
+    /// `None` turns the reuse off (tests compare both).
+    pub step_atoms: Option<Vec<CompiledExpr>>,
 }
 
 impl std::fmt::Debug for CurveChecks<'_> {
@@ -122,6 +131,12 @@ impl std::fmt::Debug for CurveChecks<'_> {
 
 /// Debug view of the curve checks (closures have no Debug).
 pub struct CurveChecks<'a>(pub &'a [(hta_model::CurveId, hta_model::curve::CurveCheck)]);
+
+/// Whether a time variable changes from cycle to cycle (`state_time` changes with the sub-state
+/// instead, which is the same in every cycle).
+fn reads_clock(var: TimeVar) -> bool {
+    matches!(var, TimeVar::Cycle | TimeVar::Time | TimeVar::Age)
+}
 
 /// What a formula depends on, given what each parameter depends on.
 fn dependence(formula: &Formula, param_varies: &[bool], param_state_time: &[bool]) -> (bool, bool) {
@@ -151,12 +166,21 @@ struct Builder<'m> {
     /// Time-invariant parts of time-varying formulas, hoisted out as extra (internal) parameters
     /// evaluated once per run, after the model's own.
     hoisted: Vec<CompiledExpr>,
+    /// Step inputs of the time-varying formulas (see [`Program::step_atoms`]).
+    atoms: Vec<Expr>,
+    /// Every time-varying formula so far reads the clock only through `atoms`.
+    steps_only: bool,
 }
 
 impl Builder<'_> {
     fn add(&mut self, formula: &Formula) -> usize {
         let (varies, state_time) = dependence(formula, &self.param_varies, &self.param_state_time);
-        let expr = if varies || state_time { self.hoist(&formula.expr) } else { formula.expr.clone() };
+        let expr = if varies || state_time {
+            self.collect_steps(&formula.expr);
+            self.hoist(&formula.expr)
+        } else {
+            formula.expr.clone()
+        };
         self.formulas.push(Compiled { expr: compile(&expr, &self.model.env()), varies, state_time });
         self.formulas.len() - 1
     }
@@ -173,6 +197,72 @@ impl Builder<'_> {
             Reference::Column { .. } => true,
             Reference::Curve(_) => false,
         })
+    }
+
+    /// Whether a parameter has the same value in every cycle and sub-state of a run.
+    fn invariant_param(&self, p: ParamId) -> bool {
+        let i = p.index();
+        !self.param_varies.get(i).copied().unwrap_or(false) && !self.param_state_time.get(i).copied().unwrap_or(false)
+    }
+
+    /// Adds the step inputs of a time-varying expression to `atoms`: its largest subtrees that
+    /// read the clock (`cycle`, `time`, `age`) and otherwise only invariants, and that are step
+    /// functions of time. Clears `steps_only` if the clock is read in any other way.
+    fn collect_steps(&mut self, e: &Expr) {
+        let refs = e.references();
+        if refs.iter().any(|r| matches!(r, Reference::Curve(_))) {
+            // Survival functions may read time without naming it (`cycle_prob`).
+            self.steps_only = false;
+            return;
+        }
+        if !refs.iter().any(|r| matches!(r, Reference::Time(var) if reads_clock(*var))) {
+            return;
+        }
+        let clock_only = refs.iter().all(|r| match r {
+            Reference::Time(var) => *var != TimeVar::StateTime,
+            Reference::Param(p) => self.invariant_param(*p),
+            Reference::Column { .. } => true,
+            Reference::Curve(_) => false,
+        });
+        if clock_only && self.is_step(e) {
+            self.atoms.push(e.clone());
+            return;
+        }
+        match &e.kind {
+            ExprKind::Negate(a) => self.collect_steps(a),
+            ExprKind::Binary(_, a, b) => {
+                self.collect_steps(a);
+                self.collect_steps(b);
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(|a| self.collect_steps(a)),
+            // The clock read directly (`age * 2`): its value changes every cycle.
+            _ => self.steps_only = false,
+        }
+    }
+
+    /// Whether a subtree that reads only the clock and invariants is a step function of time.
+    fn is_step(&self, e: &Expr) -> bool {
+        if !e.references().iter().any(|r| matches!(r, Reference::Time(var) if reads_clock(*var))) {
+            return true;
+        }
+        match &e.kind {
+            ExprKind::Call(Function::Lookup, args) => match args.first().map(|a| &a.kind) {
+                Some(ExprKind::Ref(Reference::Column { table, .. })) => {
+                    self.model.tables.get(table.index()).is_some_and(|t| t.interpolation == Interpolation::Step)
+                }
+                _ => false,
+            },
+            ExprKind::Call(Function::Floor | Function::Ceil, _) => true,
+            ExprKind::Binary(
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne,
+                _,
+                _,
+            ) => true,
+            ExprKind::Negate(a) => self.is_step(a),
+            ExprKind::Binary(_, a, b) => self.is_step(a) && self.is_step(b),
+            ExprKind::Call(_, args) => args.iter().all(|a| self.is_step(a)),
+            _ => false,
+        }
     }
 
     /// Replaces the largest time-invariant, non-trivial subtrees of a varying expression by
@@ -219,7 +309,18 @@ impl Program {
             order.iter().filter(|p| !param_state_time[p.index()]).partition(|p| param_varies[p.index()]);
         let layout = ValueLayout { n_categories: model.categories.len() };
         let s = model.strategy(strategy);
-        let mut b = Builder { model, param_varies, param_state_time, formulas: Vec::new(), hoisted: Vec::new() };
+        let mut b = Builder {
+            model,
+            param_varies,
+            param_state_time,
+            formulas: Vec::new(),
+            hoisted: Vec::new(),
+            atoms: Vec::new(),
+            steps_only: true,
+        };
+        for p in varying_order.iter().chain(&state_time_order) {
+            b.collect_steps(&definitions[p.index()].expr);
+        }
 
         // Expanded states.
         let mut sub_start = Vec::with_capacity(model.n_states() + 1);
@@ -319,6 +420,8 @@ impl Program {
         let entry_to: Vec<usize> = entries.iter().map(|e| e.to).collect();
         let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
         let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies || f.state_time);
+        let env = model.env();
+        let step_atoms = b.steps_only.then(|| b.atoms.iter().map(|e| compile(e, &env)).collect());
         Program {
             strategy,
             n_user_states: model.n_states(),
@@ -347,6 +450,7 @@ impl Program {
             event_factors: (1..=model.settings.n_cycles).map(|k| crate::run::event_factors(model, k)).collect(),
             entry_to,
             event_from,
+            step_atoms,
             curve_checks: model
                 .curves
                 .iter()

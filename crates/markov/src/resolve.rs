@@ -39,6 +39,8 @@ pub struct Resolver<'p> {
     fixed_param_failed: bool,
     /// Parameters whose values are given (a sensitivity-analysis draw), not evaluated.
     pinned: Vec<bool>,
+    /// Values of [`Program::step_atoms`] in the last cycle resolved (`None` before the first).
+    step_key: Option<Vec<f64>>,
 }
 
 impl<'p> Resolver<'p> {
@@ -61,6 +63,7 @@ impl<'p> Resolver<'p> {
             param_failed: false,
             fixed_param_failed: false,
             pinned: vec![false; program.n_params],
+            step_key: None,
         }
     }
 
@@ -156,14 +159,41 @@ impl<'p> Resolver<'p> {
     }
 
     /// Resolves cycle `cycle` (1-based) into [`Self::inputs`], checking every number.
+    ///
+    /// Work is done only when inputs change: if nothing has failed so far and the cycle's step
+    /// inputs ([`Program::step_atoms`]) have the same bits as the previous cycle's, every
+    /// parameter, entry and value would be computed by the same operations on the same numbers,
+    /// so the previous cycle's (already checked and completed) inputs are kept as they are.
     pub fn cycle(&mut self, cycle: usize) {
         if self.program.any_varying || cycle == 1 {
-            self.param_failed = self.fixed_param_failed;
             self.set_time(cycle);
+            let unchanged = self.step_inputs_unchanged();
+            if cycle > 1 && unchanged && self.errors.is_empty() {
+                return;
+            }
+            self.param_failed = self.fixed_param_failed;
             self.eval_params(Order::Varying, cycle);
             self.fill(true, cycle);
+        } else if self.errors.is_empty() {
+            // Nothing varies and cycle 1 passed its checks: completing the rows again would
+            // recompute the same complements.
+            return;
         }
         self.complete_rows(cycle);
+    }
+
+    /// Evaluates the step inputs of the current cycle and whether they have the same bits as
+    /// the previous cycle's (false when the program has none to compare, or on the first cycle).
+    fn step_inputs_unchanged(&mut self) -> bool {
+        let Some(atoms) = &self.program.step_atoms else { return false };
+        let key = self.step_key.get_or_insert_with(|| vec![f64::NAN; atoms.len()]);
+        let mut same = true;
+        for (atom, old) in atoms.iter().zip(key.iter_mut()) {
+            let value = atom.eval(&self.slots);
+            same &= value.to_bits() == old.to_bits();
+            *old = value;
+        }
+        same
     }
 
     /// Evaluates the entries and values that vary with time (`varying`) or those that do not.

@@ -243,19 +243,19 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
         if let Some(row) = sink.trace_row(k) {
             aggregate(program, &m_next, row);
         }
-        let weights = cycle_weights_for(model, k);
+        let weights = &program.weights[k - 1];
         let (undiscounted, discounted) = sink.values(k);
         add_state_rewards(
             &m_prev,
             &m_next,
             &inputs.state_values,
             layout.n_categories,
-            &weights,
+            weights,
             undiscounted,
             discounted,
         );
         if !program.events.is_empty() {
-            let (dc, de) = event_factors(model, k);
+            let (dc, de) = program.event_factors[k - 1];
             for (e, event) in program.events.iter().enumerate() {
                 let flow = m_prev[from[e]] * inputs.probs[event.entry];
                 let values = &inputs.event_values[e * width..(e + 1) * width];
