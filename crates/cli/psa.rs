@@ -159,6 +159,7 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
         let running = hta_analysis::psa::running_means(&psa, (run.n_draws() / 200).max(1)).map_err(fail)?;
         let context = Context { model, loaded, record, run, thresholds: &thresholds, population };
         let files = files(&context, &summaries, &at_grid, &evppi, &running);
+        extra.figures.push(convergence_figure(model, &running));
         if let Some((_, ceac)) = files.iter().find(|(name, _)| *name == "ceac.csv") {
             extra.sheets.push(("CEAC".into(), ceac.clone()));
         }
@@ -311,6 +312,28 @@ fn print_summary(
 const PLANE_DRAWS: usize = 2000;
 
 /// The CE plane with the draws of each strategy, and the CEAC with the CEAF.
+/// Running mean cost of each strategy against the number of draws: flat lines at the right say
+/// there are enough draws.
+fn convergence_figure(model: &Model, running: &hta_analysis::psa::RunningMeans) -> hta_report::figures::Figure {
+    use hta_report::figures::{Figure, Plot, Series};
+    let series = model
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(j, s)| Series {
+            name: s.name.clone(),
+            points: running.draws.iter().enumerate().map(|(point, n)| (*n as f64, running.cost_at(point, j))).collect(),
+        })
+        .collect();
+    Figure {
+        name: "psa_convergence".into(),
+        title: "Convergence: running mean cost per strategy".into(),
+        x_label: "Draws".into(),
+        y_label: format!("Mean cost so far ({})", model.metadata.currency),
+        plot: Plot::Lines { series },
+    }
+}
+
 fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<hta_report::figures::Figure> {
     use hta_report::figures::{Figure, Plot, Series};
     let measure = model.settings.effect;
