@@ -442,3 +442,20 @@ fn the_pack_uses_the_primary_threshold_everywhere_and_labels_it() {
     }
     assert!(checked >= 3, "tornado, two-way and EVPPI figures were checked ({checked})");
 }
+
+/// With `--lang zh` the figures drawn into report.html have Chinese titles and axes (issue 17,
+/// item 15, part); model names stay as written.
+#[test]
+fn chinese_reports_have_chinese_figure_text() {
+    let out = temp_dir("zh").join("pack");
+    hta()
+        .args(["report", "models/cart_lbcl_psm.yaml", "--lang", "zh", "--draws", "50", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    for text in ["单因素敏感性分析：cart vs salvage_chemo", "成本效果平面（贴现后）", "生存比例"] {
+        assert!(html.contains(text), "missing figure text {text}");
+    }
+    assert!(!html.contains(">One-way sensitivity: "), "an English figure title is left");
+}

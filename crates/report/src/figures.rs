@@ -440,9 +440,13 @@ impl Figure {
                 ("parameter at its low value".into(), Marker::Box, colour(0)),
                 ("parameter at its high value".into(), Marker::Box, colour(1)),
             ],
-            Plot::Grid { names, .. } => {
-                names.iter().enumerate().map(|(k, n)| (n.clone(), Marker::Box, colour(k))).collect()
-            }
+            // Only the strategies optimal in some cell are drawn, so only they are listed.
+            Plot::Grid { names, cells, .. } => names
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| cells.contains(k))
+                .map(|(k, n)| (n.clone(), Marker::Box, colour(k)))
+                .collect(),
             Plot::Bars { .. } => Vec::new(),
         }
     }
@@ -831,6 +835,18 @@ mod tests {
         let same = figure(vec![line("a", 1.0), line("b", 2.0), line("c", 1.0)]);
         let names: Vec<String> = same.legend_entries().into_iter().map(|e| e.0).collect();
         assert_eq!(names, ["a", "b", "c (same as a)"]);
+        // A grid lists only the strategies it shows.
+        let grid = Figure {
+            plot: Plot::Grid {
+                x: vec![0.0, 1.0],
+                y: vec![0.0],
+                cells: vec![1, 1],
+                names: vec!["a".into(), "b".into()],
+            },
+            ..figure(Vec::new())
+        };
+        let names: Vec<String> = grid.legend_entries().into_iter().map(|e| e.0).collect();
+        assert_eq!(names, ["b"]);
     }
 
     #[test]

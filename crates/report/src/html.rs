@@ -52,6 +52,53 @@ fn translate(lang: Lang, label: &str) -> String {
     }
 }
 
+/// A figure's title or axis label in Simplified Chinese: the English words the toolkit writes
+/// are replaced, names and numbers from the model stay as they are.
+fn zh_figure_text(text: &str) -> String {
+    const WORDS: [(&str, &str); 32] = [
+        ("Net budget impact by year", "各年净预算影响"),
+        ("Cumulative net budget impact", "累计净预算影响"),
+        ("Care costs avoided by category: ", "按类别避免的医疗费用："),
+        ("Payments by payer and year: ", "各支付方各年支付："),
+        ("EVPPI per person at ", "人均部分完全信息期望值，阈值 "),
+        ("Convergence: running mean cost per strategy", "收敛性：各方案成本的累计均值"),
+        ("Cost-effectiveness plane (discounted)", "成本效果平面（贴现后）"),
+        ("Cost-effectiveness plane: ", "成本效果平面："),
+        ("Expected value of perfect information per person", "人均完全信息期望值"),
+        ("Cost-effectiveness acceptability curves and frontier", "成本效果可接受曲线与前沿"),
+        ("One-way sensitivity: ", "单因素敏感性分析："),
+        ("State occupancy: ", "状态分布："),
+        ("Survival curves as modelled (partitioned survival)", "模型中的生存曲线（分区生存）"),
+        ("Optimal strategy at ", "最优方案，阈值 "),
+        ("incremental net monetary benefit at ", "增量净货币效益，阈值 "),
+        ("net monetary benefit at ", "净货币效益，阈值 "),
+        ("Probability cost-effective", "具有成本效果的概率"),
+        ("Proportion of the cohort", "队列比例"),
+        ("Proportion surviving", "生存比例"),
+        ("Years since model start", "自模型开始的年数"),
+        ("Year", "年"),
+        ("Draws", "抽样次数"),
+        ("Cost (", "成本（"),
+        ("Cumulative impact (", "累计影响（"),
+        ("EVPI per person (", "人均完全信息期望值（"),
+        ("EVPPI per person (", "人均部分完全信息期望值（"),
+        ("Mean cost so far (", "累计平均成本（"),
+        ("Net budget impact (", "净预算影响（"),
+        ("Payments net of rebates (", "扣除返还后的支付（"),
+        ("Offset: care without minus with (", "抵消：无新疗法与有新疗法的医疗费用之差（"),
+        ("Willingness to pay (", "意愿支付（"),
+        ("Cycle", "周期"),
+    ];
+    for (en, zh) in WORDS {
+        if let Some(rest) = text.strip_prefix(en) {
+            let rest = if en.ends_with('(') { rest.replacen(')', "）", 1) } else { rest.to_string() };
+            let rest = rest.replace(" draws", " 次抽样").replace(" per ", " 每");
+            return format!("{zh}{rest}");
+        }
+    }
+    text.to_string()
+}
+
 /// English label -> Simplified Chinese.
 fn zh(label: &str) -> Option<&'static str> {
     Some(match label {
@@ -284,6 +331,15 @@ impl Writer {
     }
 
     fn figure(&mut self, figure: &Figure) -> Result<(), String> {
+        let figure = match self.lang {
+            Lang::En => figure.clone(),
+            Lang::Zh => Figure {
+                title: zh_figure_text(&figure.title),
+                x_label: zh_figure_text(&figure.x_label),
+                y_label: zh_figure_text(&figure.y_label),
+                ..figure.clone()
+            },
+        };
         let svg = figure.svg()?;
         self.svg_figure(&svg, &figure.title);
         Ok(())
