@@ -363,7 +363,7 @@ fn report_writes_the_whole_dossier_pack() {
         "trace_cart",
         "ce_plane",
         "tornado_cart_vs_salvage_chemo",
-        "twoway_pi_pfs_cart_pi_os_cart",
+        "twoway_c_cart_pi_pfs_cart",
         "ce_plane_psa",
         "ceac",
         "evpi",
@@ -406,7 +406,8 @@ fn report_writes_the_whole_dossier_pack() {
         .success();
     let html = std::fs::read_to_string(zh.join("report.html")).expect("html");
     assert!(html.contains("lang=\"zh-CN\"") && html.contains("基础分析结果") && !html.contains("预算"));
-    assert!(html.contains("未运行"), "the PSA was skipped with --draws 0 and says so");
+    // (The scenarios used to read "未运行" here too; the model ships scenarios now.)
+    assert!(html.contains("--draws 0"), "the PSA was skipped with --draws 0 and says so");
 }
 
 #[test]
