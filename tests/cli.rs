@@ -373,7 +373,7 @@ fn report_writes_the_whole_dossier_pack() {
         "trace_cart",
         "ce_plane",
         "tornado_cart_vs_salvage_chemo",
-        "twoway_pi_pfs_cart_pi_os_cart",
+        "twoway_c_cart_pi_pfs_cart",
         "ce_plane_psa",
         "ceac",
         "evpi",
@@ -407,6 +407,17 @@ fn report_writes_the_whole_dossier_pack() {
     }
     let markdown = std::fs::read_to_string(dir.join("report.md")).expect("markdown");
     assert!(markdown.contains("### Incremental analysis (efficiency frontier)") && markdown.contains("| cart |"));
+    // Issue 17 items 12-14: every parameter row says which analyses vary it and has a source;
+    // the CAR-T price is varied one-way but fixed in the PSA, the structural zero is fixed.
+    let book_text = std::fs::read_to_string(dir.join("report.html")).expect("html");
+    let row = |name: &str| {
+        let at = book_text.find(&format!("<tr><td>{name}</td>")).unwrap_or_else(|| panic!("no row {name}"));
+        book_text[at..].split("</tr>").next().unwrap_or_default().to_string()
+    };
+    assert!(row("c_cart").contains("<td>one-way only</td>"), "{}", row("c_cart"));
+    assert!(row("pi_chemo").contains("<td>fixed</td>"), "{}", row("pi_chemo"));
+    assert!(row("u_pf").contains("<td>one-way and PSA</td>") && row("u_pf").contains("illustrative"));
+    assert!(markdown.contains("| CAR-T price 30% lower (840,000 CNY) | cart |"), "the model's scenarios are run");
     // Simplified Chinese labels.
     let zh = temp_dir("dossier-zh");
     hta()
@@ -416,7 +427,8 @@ fn report_writes_the_whole_dossier_pack() {
         .success();
     let html = std::fs::read_to_string(zh.join("report.html")).expect("html");
     assert!(html.contains("lang=\"zh-CN\"") && html.contains("基础分析结果") && !html.contains("预算"));
-    assert!(html.contains("未运行"), "the PSA was skipped with --draws 0 and says so");
+    // (The scenarios used to read "未运行" here too; the model ships scenarios now.)
+    assert!(html.contains("--draws 0"), "the PSA was skipped with --draws 0 and says so");
 }
 
 #[test]

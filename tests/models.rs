@@ -72,3 +72,41 @@ fn models_match_their_oracles() {
     }
     assert!(checked >= 4, "expected the four oracle files, found {checked}");
 }
+
+/// Issue 17 item 12: a model that lists `metadata.references` should say where each input
+/// comes from. Every shipped model does; an input without `source` gets a warning (the model
+/// still loads), a formula of other parameters (derived) does not, and a model without
+/// references is not asked.
+#[test]
+fn parameters_without_a_source_are_warned_about() {
+    for entry in std::fs::read_dir("models").expect("models/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let loaded = hta_spec::load(&path, &[]).expect("shipped model loads");
+            let missing: Vec<_> = loaded.warnings.iter().filter(|w| w.code == "no-source").collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", path.display());
+        }
+    }
+    let model = |references: &str| {
+        format!(
+            "format_version: 1\nmetadata: {{ title: t, currency: GBP{references} }}\n\
+             settings: {{ cycle_length: {{ value: 1, unit: years }}, horizon: {{ years: 2 }},\n             \
+             discount: {{ costs: 0, effects: 0 }}, counting: end_of_cycle }}\n\
+             cohort: {{ initial: {{ a: 1 }} }}\ncost_categories: [care]\n\
+             parameters:\n  p: {{ value: 0.1, source: \"illustrative\" }}\n  q: 0.2\n  \
+             c: {{ value: 10, label: cost }}\n  r: \"p + q\"\n\
+             states: {{ a: {{ cost: {{ care: c }}, utility: 1 }}, d: {{ dead: true }} }}\n\
+             transitions: {{ a: {{ a: C, d: r }}, d: {{ d: 1 }} }}\n\
+             strategies: {{ s: {{}} }}\n"
+        )
+    };
+    let text = model(", references: [\"Someone 2020\"]");
+    let loaded = hta_spec::load_str(&text, "t.yaml", std::path::Path::new("."), &[]).expect("loads");
+    let mut warned: Vec<String> =
+        loaded.warnings.iter().filter(|w| w.code == "no-source").map(|w| w.message.clone()).collect();
+    warned.sort();
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert!(warned[0].contains("`c`") && warned[1].contains("`q`"), "{warned:?}");
+    let loaded = hta_spec::load_str(&model(""), "t.yaml", std::path::Path::new("."), &[]).expect("loads");
+    assert!(loaded.warnings.iter().all(|w| w.code != "no-source"));
+}

@@ -138,6 +138,7 @@ fn zh(label: &str) -> Option<&'static str> {
         "high" => "上限",
         "distribution" => "分布",
         "source" => "来源",
+        "varied in" => "敏感性分析",
         "cost" => "成本",
         "qaly" => "QALY",
         "ly" => "生命年",

@@ -109,15 +109,20 @@ pub fn net_benefit_csv(run: &CeaRun) -> String {
 }
 
 /// Columns of [`parameter_rows`].
-pub const PARAMETER_COLUMNS: [&str; 7] = ["parameter", "label", "definition", "low", "high", "distribution", "source"];
+pub const PARAMETER_COLUMNS: [&str; 8] =
+    ["parameter", "label", "definition", "low", "high", "distribution", "varied in", "source"];
 
-/// Every parameter with its definition as written, range, distribution and source.
+/// Every parameter with its definition as written, range, distribution, the analyses that vary
+/// it ("one-way and PSA", "one-way only", "PSA only", "fixed", or "derived" for a formula of
+/// other parameters) and source, which for a fixed input says why it is fixed.
 pub fn parameter_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
     model
         .parameters
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let u = &p.uncertainty;
+            let in_dirichlet = model.dirichlet.iter().any(|g| g.params.iter().any(|id| id.index() == i));
             vec![
                 p.name.clone(),
                 p.label.clone().unwrap_or_default(),
@@ -125,6 +130,14 @@ pub fn parameter_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
                 u.low.map(|v| v.to_string()).unwrap_or_default(),
                 u.high.map(|v| v.to_string()).unwrap_or_default(),
                 u.distribution.map(|d| d.describe()).unwrap_or_default(),
+                match (u.low.is_some(), u.distribution.is_some() || in_dirichlet) {
+                    (true, true) => "one-way and PSA",
+                    (true, false) => "one-way only",
+                    (false, true) => "PSA only",
+                    (false, false) if p.definition.expr.as_constant().is_none() => "derived",
+                    (false, false) => "fixed",
+                }
+                .to_string(),
                 p.source.clone().unwrap_or_default(),
             ]
         })

@@ -65,6 +65,21 @@ impl Lowerer<'_> {
                         (definition, full.label.clone(), full.source.clone(), uncertainty)
                     }
                 };
+                // A model that cites references should say where each input value comes from
+                // (a citation, or "illustrative"); a formula of other parameters is derived and
+                // needs none.
+                let input = definition.as_ref().is_some_and(|d| d.expr.as_constant().is_some());
+                if input && source.is_none() && !raw.metadata.references.is_empty() {
+                    self.warning(
+                        "no-source",
+                        &name.referenced,
+                        format!(
+                            "parameter `{}` has no `source`, though the model lists `metadata.references`",
+                            name.value
+                        ),
+                        "give `source:` (a citation, or \"illustrative\")",
+                    );
+                }
                 Parameter {
                     name: name.value.clone(),
                     label,
