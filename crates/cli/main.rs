@@ -26,6 +26,7 @@ macro_rules! eprint {
 
 mod args;
 mod budget;
+mod excel;
 mod exit;
 mod output;
 mod psa;
@@ -97,6 +98,7 @@ fn main() -> ExitCode {
         Command::Psa(args) => psa::psa(&args).map(drop),
         Command::Merge(args) => psa::merge(&args).map(drop),
         Command::Budget(args) => budget::budget(&args).map(drop),
+        Command::Excel(args) => excel::excel(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     output::release_locks();
