@@ -92,6 +92,10 @@ pub enum Command {
     /// whose curve parameters are drawn jointly (a multivariate normal group).
     #[command(after_help = EXIT_CODES)]
     Fit(crate::fit::FitArgs),
+    /// Write the model as a live Excel workbook: inputs as defined names, traces and results as
+    /// formulas, with check cells against hta's own results.
+    #[command(after_help = EXIT_CODES)]
+    Excel(crate::excel::ExcelArgs),
     /// Print the JSON Schema of model files (draft-07, for editor completion and checking).
     Schema {
         /// Write the schema to this file instead of standard output.

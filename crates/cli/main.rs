@@ -26,6 +26,7 @@ macro_rules! eprint {
 
 mod args;
 mod budget;
+mod excel;
 mod exit;
 mod fit;
 mod output;
@@ -98,6 +99,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => psa::merge(&args).map(drop),
         Command::Budget(args) => budget::budget(&args).map(drop),
         Command::Fit(args) => fit::fit(&args),
+        Command::Excel(args) => excel::excel(&args),
         Command::Schema { out } => schema(out.as_deref()),
     };
     output::release_locks();

@@ -1,0 +1,18 @@
+//! `hta-excel`: the model as a live Excel workbook that a reviewer can audit and change.
+//!
+//! Reads the validated [`Model`] (never the model file) and writes a workbook in which every
+//! result is a formula: an Inputs sheet (each parameter a defined name, blue when it is a value
+//! to edit, and the settings), one trace sheet per strategy (occupancy as formulas of the
+//! previous row and the transition formulas, translated by [`translate`]; discount factors;
+//! costs by category, QALYs and life-years per cycle; totals), a Results sheet (totals, ICERs
+//! against the reference strategy and net monetary benefit as formulas, with check cells against
+//! hta's own numbers that turn red beyond 1e-9 relative) and a cover sheet.
+//!
+//! What cannot be a formula is refused with the list of reasons ([`ExcelError::Unsupported`]),
+//! never written silently: so far Markov models without lookup tables, survival curves, time in
+//! state, decision trees, one-off or transition values, mid-cycle transitions are covered.
+
+pub mod translate;
+mod workbook;
+
+pub use workbook::{write_workbook, ExcelError, Written};

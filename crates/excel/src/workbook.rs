@@ -1,0 +1,576 @@
+//! Sheet layout and writing of the workbook.
+
+use std::path::Path;
+
+use hta_model::formula::{Expr, ExprKind, Reference, TimeVar};
+use hta_model::{DiscountTiming, EffectMeasure, EntryValue, EventTiming, Model, ParamId, StrategyId, Structure};
+use rust_xlsxwriter::{
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, Format, Formula, Workbook, Worksheet, XlsxError,
+};
+
+use crate::translate::{number, to_excel, Cells, Unsupported};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExcelError {
+    #[error("the model cannot be written as formulas yet:\n  - {}", .0.join("\n  - "))]
+    Unsupported(Vec<String>),
+    #[error("the model did not run: {0}")]
+    Run(String),
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] XlsxError),
+}
+
+/// What was written, for the command's output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub sheets: Vec<String>,
+    /// Cells written as values rather than formulas, with why.
+    pub values_only: Vec<String>,
+}
+
+/// Where the Excel name of parameter `p` differs from the model's (names that Excel would read
+/// as a cell reference or a reserved word get a `p_` prefix... kept as `_name`).
+fn excel_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let letters = bytes.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let looks_like_cell =
+        (1..=3).contains(&letters) && letters < bytes.len() && bytes[letters..].iter().all(u8::is_ascii_digit);
+    let reserved = matches!(name.to_ascii_lowercase().as_str(), "r" | "c" | "true" | "false");
+    if looks_like_cell || reserved {
+        format!("_{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn col_name(col: u16) -> String {
+    let mut n = u32::from(col) + 1;
+    let mut s = String::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        s.insert(0, char::from(b'A' + r));
+        n = (n - 1) / 26;
+    }
+    s
+}
+
+fn cell(col: u16, row: u32) -> String {
+    format!("${}${}", col_name(col), row + 1)
+}
+
+fn refs_time(expr: &Expr, local: &[bool]) -> bool {
+    match &expr.kind {
+        ExprKind::Ref(Reference::Time(v)) => v.varies(),
+        ExprKind::Ref(Reference::Param(p)) => local[p.index()],
+        ExprKind::Negate(a) => refs_time(a, local),
+        ExprKind::Binary(_, a, b) => refs_time(a, local) || refs_time(b, local),
+        ExprKind::Call(_, args) => args.iter().any(|a| refs_time(a, local)),
+        _ => false,
+    }
+}
+
+/// Parameters that must be computed per row of a strategy's trace: overridden by the strategy,
+/// reading a time variable, or reading such a parameter.
+fn local_params(model: &Model, strategy: Option<StrategyId>) -> Vec<bool> {
+    let n = model.parameters.len();
+    let mut local = vec![false; n];
+    if let Some(s) = strategy {
+        for (p, _) in &model.strategy(s).overrides {
+            local[p.index()] = true;
+        }
+    }
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            let def = match strategy {
+                Some(s) => model.definition(s, ParamId::new(i)),
+                None => &model.parameters[i].definition,
+            };
+            if !local[i] && refs_time(&def.expr, &local) {
+                local[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return local;
+        }
+    }
+}
+
+fn unsupported_features(model: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    if model.structure != Structure::Markov {
+        out.push("partitioned survival models".to_string());
+    }
+    if model.has_trees() {
+        out.push("decision trees".to_string());
+    }
+    if !model.tables.is_empty() {
+        out.push("lookup tables".to_string());
+    }
+    if !model.transition_values.is_empty() || model.strategies.iter().any(|s| !s.at_start.is_empty()) {
+        out.push("one-off and transition values".to_string());
+    }
+    if model.states.iter().any(|s| s.track_cycles.is_some()) {
+        out.push("time in state (tunnel states)".to_string());
+    }
+    if model.settings.transition_timing != EventTiming::EndOfCycle {
+        out.push("mid-cycle transitions".to_string());
+    }
+    out
+}
+
+struct Inputs;
+impl Cells for Inputs {
+    fn param(&self, id: ParamId) -> String {
+        // Resolved later by name; see `NameCells`.
+        format!("#{}", id.index())
+    }
+    fn time(&self, var: TimeVar) -> Option<String> {
+        (var == TimeVar::CycleYears).then(|| "hta_cycle_years".to_string())
+    }
+}
+
+struct NameCells<'a> {
+    model: &'a Model,
+    /// Per parameter, its column in the trace sheet when it is computed per row.
+    local: Vec<Option<u16>>,
+    row: u32,
+    time_col: u16,
+    cycle_col: u16,
+}
+
+impl Cells for NameCells<'_> {
+    fn param(&self, id: ParamId) -> String {
+        match self.local.get(id.index()).copied().flatten() {
+            Some(col) => cell(col, self.row),
+            None => excel_name(&self.model.parameters[id.index()].name),
+        }
+    }
+    fn time(&self, var: TimeVar) -> Option<String> {
+        match var {
+            TimeVar::Cycle => Some(cell(self.cycle_col, self.row)),
+            TimeVar::Time => Some(cell(self.time_col, self.row)),
+            TimeVar::Age => Some(format!("(hta_start_age+{})", cell(self.time_col, self.row))),
+            TimeVar::CycleYears => Some("hta_cycle_years".to_string()),
+            TimeVar::StateTime => None,
+        }
+    }
+}
+
+/// Writes `model` as a workbook to `path`, after checking every formula translates.
+pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError> {
+    let _ = Inputs;
+    let mut problems = unsupported_features(model);
+    if !problems.is_empty() {
+        return Err(ExcelError::Unsupported(problems));
+    }
+    let results = hta_markov::run(model).map_err(|e| ExcelError::Run(format!("{e:?}")))?;
+    let s = &model.settings;
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let blue = Format::new().set_font_color(Color::RGB(0x0000CC)).set_background_color(Color::RGB(0xDDEBF7));
+    let mut values_only = Vec::new();
+    let mut sheets = vec!["Cover".to_string(), "Inputs".to_string()];
+
+    // Cover.
+    let cover = wb.add_worksheet().set_name("Cover")?;
+    cover.write_string_with_format(0, 0, &model.metadata.title, &bold)?;
+    if let Some(d) = &model.metadata.description {
+        cover.write_string(1, 0, d.trim())?;
+    }
+    cover.write_string(2, 0, format!("Written by hta {} from the validated model.", env!("CARGO_PKG_VERSION")))?;
+    cover.write_string(3, 0, format!("Currency: {}", model.metadata.currency))?;
+    let describe = [
+        ("Inputs", "every parameter as a defined name (blue cells are values to edit) and the settings"),
+        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy, discount factors, values"),
+        ("Results", "totals, ICERs and net monetary benefit as formulas; check cells against hta"),
+    ];
+    for (i, (name, what)) in describe.iter().enumerate() {
+        let r = 5 + i as u32;
+        cover.write_string_with_format(r, 0, *name, &bold)?;
+        cover.write_string(r, 1, *what)?;
+    }
+    cover.set_column_width(0, 22)?;
+
+    // Inputs.
+    let global_local = local_params(model, None);
+    {
+        let inputs = wb.add_worksheet().set_name("Inputs")?;
+        for (c, h) in ["name", "value", "label", "source", "low", "high"].iter().enumerate() {
+            inputs.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        inputs.set_freeze_panes(1, 0)?;
+        inputs.set_column_width(0, 24)?;
+        inputs.set_column_width(2, 50)?;
+        let nm = NameCells { model, local: vec![None; model.parameters.len()], row: 0, time_col: 0, cycle_col: 0 };
+        for (i, p) in model.parameters.iter().enumerate() {
+            let r = 1 + i as u32;
+            inputs.write_string(r, 0, excel_name(&p.name))?;
+            if global_local[i] {
+                inputs.write_string(r, 1, "varies by cycle: see the trace sheets")?;
+            } else {
+                match &p.definition.expr.kind {
+                    ExprKind::Number(v) => {
+                        inputs.write_number_with_format(r, 1, *v, &blue)?;
+                    }
+                    _ => match to_excel(&p.definition.expr, &nm) {
+                        Ok(f) => {
+                            inputs.write_formula(r, 1, Formula::new(format!("={f}")))?;
+                        }
+                        Err(Unsupported(why)) => problems.push(format!("parameter {}: {why}", p.name)),
+                    },
+                }
+            }
+            if let Some(l) = &p.label {
+                inputs.write_string(r, 2, l)?;
+            }
+            if let Some(src) = &p.source {
+                inputs.write_string(r, 3, src)?;
+            }
+            if let Some(v) = p.uncertainty.low {
+                inputs.write_number(r, 4, v)?;
+            }
+            if let Some(v) = p.uncertainty.high {
+                inputs.write_number(r, 5, v)?;
+            }
+        }
+        let settings: Vec<(&str, f64)> = vec![
+            ("hta_cycle_years", s.cycle_years),
+            ("hta_disc_costs", s.discount.costs),
+            ("hta_disc_effects", s.discount.effects),
+            ("hta_disc_start_year", s.discount.start_year),
+            ("hta_start_age", s.start_age.unwrap_or(0.0)),
+        ];
+        let base = model.parameters.len() as u32 + 2;
+        inputs.write_string_with_format(base, 0, "settings", &bold)?;
+        for (i, (name, v)) in settings.iter().enumerate() {
+            let r = base + 1 + i as u32;
+            inputs.write_string(r, 0, *name)?;
+            inputs.write_number_with_format(r, 1, *v, &blue)?;
+        }
+        let tbase = base + 2 + settings.len() as u32;
+        inputs.write_string_with_format(tbase, 0, "thresholds", &bold)?;
+        for (i, t) in s.thresholds.iter().enumerate() {
+            let r = tbase + 1 + i as u32;
+            inputs.write_string(r, 0, format!("hta_wtp_{}", i + 1))?;
+            inputs.write_number_with_format(r, 1, t.value, &blue)?;
+            inputs.write_string(r, 2, &t.label)?;
+        }
+        for (i, p) in model.parameters.iter().enumerate() {
+            if !global_local[i] {
+                wb.define_name(excel_name(&p.name), &format!("=Inputs!$B${}", i + 2))?;
+            }
+        }
+        for (i, (name, _)) in settings.iter().enumerate() {
+            wb.define_name(*name, &format!("=Inputs!$B${}", base + 2 + i as u32))?;
+        }
+        for i in 0..s.thresholds.len() {
+            wb.define_name(format!("hta_wtp_{}", i + 1), &format!("=Inputs!$B${}", tbase + 2 + i as u32))?;
+        }
+    }
+
+    // Trace sheets.
+    let n = s.n_cycles;
+    let last = n as u32 + 1;
+    let mut totals_cells = Vec::new();
+    for sid in model.strategy_ids() {
+        let strategy = model.strategy(sid);
+        let sheet_name = trace_sheet_name(&strategy.name);
+        sheets.push(sheet_name.clone());
+        let ws = wb.add_worksheet().set_name(&sheet_name)?;
+        let (totals, mut notes) = write_trace(model, sid, ws, &bold, &mut problems)?;
+        values_only.append(&mut notes);
+        totals_cells.push((sheet_name, totals));
+    }
+    if !problems.is_empty() {
+        return Err(ExcelError::Unsupported(problems));
+    }
+
+    // Results.
+    sheets.push("Results".to_string());
+    let res = wb.add_worksheet().set_name("Results")?;
+    let heads = ["strategy", "cost", "QALYs", "life-years", "effect", "hta cost", "hta effect", "check"];
+    for (c, h) in heads.iter().enumerate() {
+        res.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    res.set_freeze_panes(1, 1)?;
+    res.set_column_width(0, 24)?;
+    let effect_col = if s.effect == EffectMeasure::Qaly { 2 } else { 3 };
+    for (i, (sheet, t)) in totals_cells.iter().enumerate() {
+        let r = 1 + i as u32;
+        let q = |c: &str| format!("='{sheet}'!{c}");
+        res.write_string(r, 0, &model.strategies[i].name)?;
+        res.write_formula(r, 1, Formula::new(q(&t.cost)))?;
+        res.write_formula(r, 2, Formula::new(q(&t.qaly)))?;
+        res.write_formula(r, 3, Formula::new(q(&t.ly)))?;
+        res.write_formula(r, 4, Formula::new(format!("={}", cell(effect_col, r))))?;
+        let result = &results[i];
+        let effect = if s.effect == EffectMeasure::Qaly { result.qaly(true) } else { result.life_years(true) };
+        res.write_number(r, 5, result.total_cost(true))?;
+        res.write_number(r, 6, effect)?;
+        let close = |a: String, b: String| format!("ABS({a}-{b})<=1E-9*MAX(ABS({a}),ABS({b}),1E-300)");
+        res.write_formula(
+            r,
+            7,
+            Formula::new(format!(
+                "=IF(AND({},{}),\"ok\",\"DIFFERS\")",
+                close(cell(1, r), cell(5, r)),
+                close(cell(4, r), cell(6, r))
+            )),
+        )?;
+    }
+    let ns = model.strategies.len() as u32;
+    let red = Format::new().set_background_color(Color::RGB(0xFF9999));
+    res.add_conditional_format(
+        1,
+        7,
+        ns,
+        7,
+        &ConditionalFormatCell::new().set_rule(ConditionalFormatCellRule::EqualTo("\"DIFFERS\"")).set_format(red),
+    )?;
+    // Pairwise against the reference strategy, and NMB at each threshold.
+    let base = ns + 2;
+    let refr = 1 + s.reference.index() as u32;
+    res.write_string_with_format(
+        base,
+        0,
+        format!("against the reference strategy {}", model.strategies[s.reference.index()].name),
+        &bold,
+    )?;
+    for (c, h) in ["strategy", "incremental cost", "incremental effect", "ICER"].iter().enumerate() {
+        res.write_string_with_format(base + 1, c as u16, *h, &bold)?;
+    }
+    for (c, t) in s.thresholds.iter().enumerate() {
+        res.write_string_with_format(base + 1, 4 + c as u16, format!("NMB at {}", t.value), &bold)?;
+    }
+    for i in 0..ns {
+        let r = base + 2 + i;
+        let sr = 1 + i;
+        res.write_string(r, 0, &model.strategies[i as usize].name)?;
+        res.write_formula(r, 1, Formula::new(format!("={}-{}", cell(1, sr), cell(1, refr))))?;
+        res.write_formula(r, 2, Formula::new(format!("={}-{}", cell(4, sr), cell(4, refr))))?;
+        if sr != refr {
+            res.write_formula(r, 3, Formula::new(format!("={}/{}", cell(1, r), cell(2, r))))?;
+        }
+        for c in 0..s.thresholds.len() {
+            res.write_formula(
+                r,
+                4 + c as u16,
+                Formula::new(format!("={}*hta_wtp_{}-{}", cell(4, sr), c + 1, cell(1, sr))),
+            )?;
+        }
+    }
+    let _ = last;
+    wb.save(path)?;
+    Ok(Written { sheets, values_only })
+}
+
+fn trace_sheet_name(name: &str) -> String {
+    let clean: String = name.chars().filter(|c| !"[]:*?/\\'".contains(*c)).take(25).collect();
+    format!("Trace {clean}")
+}
+
+struct Totals {
+    cost: String,
+    qaly: String,
+    ly: String,
+}
+
+fn write_trace(
+    model: &Model,
+    sid: StrategyId,
+    ws: &mut Worksheet,
+    bold: &Format,
+    problems: &mut Vec<String>,
+) -> Result<(Totals, Vec<String>), ExcelError> {
+    let s = &model.settings;
+    let n = s.n_cycles as u32;
+    let strategy = model.strategy(sid);
+    let local = local_params(model, Some(sid));
+    let mut notes = Vec::new();
+    // Columns: cycle, time, local params, states, weights a b, dfc0 dfc1 dfe0 dfe1, categories, qaly, ly.
+    let (cycle_col, time_col) = (0u16, 1u16);
+    let mut col = 2u16;
+    let mut local_col = vec![None; model.parameters.len()];
+    for (i, is_local) in local.iter().enumerate() {
+        if *is_local {
+            local_col[i] = Some(col);
+            ws.write_string_with_format(0, col, &model.parameters[i].name, bold)?;
+            col += 1;
+        }
+    }
+    let state0 = col;
+    for (k, st) in model.states.iter().enumerate() {
+        ws.write_string_with_format(0, state0 + k as u16, &st.name, bold)?;
+    }
+    col += model.n_states() as u16;
+    let wa = col;
+    let heads = ["weight start", "weight end", "df costs start", "df costs end", "df effects start", "df effects end"];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, wa + i as u16, *h, bold)?;
+    }
+    let cat0 = wa + 6;
+    for (c, name) in model.categories.iter().enumerate() {
+        ws.write_string_with_format(0, cat0 + c as u16, format!("cost {name}"), bold)?;
+    }
+    let qcol = cat0 + model.categories.len() as u16;
+    let lcol = qcol + 1;
+    ws.write_string_with_format(0, qcol, "QALYs", bold)?;
+    ws.write_string_with_format(0, lcol, "life-years", bold)?;
+    ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
+    ws.write_string_with_format(0, time_col, "time", bold)?;
+    ws.set_freeze_panes(1, 2)?;
+    notes.push(format!(
+        "{}: counting weights ({}) written as values, one pair per cycle",
+        trace_sheet_name(&strategy.name),
+        s.counting.name()
+    ));
+
+    // Row 1: cycle 0, the initial cohort.
+    ws.write_number(1, cycle_col, 0.0)?;
+    for (k, v) in strategy.initial.iter().enumerate() {
+        ws.write_number(1, state0 + k as u16, *v)?;
+    }
+    let df = |rate: &str, t: String| format!("(1+{rate})^(-MAX(0,{t}-hta_disc_start_year))");
+    for k in 1..=n {
+        let r = k + 1;
+        let nm = NameCells { model, local: local_col.clone(), row: r, time_col, cycle_col };
+        let tr = |e: &Expr, what: &str, problems: &mut Vec<String>| match to_excel(e, &nm) {
+            Ok(t) => t,
+            Err(Unsupported(why)) => {
+                problems.push(format!("{} in strategy {}: {why}", what, strategy.name));
+                "0".to_string()
+            }
+        };
+        ws.write_number(r, cycle_col, f64::from(k))?;
+        ws.write_formula(r, time_col, Formula::new(format!("=({}-1)*hta_cycle_years", cell(cycle_col, r))))?;
+        for (i, c) in local_col.iter().enumerate() {
+            if let Some(c) = c {
+                let def = model.definition(sid, ParamId::new(i));
+                let t = tr(&def.expr, &format!("parameter {}", model.parameters[i].name), problems);
+                ws.write_formula(r, *c, Formula::new(format!("={t}")))?;
+            }
+        }
+        // Occupancy: sum over source states of the previous row times the probability.
+        let mut terms: Vec<Vec<String>> = vec![Vec::new(); model.n_states()];
+        for row in &strategy.rows {
+            let from = row.from.index();
+            let mut explicit = Vec::new();
+            for e in &row.entries {
+                if let EntryValue::Formula(f) = &e.value {
+                    explicit.push(tr(&f.expr, "a transition", problems));
+                }
+            }
+            for e in &row.entries {
+                let p = match &e.value {
+                    EntryValue::Formula(f) => tr(&f.expr, "a transition", problems),
+                    EntryValue::Complement => {
+                        let others: String = explicit.iter().map(|x| format!("-{x}")).collect();
+                        format!("(1{others})")
+                    }
+                };
+                terms[e.to.index()].push(format!("{}*{p}", cell(state0 + from as u16, r - 1)));
+            }
+        }
+        for (to, t) in terms.iter().enumerate() {
+            let f = if t.is_empty() { "0".to_string() } else { t.join("+") };
+            ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
+        }
+        let (a, b) = hta_markov::counting::cycle_weights(s.counting, k as usize, s.n_cycles, &s.counting_weights);
+        ws.write_number(r, wa, a)?;
+        ws.write_number(r, wa + 1, b)?;
+        let t0 = cell(time_col, r);
+        let t1 = format!("({t0}+hta_cycle_years)");
+        let (d0, d1) = match s.discount.timing {
+            DiscountTiming::Point => (t0.clone(), t1),
+            DiscountTiming::CycleStart => (t0.clone(), t0.clone()),
+            DiscountTiming::CycleEnd => (t1.clone(), t1),
+            DiscountTiming::CycleMiddle => {
+                let m = format!("({t0}+hta_cycle_years/2)");
+                (m.clone(), m)
+            }
+            DiscountTiming::AnnualStep => {
+                let y = format!("INT({t0}+1E-9)");
+                (y.clone(), y)
+            }
+        };
+        for (i, (rate, t)) in [
+            ("hta_disc_costs", d0.clone()),
+            ("hta_disc_costs", d1.clone()),
+            ("hta_disc_effects", d0),
+            ("hta_disc_effects", d1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            ws.write_formula(r, wa + 2 + i as u16, Formula::new(format!("={}", df(rate, t))))?;
+        }
+        // Values: a·dfs·Σ m_prev·x + b·dfe·Σ m·x (× cycle years for effects).
+        let weighted = |values: &[Option<String>], d0: u16, d1: u16, per_year: bool| -> String {
+            let sum = |row: u32| -> String {
+                let parts: Vec<String> = values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{}*{v}", cell(state0 + k as u16, row))))
+                    .collect();
+                if parts.is_empty() {
+                    "0".to_string()
+                } else {
+                    parts.join("+")
+                }
+            };
+            let years = if per_year { "*hta_cycle_years" } else { "" };
+            format!(
+                "=({}*{}*({})+{}*{}*({})){years}",
+                cell(wa, r),
+                cell(d0, r),
+                sum(r - 1),
+                cell(wa + 1, r),
+                cell(d1, r),
+                sum(r)
+            )
+        };
+        for c in 0..model.categories.len() {
+            let values: Vec<Option<String>> = model
+                .states
+                .iter()
+                .map(|st| {
+                    st.costs
+                        .iter()
+                        .find(|(cat, _)| cat.index() == c)
+                        .map(|(_, f)| tr(&f.expr, &format!("the cost of state {}", st.name), problems))
+                })
+                .collect();
+            ws.write_formula(r, cat0 + c as u16, Formula::new(weighted(&values, wa + 2, wa + 3, false)))?;
+        }
+        let utilities: Vec<Option<String>> = model
+            .states
+            .iter()
+            .map(|st| st.utility.as_ref().map(|f| tr(&f.expr, &format!("the utility of state {}", st.name), problems)))
+            .collect();
+        ws.write_formula(r, qcol, Formula::new(weighted(&utilities, wa + 4, wa + 5, true)))?;
+        let lys: Vec<Option<String>> = model
+            .states
+            .iter()
+            .map(|st| Some(tr(&st.life_years.expr, &format!("the life-years of state {}", st.name), problems)))
+            .collect();
+        ws.write_formula(r, lcol, Formula::new(weighted(&lys, wa + 4, wa + 5, true)))?;
+    }
+    // Totals row.
+    let tr_row = n + 3;
+    ws.write_string_with_format(tr_row, 0, "total", bold)?;
+    let sum = |c: u16| format!("SUM({}:{})", cell(c, 2), cell(c, n + 1));
+    for c in cat0..=lcol {
+        ws.write_formula(tr_row, c, Formula::new(format!("={}", sum(c))))?;
+    }
+    let cost_col = lcol + 1;
+    ws.write_string_with_format(0, cost_col, "total cost", bold)?;
+    ws.write_formula(
+        tr_row,
+        cost_col,
+        Formula::new(format!("=SUM({}:{})", cell(cat0, tr_row), cell(qcol - 1, tr_row))),
+    )?;
+    let _ = number;
+    Ok((Totals { cost: cell(cost_col, tr_row), qaly: cell(qcol, tr_row), ly: cell(lcol, tr_row) }, notes))
+}
