@@ -4,8 +4,6 @@
 //! scheme and year (`budget_uncertainty.csv`, `budget_risk.csv`, `budget_uncertainty.json`) and
 //! fan charts.
 
-use std::io::IsTerminal;
-
 use hta_app::budget::BudgetAnalysis;
 use hta_app::budget_psa::{BudgetDraws, BudgetPsaOptions, SchemeUncertainty, Spread};
 use hta_report::figures::{Band, Figure, Plot};
@@ -24,24 +22,9 @@ pub struct ProbabilisticBudget {
 pub fn run(args: &BudgetArgs, analysis: &BudgetAnalysis, draws: u64) -> Result<ProbabilisticBudget, Exit> {
     let options =
         BudgetPsaOptions { seed: args.seed, first_draw: args.first_draw, draws, threads: args.threads, external: None };
-    let bar = (std::io::stderr().is_terminal() && draws >= 1000).then(|| {
-        let bar = indicatif::ProgressBar::new(draws);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} budget draws, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let tick = || {
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
-    };
     let started = std::time::Instant::now();
-    let run = hta_app::budget_psa::run(analysis, &options, Some(&tick));
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    let run =
+        crate::with_progress(draws, "budget draws", |tick| hta_app::budget_psa::run(analysis, &options, Some(tick)));
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let budget = annual_budget(args, analysis);

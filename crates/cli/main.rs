@@ -185,6 +185,30 @@ pub(crate) fn fail(error: Error) -> Exit {
 }
 
 /// `1234567.891` -> `1,234,567.89`.
+/// Runs `work` with a progress bar of `total` steps on a terminal (none off a terminal or for
+/// fewer than 1,000 steps); `work` calls the tick once per step.
+fn with_progress<T>(total: u64, unit: &str, work: impl FnOnce(hta_app::Progress) -> T) -> T {
+    use std::io::IsTerminal;
+    let bar = (std::io::stderr().is_terminal() && total >= 1000).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{eta}} left"))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let tick = || {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let result = work(&tick);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
 fn number(value: f64, decimals: usize) -> String {
     hta_report::number::grouped(value, decimals)
 }

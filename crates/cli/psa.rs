@@ -2,7 +2,6 @@
 //! `hta-analysis`, print and write. A merged set of shards and a single run over the same draws
 //! go through the same summary code and write identical files.
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
@@ -49,24 +48,8 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         external,
         evppi_names: args.report.evppi.iter().chain(&args.report.evppi_group).cloned().collect(),
     };
-    let bar = (std::io::stderr().is_terminal() && args.draws >= 1000).then(|| {
-        let bar = indicatif::ProgressBar::new(args.draws);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} draws, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let tick = || {
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
-    };
     let started = std::time::Instant::now();
-    let run = hta_app::psa::run(&loaded, &options, Some(&tick));
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    let run = crate::with_progress(args.draws, "draws", |tick| hta_app::psa::run(&loaded, &options, Some(tick)));
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let record = DrawRecord {

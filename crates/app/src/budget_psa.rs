@@ -8,8 +8,7 @@
 
 use hta_budget::impact::{scheme_impact, BudgetInputs, SchemeImpact};
 use hta_budget::uptake::Uptake;
-use hta_markov::{Program, RunErrors, StrategyResult, TreeProgram};
-use hta_model::{Model, ParamId, Structure};
+use hta_markov::StrategyResult;
 use hta_sensitivity::{ExternalDraws, Sampler};
 use rayon::prelude::*;
 
@@ -79,53 +78,6 @@ impl BudgetDraws {
         self.gross.extend(other.gross);
         self.payer_net_cost.extend(other.payer_net_cost);
         self.manufacturer_revenue.extend(other.manufacturer_revenue);
-    }
-}
-
-/// The model compiled once, run in full (traces and values by cycle) for a parameter set.
-struct Runner<'m> {
-    model: &'m Model,
-    programs: Vec<Option<Program>>,
-    trees: Vec<Option<TreeProgram>>,
-    arm_programs: Vec<Program>,
-}
-
-impl<'m> Runner<'m> {
-    fn new(model: &'m Model) -> Runner<'m> {
-        let trees: Vec<Option<TreeProgram>> = model.strategy_ids().map(|s| TreeProgram::new(model, s)).collect();
-        let (programs, arm_programs) = match model.structure {
-            Structure::Markov => (
-                model.strategy_ids().zip(&trees).map(|(s, t)| t.is_none().then(|| Program::new(model, s))).collect(),
-                (0..model.arms.len()).map(|k| Program::new(model, model.arm_id(k))).collect(),
-            ),
-            Structure::PartitionedSurvival => (Vec::new(), Vec::new()),
-        };
-        Runner { model, programs, trees, arm_programs }
-    }
-
-    fn run(&self, pins: &[(ParamId, f64)]) -> Result<Vec<StrategyResult>, RunErrors> {
-        let model = self.model;
-        match model.structure {
-            Structure::PartitionedSurvival => hta_psm::run_with(model, pins).map(|run| run.results),
-            Structure::Markov => {
-                let arms = self
-                    .arm_programs
-                    .iter()
-                    .map(|p| hta_markov::run_program_with(model, p, pins))
-                    .collect::<Result<Vec<_>, _>>()?;
-                model
-                    .strategy_ids()
-                    .zip(self.programs.iter().zip(&self.trees))
-                    .map(|(id, (program, tree))| match (program, tree) {
-                        (_, Some(tree)) => {
-                            tree.evaluate(pins).map(|values| hta_markov::compose(id, model, &values, &arms))
-                        }
-                        (Some(program), None) => hta_markov::run_program_with(model, program, pins),
-                        (None, None) => Err(RunErrors::default()),
-                    })
-                    .collect()
-            }
-        }
     }
 }
 
@@ -251,33 +203,15 @@ pub fn run(
     hta_sensitivity::check_draws(options.first_draw, options.draws).map_err(|e| Error::Usage(e.to_string()))?;
     let loaded = &analysis.loaded;
     let model = &loaded.model;
-    let sampler = Sampler::new(model).map_err(|e| Error::Model(e.to_string()))?;
-    let sampler = match &options.external {
-        Some((_, external)) => sampler.with_external(external.clone()),
-        None => sampler,
-    };
-    if let Some(rows) = sampler.external_rows() {
-        if (rows as u64) < options.first_draw + options.draws {
-            return Err(Error::Usage(format!(
-                "{} has {rows} draws; draws {}..{} were asked for",
-                options.external.as_ref().map_or("", |(name, _)| name.as_str()),
-                options.first_draw,
-                options.first_draw + options.draws
-            )));
-        }
-    }
+    let sampler = crate::psa::sampler_for(model, options.external.as_ref(), options.first_draw, options.draws)?;
     if sampler.is_empty() && analysis.spec.uncertainty.sampled().is_empty() {
         return Err(Error::Usage(
             "nothing to sample: the model has no parameter with a `distribution` and the budget file no `uncertainty:` distribution".into(),
         ));
     }
-    let runner = Runner::new(model);
+    let runner = hta_sensitivity::Evaluator::new(model);
     let years = analysis.spec.horizon_years as usize;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        pool = pool.num_threads(t);
-    }
-    let pool = pool.build().map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let pool = crate::psa::thread_pool(options.threads)?;
     let mut out = BudgetDraws {
         draws: Vec::new(),
         schemes: analysis.spec.schemes.iter().map(|s| s.name.clone()).collect(),
@@ -298,7 +232,7 @@ pub fn run(
                 .into_par_iter()
                 .map_init(Vec::new, |pins, draw| {
                     sampler.draw(options.seed, draw, pins);
-                    let results = runner.run(pins).map_err(|errors| {
+                    let results = runner.results(pins).map_err(|errors| {
                         let values: Vec<String> =
                             pins.iter().map(|(p, v)| format!("{} = {v}", model.parameters[p.index()].name)).collect();
                         Error::run(loaded, &errors).with_context(format!(

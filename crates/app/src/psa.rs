@@ -41,6 +41,39 @@ impl PsaOptions {
     }
 }
 
+/// The model's sampler, with the external draws when given, checked to hold the draws asked for.
+pub(crate) fn sampler_for(
+    model: &Model,
+    external: Option<&(String, ExternalDraws)>,
+    first_draw: u64,
+    draws: u64,
+) -> Result<Sampler, Error> {
+    let sampler = Sampler::new(model).map_err(|e| Error::Model(e.to_string()))?;
+    let sampler = match external {
+        Some((_, external)) => sampler.with_external(external.clone()),
+        None => sampler,
+    };
+    if let Some(rows) = sampler.external_rows() {
+        if (rows as u64) < first_draw + draws {
+            return Err(Error::Usage(format!(
+                "{} has {rows} draws; draws {first_draw}..{} were asked for",
+                external.map_or("", |(name, _)| name.as_str()),
+                first_draw + draws
+            )));
+        }
+    }
+    Ok(sampler)
+}
+
+/// A worker pool of `threads` threads (0 or none: one per core).
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        pool = pool.num_threads(t);
+    }
+    pool.build().map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))
+}
+
 /// Checks the request and runs the draws, in draw order whatever the number of threads.
 pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) -> Result<PsaRun, Error> {
     if options.draws == 0 {
@@ -50,21 +83,7 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
     }
     hta_sensitivity::check_draws(options.first_draw, options.draws).map_err(|e| Error::Usage(e.to_string()))?;
     let model = &loaded.model;
-    let sampler = Sampler::new(model).map_err(|e| Error::Model(e.to_string()))?;
-    let sampler = match &options.external {
-        Some((_, external)) => sampler.with_external(external.clone()),
-        None => sampler,
-    };
-    if let Some(rows) = sampler.external_rows() {
-        if (rows as u64) < options.first_draw + options.draws {
-            return Err(Error::Usage(format!(
-                "{} has {rows} draws; draws {}..{} were asked for",
-                options.external.as_ref().map_or("", |(name, _)| name.as_str()),
-                options.first_draw,
-                options.first_draw + options.draws
-            )));
-        }
-    }
+    let sampler = sampler_for(model, options.external.as_ref(), options.first_draw, options.draws)?;
     if sampler.is_empty() {
         return Err(Error::Usage(
             "no parameter has a `distribution` and there is no Dirichlet group: nothing to sample".into(),
@@ -87,11 +106,7 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
         on_invalid: options.on_invalid,
     };
     let evaluator = Evaluator::new(model);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = options.threads {
-        pool = pool.num_threads(t); // 0: one per core
-    }
-    let pool = pool.build().map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let pool = thread_pool(options.threads)?;
     let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, progress));
     run.map_err(|failure| {
         let values: Vec<String> =

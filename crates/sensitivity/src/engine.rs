@@ -1,6 +1,6 @@
 //! Evaluates a model for one parameter set with the right engine, compiling once.
 
-use hta_markov::{compose_totals, Program, RunErrors, Totals, TreeProgram, ValueLayout};
+use hta_markov::{compose_totals, Program, RunErrors, StrategyResult, Totals, TreeProgram, ValueLayout};
 use hta_model::{EffectMeasure, Model, ParamId, Structure};
 
 /// Discounted totals of one strategy for one parameter set.
@@ -74,6 +74,33 @@ impl<'m> Evaluator<'m> {
                     .map(|r| Outcome { cost: r.total_cost(true), qaly: r.qaly(true), ly: r.life_years(true) })
                     .collect()
             }),
+        }
+    }
+
+    /// Full results (traces, occupancy, rewards by cycle) of every strategy with `pins` fixing
+    /// parameter values, for analyses that need more than the totals (budget impact).
+    pub fn results(&self, pins: &[(ParamId, f64)]) -> Result<Vec<StrategyResult>, RunErrors> {
+        let model = self.model;
+        match model.structure {
+            Structure::PartitionedSurvival => hta_psm::run_with(model, pins).map(|run| run.results),
+            Structure::Markov => {
+                let arms = self
+                    .arm_programs
+                    .iter()
+                    .map(|p| hta_markov::run_program_with(model, p, pins))
+                    .collect::<Result<Vec<_>, _>>()?;
+                model
+                    .strategy_ids()
+                    .zip(self.programs.iter().zip(&self.trees))
+                    .map(|(id, (program, tree))| match (program, tree) {
+                        (_, Some(tree)) => {
+                            tree.evaluate(pins).map(|values| hta_markov::compose(id, model, &values, &arms))
+                        }
+                        (Some(program), None) => hta_markov::run_program_with(model, program, pins),
+                        (None, None) => Err(RunErrors::default()),
+                    })
+                    .collect()
+            }
         }
     }
 }
