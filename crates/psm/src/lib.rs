@@ -14,7 +14,7 @@
 
 use hta_markov::kernel::add_state_rewards;
 use hta_markov::{Problem, Program, Resolver, RunErrors, StrategyResult};
-use hta_model::curve::compile_curve;
+use hta_model::curve::{compile_curve, Need};
 use hta_model::formula::compile;
 use hta_model::{CurveId, Model, ParamId, StrategyId};
 
@@ -86,7 +86,9 @@ fn curve_survival(
         .iter()
         .map(|&c| {
             let curve = compile_curve(c, &env);
-            (0..=s.n_cycles).map(|k| (-curve(slots, k as f64 * s.cycle_years).0).exp()).collect()
+            (0..=s.n_cycles)
+                .map(|k| (-curve(slots, k as f64 * s.cycle_years, Need::CumulativeHazard).0).exp())
+                .collect()
         })
         .collect();
     check_curves(model, strategy, &survival, errors);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::ast::{BinaryOp, Expr, ExprKind, Reference, TimeVar};
 use super::function::Function;
-use crate::curve::{compile_curve, Curve};
+use crate::curve::{compile_curve, Curve, Need};
 use crate::table::LookupTable;
 
 /// What compiled formulas may read besides slots: the model's tables and survival curves.
@@ -213,20 +213,26 @@ fn survival_call(function: Function, args: &[Expr], env: &Env) -> CompiledExpr {
     let cycle_years_slot = SlotLayout::time(TimeVar::CycleYears);
     let at = move |i: usize, s: &[f64]| times.get(i).map_or(f64::NAN, |t| t(s));
     CompiledExpr::Dynamic(match function {
-        Function::Surv => Box::new(move |s| (-curve(s, at(0, s)).0).exp()),
-        Function::CumHaz => Box::new(move |s| curve(s, at(0, s)).0),
-        Function::Hazard => Box::new(move |s| curve(s, at(0, s)).1),
+        Function::Surv => Box::new(move |s| (-curve(s, at(0, s), Need::CumulativeHazard).0).exp()),
+        Function::CumHaz => Box::new(move |s| curve(s, at(0, s), Need::CumulativeHazard).0),
+        Function::Hazard => Box::new(move |s| curve(s, at(0, s), Need::Both).1),
         Function::EventProb => Box::new(move |s| {
             let (t0, t1) = (at(0, s), at(1, s));
             if t1 < t0 {
                 return f64::NAN;
             }
-            crate::survival::conditional_event_probability(curve(s, t0).0, curve(s, t1).0)
+            crate::survival::conditional_event_probability(
+                curve(s, t0, Need::CumulativeHazard).0,
+                curve(s, t1, Need::CumulativeHazard).0,
+            )
         }),
         _ => Box::new(move |s| {
             let t0 = s[time_slot];
             let t1 = t0 + s[cycle_years_slot];
-            crate::survival::conditional_event_probability(curve(s, t0).0, curve(s, t1).0)
+            crate::survival::conditional_event_probability(
+                curve(s, t0, Need::CumulativeHazard).0,
+                curve(s, t1, Need::CumulativeHazard).0,
+            )
         }),
     })
 }
