@@ -25,6 +25,7 @@ fn inputs(incident: f64, prevalent: f64, uptake: f64) -> BudgetInputs {
         discount_rate: 0.05,
         insured: None,
         categories: vec![],
+        market: None,
     }
 }
 
@@ -348,4 +349,96 @@ fn deferred_outcome_payment_as_conditional_instalments() {
     let schedule = per_patient_schedule(&s, TreatmentTiming::StartOfYear).expect("schedule");
     assert!((schedule.total() - 840_000.0).abs() < 1e-6);
     assert!((schedule.present_value(0.035).expect("pv") - 804_699.0).abs() < 1.0);
+}
+
+/// Market shares in both worlds (issue 16 item 4) through a budget file: the displaced-shares
+/// form (treated = uptake × incident when nobody waits) and the market form that describes the
+/// same market give the same budget, year by year (1e-9 relative); a market whose two worlds are
+/// the same has no net impact; malformed markets are refused with their positions.
+#[test]
+fn market_shares_in_a_budget_file() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-market-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = |name: &str, body: &str| -> std::path::PathBuf {
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "format_version: 1\nbudget:\n  title: t\n  model: {}/models/hiv.yaml\n  horizon_years: 6\n  \
+                 treatment_timing: start_of_year\n  new_option: comb\n  comparator: mono\n  price: 1000\n{body}  \
+                 schemes:\n    upfront: {{}}\n    instalments: {{ instalments: [0.5, 0.5] }}\n",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        )
+        .expect("write");
+        path
+    };
+    let run = |name: &str, body: &str| -> Vec<Vec<f64>> {
+        let out = dir.join(name);
+        Command::cargo_bin("hta")
+            .expect("binary")
+            .arg("budget")
+            .arg(file(name, body))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let csv = std::fs::read_to_string(out.join("budget.csv")).expect("csv");
+        let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+        let net = header.iter().position(|h| *h == "net_impact").expect("net_impact column");
+        let gross = header.iter().position(|h| *h == "gross_payments").expect("gross_payments column");
+        csv.lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<f64> = l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+                vec![c[net], c[gross]]
+            })
+            .collect()
+    };
+    let displaced = run(
+        "displaced",
+        "  population: { incident: [100, 120, 140], pool_mortality: 1 }\n  uptake: { table: [0.2, 0.4, 0.6] }\n",
+    );
+    let market = run(
+        "market",
+        "  population: { incident: [100, 120, 140] }\n  market:\n    without: { mono: 1 }\n    \
+         with: { comb: [0.2, 0.4, 0.6], mono: [0.8, 0.6, 0.4] }\n",
+    );
+    assert_eq!(displaced.len(), 12);
+    assert!(displaced.iter().any(|r| r[0].abs() > 1.0), "the example has a budget impact");
+    for (d, m) in displaced.iter().zip(&market) {
+        for (a, b) in d.iter().zip(m) {
+            assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "displaced {d:?} vs market {m:?}");
+        }
+    }
+    // The new option with no share: both worlds are the same market, the impact is zero.
+    let same = run(
+        "same",
+        "  population: { incident: 100 }\n  market:\n    without: { mono: 1 }\n    with: { mono: 1, comb: 0 }\n",
+    );
+    assert!(same.iter().all(|r| r[0] == 0.0 && r[1] == 0.0), "{same:?}");
+    for (k, (body, needle)) in [
+        ("  population: { incident: 100 }\n  market:\n    without: { mono: 0.9 }\n    with: { comb: 0.2, mono: 0.8 }\n", "sum to 0.9 in year 1"),
+        ("  population: { incident: 100 }\n  market:\n    without: { mono: 1 }\n    with: { comb: [0.2, 0.5], mono: [0.8, 0.6] }\n", "sum to 1.1 in year 2"),
+        ("  population: { incident: 100 }\n  market:\n    without: { mono: 1.2 }\n    with: { comb: 1 }\n", "must be in [0, 1]"),
+        ("  population: { incident: 100 }\n  market:\n    without: { mono: 1 }\n    with: { mono: 1 }\n", "gives no share to the new option"),
+        ("  population: { incident: 100 }\n  market:\n    without: { mon: 1 }\n    with: { comb: 1 }\n", "did you mean `mono`?"),
+        ("  population: { incident: 100 }\n  uptake: { table: [0.2] }\n  market:\n    without: { mono: 1 }\n    with: { comb: 1 }\n", "`uptake:` and `market:`"),
+        ("  population: { incident: 100, capacity: 10 }\n  market:\n    without: { mono: 1 }\n    with: { comb: 1 }\n", "`capacity:` does not apply"),
+        ("  population: { incident: 100 }\n", "neither `uptake:` nor `market:`"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad-{k}");
+        Command::cargo_bin("hta")
+            .expect("binary")
+            .arg("budget")
+            .arg(file(&name, body))
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains(format!("{name}.yaml:")))
+            .stderr(predicate::str::contains("panicked").not());
+    }
 }

@@ -269,6 +269,14 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
         "{}\nBudget impact over {} years ({currency}, undiscounted); model: {}",
         spec.title, spec.horizon_years, model.metadata.title
     );
+    if let Some(m) = &spec.market {
+        let names: Vec<&str> = m.options.iter().map(|(n, _, _)| n.as_str()).collect();
+        println!(
+            "Market shares in both worlds: `{}` and {} (every eligible patient counted in both worlds; net impact = world with − world without)",
+            spec.new_option,
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
     let header = [
         "Scheme".to_string(),
         "Net impact over horizon".into(),

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use hta_budget::cohort::TreatmentTiming;
 use hta_budget::impact::{scheme_impact, BudgetInputs, OptionCosts, Scheme, SchemeImpact};
+use hta_budget::market::{Market, MarketOption};
 use hta_budget::population::Population;
 use hta_markov::StrategyResult;
 use hta_model::Model;
@@ -234,7 +235,29 @@ pub fn inputs(spec: &BudgetSpec, model: &Model, new: &StrategyResult, results: &
                 (name.clone(), category_costs(model, new, &with), displaced_costs(spec, model, results, &[c]))
             })
             .collect(),
+        market: spec.market.as_ref().map(|m| market(m, model, results)),
     }
+}
+
+/// The market of the file: each option other than the new one with its full model costs (all
+/// categories, and each category alone) and its shares in both worlds.
+fn market(spec: &hta_spec::budget_market::MarketSpec, model: &Model, results: &[StrategyResult]) -> Market {
+    let all: Vec<usize> = (0..model.categories.len()).collect();
+    let options = spec
+        .options
+        .iter()
+        .filter_map(|(name, without, with)| {
+            let k = model.strategies.iter().position(|s| &s.name == name)?;
+            Some(MarketOption {
+                name: name.clone(),
+                costs: category_costs(model, &results[k], &all),
+                by_category: (0..model.categories.len()).map(|c| category_costs(model, &results[k], &[c])).collect(),
+                without: without.clone(),
+                with: with.clone(),
+            })
+        })
+        .collect();
+    Market { options, new_option_with: spec.new_option.clone() }
 }
 
 pub fn scheme(

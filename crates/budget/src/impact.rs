@@ -83,6 +83,9 @@ pub struct BudgetInputs {
     /// The same care costs by cost category: (name, with, without); they add up to
     /// `new_option` and `comparator`.
     pub categories: Vec<(String, OptionCosts, OptionCosts)>,
+    /// Market shares of every option in both worlds: when given, [`scheme_impact`] follows them
+    /// ([`crate::market::market_impact`]) instead of the pool, uptake and `comparator`.
+    pub market: Option<crate::market::Market>,
 }
 
 /// One calendar year of a scheme's budget impact.
@@ -185,6 +188,9 @@ pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Sched
 
 /// The budget impact of `scheme` over the horizon.
 pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImpact, PaymentError> {
+    if let Some(market) = &inputs.market {
+        return crate::market::market_impact(inputs, market, scheme);
+    }
     let years = inputs.years as usize;
     let treated = treated_by_year(&inputs.population, &inputs.uptake, inputs.years);
     let demand: Vec<f64> = treated.iter().map(|t| t.total()).collect();

@@ -8,6 +8,7 @@
 
 pub mod cohort;
 pub mod impact;
+pub mod market;
 pub mod payment;
 pub mod population;
 pub mod uptake;

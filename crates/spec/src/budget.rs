@@ -53,8 +53,15 @@ pub struct RawBudget {
     #[schemars(with = "f64")]
     pub price: Spanned<f64>,
     pub population: RawPopulation,
-    #[schemars(with = "RawUptake")]
-    pub uptake: Spanned<RawUptake>,
+    /// The new option's share of the treated patients by year (not with `market:`).
+    #[serde(default)]
+    #[schemars(with = "Option<RawUptake>")]
+    pub uptake: Option<Spanned<RawUptake>>,
+    /// Market shares of every option in the world without and with the new option (instead of
+    /// `uptake:` and `displaced:`).
+    #[serde(default)]
+    #[schemars(with = "Option<crate::budget_market::RawMarket>")]
+    pub market: Option<Spanned<crate::budget_market::RawMarket>>,
     /// Payment schemes compared, by name.
     #[schemars(with = "IndexMap<String, RawScheme>")]
     pub schemes: SpannedMap<Spanned<RawScheme>>,
@@ -420,6 +427,9 @@ pub struct BudgetSpec {
     /// The budget holder's total spending by year, if given.
     pub fund_spending: Option<Vec<f64>>,
     pub uptake: hta_budget::uptake::Uptake,
+    /// Market shares in both worlds, if the file gives them (then `displaced` is unused and
+    /// `uptake` is the new option's share in the world with).
+    pub market: Option<crate::budget_market::MarketSpec>,
     pub schemes: Vec<SchemeSpec>,
     /// Scenarios run beside the base case.
     pub scenarios: Vec<ScenarioSpec>,
@@ -611,13 +621,74 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             error("out-of-range", &f.referenced, "fund spending must be positive numbers".into());
         }
     }
-    let uptake = lower_uptake(&b.uptake.value);
-    if let Err(message) = uptake.check(years) {
-        problems.push(Diagnostic::error("out-of-range", format!("{message} (over the {years}-year horizon)")).at(
-            source,
-            span_of(&b.uptake.referenced),
-            "this uptake",
-        ));
+    let mut name_spans = vec![
+        (b.new_option.value.clone(), "strategy", span_of(&b.new_option.referenced)),
+        (b.comparator.value.clone(), "strategy", span_of(&b.comparator.referenced)),
+    ];
+    let market = b
+        .market
+        .as_ref()
+        .map(|m| crate::budget_market::lower(m, &b.new_option.value, source, problems, &mut name_spans));
+    let uptake = match (&b.uptake, &market) {
+        (Some(u), None) => {
+            let uptake = lower_uptake(&u.value);
+            if let Err(message) = uptake.check(years) {
+                problems.push(
+                    Diagnostic::error("out-of-range", format!("{message} (over the {years}-year horizon)")).at(
+                        source,
+                        span_of(&u.referenced),
+                        "this uptake",
+                    ),
+                );
+            }
+            uptake
+        }
+        // The new option's share of the market in the world with it is its uptake.
+        (None, Some(m)) => hta_budget::uptake::Uptake::Table(m.new_option.clone()),
+        (Some(u), Some(_)) => {
+            problems.push(
+                Diagnostic::error("market", "`uptake:` and `market:` both say how many receive the new option")
+                    .at(source, span_of(&u.referenced), "remove this")
+                    .help("with `market:` the new option's share in the world with it is its uptake"),
+            );
+            hta_budget::uptake::Uptake::Table(vec![0.0])
+        }
+        (None, None) => {
+            problems.push(
+                Diagnostic::error("missing", "the budget says neither `uptake:` nor `market:`")
+                    .at(source, span_of(&b.new_option.referenced), "for this new option")
+                    .help("add `uptake:` (its share of the eligible patients by year) or `market:` (every option's shares in both worlds)"),
+            );
+            hta_budget::uptake::Uptake::Table(vec![0.0])
+        }
+    };
+    if b.market.is_some() {
+        let mut refuse = |at: &serde_saphyr::Location, what: &str| {
+            problems.push(
+                Diagnostic::error("market", format!("{what} does not apply with `market:`"))
+                    .at(source, span_of(at), "remove this")
+                    .help(
+                        "market shares split each year's eligible patients between the options; nobody waits in a pool",
+                    ),
+            );
+        };
+        if let Some((k, _)) = b.displaced.iter().next() {
+            refuse(&k.referenced, "`displaced:` (the market's shares say what the new option displaces)");
+        }
+        if let Some(c) = &p.capacity {
+            refuse(&c.referenced, "`capacity:`");
+        }
+        if let Some(v) = &p.pool_mortality {
+            refuse(&v.referenced, "`pool_mortality:`");
+        }
+        for (name, scenario) in &b.scenarios {
+            if scenario.value.uptake.is_some() {
+                refuse(&name.referenced, &format!("scenario `{}` changes the uptake, which", name.value));
+            }
+        }
+        if let Some(u) = b.uncertainty.as_ref().and_then(|u| u.uptake_scale.as_ref()) {
+            refuse(&u.referenced, "`uptake_scale` (a factor on the shares would break their sum)");
+        }
     }
     let incident_for = |years: u32, scale: f64| -> Vec<f64> {
         yearly(&p.incident.value.0, years).into_iter().map(|n| n * funnel * scale).collect()
@@ -939,10 +1010,6 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         }
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut name_spans = vec![
-        (b.new_option.value.clone(), "strategy", span_of(&b.new_option.referenced)),
-        (b.comparator.value.clone(), "strategy", span_of(&b.comparator.referenced)),
-    ];
     name_spans.extend(b.displaced.keys().map(|k| (k.value.clone(), "strategy", span_of(&k.referenced))));
     name_spans.extend(b.priced_categories.iter().map(|c| (c.value.clone(), "category", span_of(&c.referenced))));
     let uncertainty = b
@@ -967,6 +1034,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         capacity: capacity_for(years),
         fund_spending: p.fund_spending.as_ref().map(|f| yearly(&f.value.0, years)),
         uptake,
+        market,
         schemes,
         scenarios,
         uncertainty,
