@@ -12,6 +12,7 @@ mod invalid;
 mod models;
 mod oracle;
 mod partitioned;
+mod perspectives;
 mod properties;
 mod reference;
 mod safety;

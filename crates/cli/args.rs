@@ -27,6 +27,30 @@ pub struct Cli {
     /// directory and the folders below it). May be repeated.
     #[arg(long, global = true, value_name = "DIR")]
     pub allow_outside: Vec<std::path::PathBuf>,
+    /// Run in this perspective of the model (its `perspectives:`, e.g. societal): the same as
+    /// --set perspective=NAME. Budgets default to the first perspective the model lists.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub perspective: Option<String>,
+}
+
+impl Command {
+    /// The model overrides of the command (`--set`), if it loads a model.
+    pub fn overrides_mut(&mut self) -> Option<&mut Vec<Override>> {
+        match self {
+            Command::Check { set, .. } => Some(set),
+            Command::Run(a) => Some(&mut a.set),
+            Command::Report(a) => Some(&mut a.set),
+            Command::Dsa(a) => Some(&mut a.set),
+            Command::Twoway(a) => Some(&mut a.set),
+            Command::Scenarios(a) | Command::Subgroups(a) => Some(&mut a.set),
+            Command::Threshold(a) => Some(&mut a.set),
+            Command::Psa(a) => Some(&mut a.set),
+            Command::Merge(a) => Some(&mut a.set),
+            Command::Budget(a) => Some(&mut a.set),
+            Command::Excel(a) => Some(&mut a.set),
+            Command::Fit(_) | Command::Schema { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

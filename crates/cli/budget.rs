@@ -15,7 +15,7 @@ use crate::{load, number, write_files};
 
 pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
     let spec = hta_app::budget::load_spec(&args.file).map_err(crate::fail)?;
-    let loaded = load(&spec.model_path, &args.set)?;
+    let loaded = load(&spec.model_path, &hta_app::budget::model_overrides(&spec, &args.set))?;
     let analysis = hta_app::budget::analyse(spec, loaded).map_err(crate::fail)?;
     for w in &analysis.warnings {
         eprintln!("warning: {w}");
@@ -269,6 +269,9 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
         "{}\nBudget impact over {} years ({currency}, undiscounted); model: {}",
         spec.title, spec.horizon_years, model.metadata.title
     );
+    if let Some(line) = hta_report::terminal::perspective_line(model) {
+        println!("{line}");
+    }
     if let Some(m) = &spec.market {
         let names: Vec<&str> = m.options.iter().map(|(n, _, _)| n.as_str()).collect();
         println!(

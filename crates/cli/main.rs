@@ -79,7 +79,16 @@ pub(crate) fn emit(to_stderr: bool, text: &str) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(name) = cli.perspective.take() {
+        match cli.command.overrides_mut() {
+            Some(set) => set.push(hta_spec::Override { name: "perspective".into(), value: name }),
+            None => {
+                eprintln!("error: --perspective applies to commands that run a model");
+                return Exit::Usage.code();
+            }
+        }
+    }
     output::set_force(cli.force);
     for dir in &cli.allow_outside {
         if let Err(e) = hta_spec::allow_tables_under(dir) {

@@ -222,7 +222,7 @@ impl Model {
         let overrides = &self.overrides;
         let analysis = py
             .allow_threads(|| {
-                let loaded = hta_app::load(&spec.model_path, overrides)?;
+                let loaded = hta_app::load(&spec.model_path, &hta_app::budget::model_overrides(&spec, overrides))?;
                 hta_app::budget::analyse(spec, loaded)
             })
             .map_err(err)?;

@@ -65,10 +65,25 @@ pub fn analyse(spec: BudgetSpec, loaded: Loaded) -> Result<BudgetAnalysis, Error
     Ok(BudgetAnalysis { spec, loaded, results, new, comparator, inputs, impacts, scenarios, warnings })
 }
 
+/// The overrides to load the budget's model with: `set`, and unless it names a perspective, the
+/// budget file's perspective or else the first the model lists (budgets are the payer's; the
+/// cost-effectiveness default `settings.perspective` does not apply to them).
+pub fn model_overrides(spec: &BudgetSpec, set: &[Override]) -> Vec<Override> {
+    let mut set = set.to_vec();
+    if !set.iter().any(|o| o.name == "perspective") {
+        let chosen =
+            spec.perspective.clone().or_else(|| hta_spec::perspectives_of(&spec.model_path).into_iter().next());
+        if let Some(value) = chosen {
+            set.push(Override { name: "perspective".into(), value });
+        }
+    }
+    set
+}
+
 /// Loads the budget file and its model (with `set`) and runs the analysis.
 pub fn budget(file: &Path, set: &[Override]) -> Result<BudgetAnalysis, Error> {
     let spec = load_spec(file)?;
-    let loaded = crate::load(&spec.model_path, set)?;
+    let loaded = crate::load(&spec.model_path, &model_overrides(&spec, set))?;
     analyse(spec, loaded)
 }
 

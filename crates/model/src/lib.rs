@@ -25,8 +25,8 @@ pub mod table;
 pub use ids::{CategoryId, CurveId, ParamId, StateId, StrategyId, TableId};
 pub use model::{
     CorrelatedGroup, DirichletGroup, Distribution, EntryValue, Formula, Metadata, Model, MultivariateNormalGroup,
-    OneOff, Origin, Parameter, Scenario, State, Strategy, Structure, Subgroup, TransitionEntry, TransitionRow,
-    TransitionValue, Tree, TreeBranch, Uncertainty,
+    OneOff, Origin, Parameter, Perspective, Scenario, State, Strategy, Structure, Subgroup, TransitionEntry,
+    TransitionRow, TransitionValue, Tree, TreeBranch, Uncertainty,
 };
 pub use settings::{Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, Threshold};
 pub use table::{Interpolation, LookupTable, Outside, TableColumn};

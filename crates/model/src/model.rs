@@ -361,6 +361,20 @@ pub struct Model {
     pub scenarios: Vec<Scenario>,
     /// Subgroups run separately and combined with their weights by `hta subgroups`.
     pub subgroups: Vec<Subgroup>,
+    /// The perspective this model was lowered for, if the file lists perspectives (the
+    /// categories it does not count are not in `categories`).
+    pub perspective: Option<Perspective>,
+    /// Every perspective the file lists, in its order (the first is the default and the budget's).
+    pub perspectives: Vec<String>,
+}
+
+/// A perspective of the analysis: its name and label and the cost categories of the model file
+/// that it does not count.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Perspective {
+    pub name: String,
+    pub label: Option<String>,
+    pub not_counted: Vec<String>,
 }
 
 /// A subgroup of the population: a weight and the overrides that describe it.

@@ -44,8 +44,18 @@ struct Metadata<'a> {
     currency: &'a str,
     price_year: Option<i32>,
     perspective: Option<&'a str>,
+    /// The perspective analysed, when the model lists perspectives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    perspective_analysed: Option<PerspectiveAnalysed<'a>>,
     country: Option<&'a str>,
     references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PerspectiveAnalysed<'a> {
+    name: &'a str,
+    label: Option<&'a str>,
+    not_counted: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -213,6 +223,11 @@ pub fn results_json(run: &CeaRun) -> String {
             currency: &model.metadata.currency,
             price_year: model.metadata.price_year,
             perspective: model.metadata.perspective.as_deref(),
+            perspective_analysed: model.perspective.as_ref().map(|p| PerspectiveAnalysed {
+                name: &p.name,
+                label: p.label.as_deref(),
+                not_counted: &p.not_counted,
+            }),
             country: model.metadata.country.as_deref(),
             references: &model.metadata.references,
         },

@@ -17,6 +17,24 @@ fn right(text: String) -> Cell {
 }
 
 /// The whole summary as text.
+/// The perspective a model was run for, in a sentence (None if the file lists no perspectives).
+pub fn perspective_line(model: &hta_model::Model) -> Option<String> {
+    let p = model.perspective.as_ref()?;
+    let name = match &p.label {
+        Some(label) => format!("{label} (`{}`)", p.name),
+        None => format!("`{}`", p.name),
+    };
+    let counted = if p.not_counted.is_empty() {
+        "every cost category counted".to_string()
+    } else {
+        format!("not counted: {}", p.not_counted.join(", "))
+    };
+    let others: Vec<&str> = model.perspectives.iter().map(String::as_str).filter(|n| *n != p.name).collect();
+    let switch =
+        if others.is_empty() { String::new() } else { format!("; also: {} (--perspective NAME)", others.join(", ")) };
+    Some(format!("Perspective: {name}; {counted}{switch}"))
+}
+
 pub fn summary(run: &CeaRun) -> String {
     let model = run.model;
     let currency = &model.metadata.currency;
@@ -35,6 +53,10 @@ pub fn summary(run: &CeaRun) -> String {
         s.counting.name(),
         s.effect.name(),
     ));
+    if let Some(line) = perspective_line(model) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
 
     let mut header = vec!["Strategy".to_string(), format!("Cost ({currency})")];
     if has_qaly {

@@ -57,6 +57,11 @@ pub struct RawBudget {
     #[serde(default)]
     #[schemars(with = "Option<RawUptake>")]
     pub uptake: Option<Spanned<RawUptake>>,
+    /// The model's perspective for the budget (default: the first the model lists; a budget is
+    /// the payer's).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub perspective: Option<Spanned<String>>,
     /// Market shares of every option in the world without and with the new option (instead of
     /// `uptake:` and `displaced:`).
     #[serde(default)]
@@ -430,6 +435,8 @@ pub struct BudgetSpec {
     /// Market shares in both worlds, if the file gives them (then `displaced` is unused and
     /// `uptake` is the new option's share in the world with).
     pub market: Option<crate::budget_market::MarketSpec>,
+    /// The model perspective the budget file names, if any.
+    pub perspective: Option<String>,
     pub schemes: Vec<SchemeSpec>,
     /// Scenarios run beside the base case.
     pub scenarios: Vec<ScenarioSpec>,
@@ -1035,6 +1042,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         fund_spending: p.fund_spending.as_ref().map(|f| yearly(&f.value.0, years)),
         uptake,
         market,
+        perspective: b.perspective.as_ref().map(|p| p.value.clone()),
         schemes,
         scenarios,
         uncertainty,

@@ -17,6 +17,7 @@ pub mod diagnostic;
 mod lower;
 mod names;
 pub mod overrides;
+pub mod perspective;
 pub mod raw;
 pub mod schema;
 
@@ -105,6 +106,15 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Loaded, Diagnostics> 
     load_str(&text, &name, base_dir, overrides)
 }
 
+/// The perspectives a model file lists, in its order (empty if it lists none or cannot be read:
+/// loading it then reports why).
+pub fn perspectives_of(path: &Path) -> Vec<String> {
+    let name = path.display().to_string();
+    let Ok(text) = read_model_file(path, &name) else { return Vec::new() };
+    let source = diagnostic::source(&name, &text);
+    parse(&text, &source).map_or(Vec::new(), |raw| raw.perspectives.keys().map(|k| k.value.clone()).collect())
+}
+
 fn read_model_file(path: &Path, name: &str) -> Result<String, Diagnostics> {
     read_text_file(path, name, "model")
 }
@@ -178,10 +188,24 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     let source = diagnostic::source(name, text);
     let mut raw = parse(text, &source)?;
     overrides::apply(&mut raw, overrides, &source)?;
+    let mut perspective_problems = Diagnostics::default();
+    let perspective = perspective::apply(&mut raw, &source, &mut perspective_problems);
+    let read_by_removed = perspective.as_ref().map_or(Vec::new(), |p| p.read_by_removed.clone());
     let mut lowerer = lower::Lowerer::new(source.clone(), text, base_dir);
     lowerer.inputs.push(InputFile::new(name, text.as_bytes()));
-    let model = lowerer.lower(&raw);
+    let model = lowerer.lower(&raw).map(|mut m| {
+        m.perspective =
+            perspective.map(|p| hta_model::Perspective { name: p.name, label: p.label, not_counted: p.not_counted });
+        m.perspectives = raw.perspectives.keys().map(|k| k.value.clone()).collect();
+        m
+    });
     let mut diagnostics = lowerer.diagnostics;
+    diagnostics.0.extend(perspective_problems.0);
+    // A parameter read only by costs the perspective does not count is used (in the others).
+    diagnostics.0.retain(|d| {
+        d.code != "unused-parameter"
+            || !read_by_removed.iter().any(|name| d.message == format!("parameter `{name}` is never used"))
+    });
     diagnostics.sort();
     limit_diagnostics(&mut diagnostics);
     match model {

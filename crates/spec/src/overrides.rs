@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Source};
 use crate::raw::{CountingName, DiscountTimingName, EffectName, RawModel, RawParameter, Scalar};
 
 /// Settings that `--set` can change, besides any parameter.
-pub const SETTINGS: [&str; 9] = [
+pub const SETTINGS: [&str; 10] = [
     "discount.costs",
     "discount.effects",
     "discount.start_year",
@@ -17,6 +17,7 @@ pub const SETTINGS: [&str; 9] = [
     "counting",
     "effect",
     "cohort.start_age",
+    "perspective",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +124,19 @@ fn apply_one(raw: &mut RawModel, o: &Override) -> Result<(), String> {
                 .cohort
                 .get_or_insert_with(|| crate::raw::RawCohort { start_age: None, initial: Default::default() });
             cohort.start_age = Some(Spanned::new(value, at, at));
+        }
+        "perspective" => {
+            let names: Vec<&str> = raw.perspectives.keys().map(|k| k.value.as_str()).collect();
+            if names.is_empty() {
+                return Err("the model lists no `perspectives:`".into());
+            }
+            if !names.contains(&o.value.as_str()) {
+                let hint = hta_model::suggest::closest(&o.value, names.iter().copied())
+                    .map_or(String::new(), |best| format!(" (did you mean `{best}`?)"));
+                return Err(format!("the model's perspectives are {}{hint}", names.join(", ")));
+            }
+            let at = raw.format_version.referenced;
+            raw.settings.perspective = Some(Spanned::new(o.value.clone(), at, at));
         }
         name => return set_parameter(raw, name, number(&o.value)?),
     }

@@ -27,6 +27,11 @@ pub struct RawModel {
     pub settings: RawSettings,
     #[serde(default)]
     pub cohort: Option<RawCohort>,
+    /// Perspectives, by name: the cost categories each counts (e.g. productivity losses only in
+    /// the societal one). The first listed is the default, and the budget's.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, crate::perspective::RawPerspective>")]
+    pub perspectives: SpannedMap<Spanned<crate::perspective::RawPerspective>>,
     /// Names of the cost categories used by states, transitions and one-off values.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -271,6 +276,10 @@ pub struct RawSettings {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawGdp>")]
     pub gdp_per_capita: SpannedMap<Spanned<RawGdp>>,
+    /// The perspective of the analysis, one of `perspectives` (default: the first listed).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub perspective: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -157,6 +157,8 @@ impl<'a> Lowerer<'a> {
             arms,
             scenarios: self.lower_scenarios(raw, &names),
             subgroups: self.lower_subgroups(raw, &names),
+            perspective: None,
+            perspectives: Vec::new(),
         };
         let mut model = model;
         model.correlated = self.lower_correlations(raw, &names, &model);
