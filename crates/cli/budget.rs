@@ -72,6 +72,11 @@ fn report_extra(
         if impacts.len() == 1 { "" } else { "s" },
         model.metadata.currency
     ));
+    if let Some(line) = hta_report::terminal::perspective_line(model, false) {
+        extra
+            .notes
+            .push(format!("The budget is in the model's {}.", line.replacen("Perspective: ", "perspective ", 1)));
+    }
     let mut summary = String::from(
         "scheme,label,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",
     );
@@ -269,7 +274,7 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
         "{}\nBudget impact over {} years ({currency}, undiscounted); model: {}",
         spec.title, spec.horizon_years, model.metadata.title
     );
-    if let Some(line) = hta_report::terminal::perspective_line(model) {
+    if let Some(line) = hta_report::terminal::perspective_line(model, true) {
         println!("{line}");
     }
     if let Some(m) = &spec.market {

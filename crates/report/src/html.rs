@@ -464,7 +464,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     if !model.categories.is_empty() {
         w.paragraph(&format!("Cost categories: {}.", model.categories.join(", ")));
     }
-    if let Some(line) = crate::terminal::perspective_line(model) {
+    if let Some(line) = crate::terminal::perspective_line(model, false) {
         w.paragraph(&format!("{line}."));
     }
     w.end_section();

@@ -18,7 +18,7 @@ fn right(text: String) -> Cell {
 
 /// The whole summary as text.
 /// The perspective a model was run for, in a sentence (None if the file lists no perspectives).
-pub fn perspective_line(model: &hta_model::Model) -> Option<String> {
+pub fn perspective_line(model: &hta_model::Model, terminal: bool) -> Option<String> {
     let p = model.perspective.as_ref()?;
     let name = match &p.label {
         Some(label) => format!("{label} (`{}`)", p.name),
@@ -30,8 +30,8 @@ pub fn perspective_line(model: &hta_model::Model) -> Option<String> {
         format!("not counted: {}", p.not_counted.join(", "))
     };
     let others: Vec<&str> = model.perspectives.iter().map(String::as_str).filter(|n| *n != p.name).collect();
-    let switch =
-        if others.is_empty() { String::new() } else { format!("; also: {} (--perspective NAME)", others.join(", ")) };
+    let how = if terminal { " (--perspective NAME)" } else { " (scenarios and `--perspective`)" };
+    let switch = if others.is_empty() { String::new() } else { format!("; also: {}{how}", others.join(", ")) };
     Some(format!("Perspective: {name}; {counted}{switch}"))
 }
 
@@ -53,7 +53,7 @@ pub fn summary(run: &CeaRun) -> String {
         s.counting.name(),
         s.effect.name(),
     ));
-    if let Some(line) = perspective_line(model) {
+    if let Some(line) = perspective_line(model, true) {
         out.push_str(&line);
         out.push_str("\n\n");
     }
