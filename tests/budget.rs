@@ -442,3 +442,26 @@ fn market_shares_in_a_budget_file() {
             .stderr(predicate::str::contains("panicked").not());
     }
 }
+
+/// The shipped market-share example runs, says it is a market, and its year-1 payments are the
+/// test price times the new option's patients (10,000 × 0.10 × 2,500 at list price).
+#[test]
+fn shipped_market_budget_runs() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-egfr-market-{}", std::process::id()));
+    Command::cargo_bin("hta")
+        .expect("binary")
+        .args(["--force", "budget", "models/budgets/egfr_testing_market.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Market shares in both worlds: `test_and_treat` and `chemo_all`, `tki_all`, `screen_and_confirm`",
+        ));
+    let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("csv");
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let gross = header.iter().position(|h| *h == "gross_payments").expect("gross_payments");
+    let first: Vec<&str> = csv.lines().nth(1).expect("row").split(',').collect();
+    assert_eq!(first[0], "list_price");
+    let paid: f64 = first[gross].parse().expect("number");
+    assert!((paid - 2_500_000.0).abs() < 1e-6, "{paid}");
+}

@@ -265,7 +265,8 @@ impl Figure {
                 }
             }
         };
-        let whole_x = matches!(self.plot, Plot::StackedBars { .. });
+        // Bars and calendar years (budget figures) have whole-number x: no ticks between them.
+        let whole_x = matches!(self.plot, Plot::StackedBars { .. }) || self.x_label == "Year";
         let x_format = |v: &f64| {
             if whole_x && (v - v.round()).abs() > 1e-6 {
                 String::new()
@@ -284,6 +285,10 @@ impl Figure {
             .y_label_formatter(&y_format);
         if !tornado_names.is_empty() {
             mesh.y_labels(tornado_names.len() * 2 + 1);
+        }
+        let span = (x.1 - x.0).round();
+        if whole_x && (1.0..=30.0).contains(&span) {
+            mesh.x_labels(span as usize + 1);
         }
         mesh.draw().map_err(|e| fail(&e))?;
         match &self.plot {
