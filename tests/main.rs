@@ -2,6 +2,7 @@
 //! property tests, the command line, malformed inputs and the schema.
 
 mod budget;
+mod budget_psa;
 mod cli;
 mod determinism;
 mod fit;

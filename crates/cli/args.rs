@@ -348,6 +348,23 @@ pub struct BudgetArgs {
     /// Override a parameter or setting of the model, e.g. --set c_cart=1000000.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
+    /// Probabilistic budget impact: run the budget for this many PSA draws of the model (the same
+    /// draws as `hta psa` with the same seed) and of the file's `uncertainty:` inputs.
+    #[arg(long, value_name = "N")]
+    pub draws: Option<u64>,
+    /// First draw number (to run a shard: draws FIRST..FIRST+N).
+    #[arg(long, default_value_t = 0)]
+    pub first_draw: u64,
+    /// Random seed: the same seed gives the same draws on any number of threads.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads for --draws (default: all cores); results do not depend on it.
+    #[arg(long, value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Annual budget for the new option (with --draws): the probability that the yearly net
+    /// impact exceeds it is reported (default: the file's `uncertainty.annual_budget`).
+    #[arg(long, value_name = "AMOUNT")]
+    pub annual_budget: Option<f64>,
 }
 
 /// Most worker threads: 16 or 4 per core, whichever is more (more only adds overhead).

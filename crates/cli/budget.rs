@@ -31,12 +31,24 @@ pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
     if !spec.scenarios.is_empty() {
         out.push(("budget_scenarios.csv", scenarios_csv(scenarios, impacts)));
     }
-    let figures = figures(model, &inputs.categories, impacts);
+    let mut figures = figures(model, &inputs.categories, impacts);
+    let probabilistic = match args.draws {
+        Some(draws) => Some(crate::budget_psa::run(args, &analysis, draws)?),
+        None => None,
+    };
+    if let Some(p) = &probabilistic {
+        out.extend(p.files.iter().cloned());
+        figures.extend(p.figures.iter().cloned());
+    }
     if let Some(dir) = &args.out {
         write_files(dir, &out)?;
         crate::write_figures(dir, &figures)?;
     }
-    let extra = report_extra(spec, model, impacts, &out, figures);
+    let mut extra = report_extra(spec, model, impacts, &out, figures);
+    if let Some(p) = probabilistic {
+        extra.tables.extend(Table::from_csv("Probabilistic budget impact: risk by scheme", &p.summary_csv));
+        extra.sheets.push(("Budget risk".into(), p.summary_csv));
+    }
     Ok(extra)
 }
 
@@ -93,6 +105,11 @@ fn report_extra(
     extra.figures = figures
         .into_iter()
         .filter(|f| {
+            // Fan charts: the cumulative one and the first schemes'.
+            if let Some(scheme) = f.name.strip_prefix("budget_fan_") {
+                return scheme == "cumulative"
+                    || impacts.iter().take(REPORTED_PAYER_FIGURES).any(|i| i.scheme.name == scheme);
+            }
             !f.name.starts_with("budget_by_payer_")
                 || impacts
                     .iter()

@@ -26,6 +26,7 @@ macro_rules! eprint {
 
 mod args;
 mod budget;
+mod budget_psa;
 mod excel;
 mod exit;
 mod fit;

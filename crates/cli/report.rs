@@ -134,6 +134,11 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
             wtp: None,
             budget_cap: None,
             set: args.set.clone(),
+            draws: None,
+            first_draw: 0,
+            seed: 1,
+            threads: None,
+            annual_budget: None,
         })?);
     }
 

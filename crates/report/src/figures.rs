@@ -125,6 +125,16 @@ pub enum Plot {
     Bars { bars: Vec<(String, f64)> },
     /// Bars by x, stacked by series (budget by year and payer); x are whole numbers.
     StackedBars { series: Vec<Series> },
+    /// Fan chart: per band, a shaded interval from `low` to `high` and a line through `mid`
+    /// (a probabilistic budget's 95% interval and median by year).
+    Fan { bands: Vec<Band> },
+}
+
+/// One band of a fan chart: points `(x, low, mid, high)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub name: String,
+    pub points: Vec<(f64, f64, f64, f64)>,
 }
 
 /// One figure: file stem, titles and the plot.
@@ -152,6 +162,17 @@ impl Figure {
                 }
                 (&["series", "x", "y"], rows)
             }
+            Plot::Fan { bands } => (
+                &["series", "x", "low", "mid", "high"],
+                bands
+                    .iter()
+                    .flat_map(|b| {
+                        b.points.iter().map(|(x, low, mid, high)| {
+                            vec![b.name.clone(), x.to_string(), low.to_string(), mid.to_string(), high.to_string()]
+                        })
+                    })
+                    .collect(),
+            ),
             Plot::Tornado { bars, base } => (
                 &["parameter", "low", "high", "base"],
                 bars.iter()
@@ -284,6 +305,21 @@ impl Figure {
                         .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
                         .map_err(|e| fail(&e))?
                         .label(series_label(series, k))
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+                }
+            }
+            Plot::Fan { bands } => {
+                for (i, b) in bands.iter().enumerate() {
+                    let c = colour(i);
+                    let outline: Vec<(f64, f64)> =
+                        b.points.iter().map(|p| (p.0, p.1)).chain(b.points.iter().rev().map(|p| (p.0, p.3))).collect();
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))
+                        .map_err(|e| fail(&e))?;
+                    chart
+                        .draw_series(LineSeries::new(b.points.iter().map(|p| (p.0, p.2)), c.stroke_width(2)))
+                        .map_err(|e| fail(&e))?
+                        .label(b.name.as_str())
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
                 }
             }
@@ -422,6 +458,9 @@ impl Figure {
             }
             Plot::StackedBars { series } => {
                 series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Box, colour(i))).collect()
+            }
+            Plot::Fan { bands } => {
+                bands.iter().enumerate().map(|(i, b)| (b.name.clone(), Marker::Line(2), colour(i))).collect()
             }
             Plot::Plane { series, frontier, wtp, .. } => {
                 let grey = RGBColor(150, 150, 150);
@@ -578,6 +617,9 @@ impl Figure {
             Plot::StackedBars { series } => {
                 stack(series).into_iter().flat_map(|(_, x, from, to)| [(x, from), (x, to)]).collect()
             }
+            Plot::Fan { bands } => {
+                bands.iter().flat_map(|b| b.points.iter().flat_map(|p| [(p.0, p.1), (p.0, p.2), (p.0, p.3)])).collect()
+            }
         }
     }
 
@@ -587,7 +629,7 @@ impl Figure {
         let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
         let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
         match &self.plot {
-            Plot::Lines { .. } => ys.push(0.0),
+            Plot::Lines { .. } | Plot::Fan { .. } => ys.push(0.0),
             Plot::Plane { origin, .. } => {
                 return (padded(&[&xs[..], &[origin.0]].concat()), padded(&[&ys[..], &[origin.1]].concat()));
             }

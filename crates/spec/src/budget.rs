@@ -63,6 +63,9 @@ pub struct RawBudget {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawScenario>")]
     pub scenarios: SpannedMap<Spanned<RawScenario>>,
+    /// Distributions on budget inputs for `hta budget --draws`, and the annual budget.
+    #[serde(default)]
+    pub uncertainty: Option<crate::budget_uncertainty::RawUncertainty>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -420,6 +423,8 @@ pub struct BudgetSpec {
     pub schemes: Vec<SchemeSpec>,
     /// Scenarios run beside the base case.
     pub scenarios: Vec<ScenarioSpec>,
+    /// Distributions on budget inputs for a probabilistic budget impact.
+    pub uncertainty: crate::budget_uncertainty::BudgetUncertainty,
     /// Positions of names checked later against the model (strategy, category, state names).
     pub name_spans: Vec<(String, &'static str, miette::SourceSpan)>,
     pub source: Source,
@@ -940,6 +945,11 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
     ];
     name_spans.extend(b.displaced.keys().map(|k| (k.value.clone(), "strategy", span_of(&k.referenced))));
     name_spans.extend(b.priced_categories.iter().map(|c| (c.value.clone(), "category", span_of(&c.referenced))));
+    let uncertainty = b
+        .uncertainty
+        .as_ref()
+        .map(|u| crate::budget_uncertainty::lower(u, years, source, problems))
+        .unwrap_or_default();
     Some(BudgetSpec {
         title: b.title.clone(),
         model_path: base.join(&b.model.value),
@@ -959,6 +969,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         uptake,
         schemes,
         scenarios,
+        uncertainty,
         name_spans,
         source: source.clone(),
     })

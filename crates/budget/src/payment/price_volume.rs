@@ -35,6 +35,16 @@ pub struct PriceVolumeTiers {
 }
 
 impl PriceVolumeTiers {
+    /// The same tiers with every price multiplied by `factor` (a price uncertainty draw).
+    pub fn scaled(&self, factor: f64) -> Result<Self> {
+        let tiers = self
+            .tiers
+            .iter()
+            .map(|t| VolumeTier { up_to_volume: t.up_to_volume, unit_price: t.unit_price * factor })
+            .collect();
+        Self::new(tiers, self.unit_price_beyond_last_tier * factor)
+    }
+
     pub fn new(tiers: Vec<VolumeTier>, unit_price_beyond_last_tier: f64) -> Result<Self> {
         let bounds: Vec<f64> = tiers.iter().map(|t| t.up_to_volume).collect();
         let prices: Vec<f64> = tiers.iter().map(|t| t.unit_price).collect();

@@ -6,7 +6,7 @@
 mod curves;
 mod formula;
 mod multivariate;
-mod parameters;
+pub(crate) mod parameters;
 mod settings;
 mod structure;
 mod tables;
