@@ -162,7 +162,9 @@ pub fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), E
             .iter()
             .flatten()
             .chain(s.refund.iter().flat_map(|r| r.2.iter()))
-            .chain(s.pfs_tiers.iter().flat_map(|t| t.0.iter()));
+            .chain(s.pfs_tiers.iter().flat_map(|t| t.0.iter()))
+            .chain(s.cohort_contract.iter().flat_map(|c| c.states.iter()))
+            .chain(s.deferred.iter().flat_map(|d| d.2.iter()));
         for state in states {
             if !model.states.iter().any(|m| &m.name == state) {
                 problems.push(Diagnostic::error(
@@ -342,7 +344,28 @@ pub fn scheme(
         }
         None => None,
     };
+    // A cohort contract: p is the new option's occupancy of the outcome states at the assessment.
+    let cohort_outcome = match &s.cohort_contract {
+        Some(c) => {
+            use hta_budget::payment::{Between, CohortOutcomeContract, CohortOutcomeTerms, CohortTier, Settlement};
+            let tiers = c.tiers.iter().map(|&(at_least, fraction)| CohortTier { at_least, fraction }).collect();
+            let between = if c.linear { Between::Linear } else { Between::Step };
+            Some(CohortOutcomeTerms {
+                contract: CohortOutcomeContract::new(tiers, c.below, between).map_err(invalid)?,
+                probability: occupancy_at(model, new, &c.states, c.at_months / 12.0),
+                at_months: c.at_months,
+                settlement: if c.at_assessment { Settlement::AtAssessment } else { Settlement::Refund },
+            })
+        }
+        None => None,
+    };
+    let deferred = s
+        .deferred
+        .as_ref()
+        .map(|(upfront, months, states)| (*upfront, *months, occupancy_at(model, new, states, months / 12.0)));
     Ok(Scheme {
+        cohort_outcome,
+        deferred,
         price_cuts,
         pfs_tiers,
         price_volume,

@@ -65,6 +65,28 @@ pub struct Scheme {
     /// spending (paid patients × that year's net price) over its forecast sets the cut of the
     /// next year's price, for the patients treated then (cuts compound).
     pub price_cuts: Option<(payment::ExpenditureTriggeredCuts, Vec<f64>)>,
+    /// (d) Deferred outcome payment: fraction of the price at treatment, months to the outcome,
+    /// probability the outcome is met then; the rest of the price is paid then if it is.
+    pub deferred: Option<(f64, f64, f64)>,
+    /// (g') Cohort-level outcome contract: each yearly cohort's payment follows its realised
+    /// outcome rate (expected fraction `E[f(X/n)]` of the cohort's n patients), settled in the
+    /// year of the assessment. Not with instalments, an annuity, PFS tiers, price-volume tiers
+    /// or a waterfall (the budget file refuses them; here a waterfall's layers share the
+    /// settlement in proportion to their payments).
+    pub cohort_outcome: Option<payment::CohortOutcomeTerms>,
+}
+
+/// What a cohort contract paid, cohort by cohort, beside its patient-level equivalent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortContractImpact {
+    /// The model's probability p of the outcome at the assessment.
+    pub probability: f64,
+    /// `f(p)`: the fraction paid if every cohort realised exactly p.
+    pub patient_level_fraction: f64,
+    /// By calendar year of treatment: the cohort's patients n (rounded) and `E[f(X/n)]`.
+    pub by_cohort: Vec<(u64, f64)>,
+    /// `E[f]` over the cohorts treated within the horizon, weighted by their patients.
+    pub average_fraction: f64,
 }
 
 /// Everything but the scheme.
@@ -131,6 +153,8 @@ pub struct SchemeImpact {
     pub nominal_per_patient: f64,
     /// First year whose net impact is at or below zero.
     pub break_even_year: Option<u32>,
+    /// The cohort contract's fractions, if the scheme has one.
+    pub cohort_contract: Option<CohortContractImpact>,
 }
 
 impl Scheme {
@@ -156,23 +180,50 @@ impl SchemeImpact {
     }
 }
 
-/// One patient's payments under the scheme (before population-level caps).
+/// One patient's payments under the scheme (before population-level caps). A cohort contract
+/// is at its patient-level equivalent `f(p)` here; [`scheme_impact`] settles each cohort at its
+/// own expected fraction.
 pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Schedule, PaymentError> {
+    let (schedule, settlement) = schedule_parts(s, timing)?;
+    Ok(match (&settlement, &s.cohort_outcome) {
+        (Some(unit), Some(terms)) => {
+            schedule.plus(&unit.scaled(terms.settlement_weight(terms.patient_level_fraction()))?)
+        }
+        _ => schedule,
+    })
+}
+
+/// One patient's payments but a cohort contract's settlement, and that settlement per unit
+/// weight (see [`payment::CohortOutcomeTerms::schedules`]).
+fn schedule_parts(s: &Scheme, timing: TreatmentTiming) -> Result<(Schedule, Option<Schedule>), PaymentError> {
     let net = payment::net_price(s.list_price, s.discount)?;
-    let mut schedule = match (&s.annuity, &s.instalments, &s.pfs_tiers) {
-        (Some((rate, n, due)), _, _) => {
+    let mut settlement = None;
+    let mut schedule = match (&s.annuity, &s.instalments, &s.pfs_tiers, &s.deferred, &s.cohort_outcome) {
+        (Some((rate, n, due)), ..) => {
             let timing = if *due { AnnuityTiming::Due } else { AnnuityTiming::Ordinary };
             payment::annuity_schedule(net, *rate, *n, timing)?
         }
-        (None, Some(fractions), _) => payment::instalments(net, fractions)?,
-        (None, None, Some((tiers, true))) => tiers.as_upfront_then_refunds(net, timing)?,
-        (None, None, Some((tiers, false))) => tiers.as_staged_payments(net, timing)?,
-        (None, None, None) => payment::upfront(net)?,
+        (None, Some(fractions), ..) => payment::instalments(net, fractions)?,
+        (None, None, Some((tiers, true)), ..) => tiers.as_upfront_then_refunds(net, timing)?,
+        (None, None, Some((tiers, false)), ..) => tiers.as_staged_payments(net, timing)?,
+        (None, None, None, Some((upfront, months, p)), _) => {
+            let offset = payment::year_offset_of_event(*months, timing)?;
+            payment::deferred_outcome_payment(net, *upfront, offset, *p)?
+        }
+        (None, None, None, None, Some(terms)) => {
+            let (fixed, unit) = terms.schedules(net, timing)?;
+            settlement = Some(unit);
+            fixed
+        }
+        (None, None, None, None, None) => payment::upfront(net)?,
     };
     // Inside the DRG bundle the fund pays the case payment instead of the price; outside, the
     // case payment on top of it.
     match s.drg {
-        Some((case, true, _)) => schedule = payment::upfront(case)?,
+        Some((case, true, _)) => {
+            schedule = payment::upfront(case)?;
+            settlement = None;
+        }
         Some((case, false, _)) => schedule = schedule.plus(&Schedule::single_payment(0, case)?),
         None => {}
     }
@@ -183,7 +234,20 @@ pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Sched
         let offset = payment::year_offset_of_event(months, timing)?;
         schedule = schedule.plus(&Schedule::single_payment(offset, -fraction * net * p_fail)?);
     }
-    Ok(schedule)
+    Ok((schedule, settlement))
+}
+
+/// `a + b` year by year (within and after the horizon).
+fn add_payments(a: &mut payment::CohortPayments, b: &payment::CohortPayments) {
+    for (x, y) in a.within_horizon_by_year.iter_mut().zip(&b.within_horizon_by_year) {
+        *x += y;
+    }
+    if a.after_horizon_by_year.len() < b.after_horizon_by_year.len() {
+        a.after_horizon_by_year.resize(b.after_horizon_by_year.len(), 0.0);
+    }
+    for (x, y) in a.after_horizon_by_year.iter_mut().zip(&b.after_horizon_by_year) {
+        *x += y;
+    }
 }
 
 /// The budget impact of `scheme` over the horizon.
@@ -208,6 +272,9 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
     let receiving: Vec<f64> = paid.iter().zip(&free).map(|(p, f)| p + f).collect();
 
     let mut schedule = per_patient_schedule(scheme, inputs.timing)?;
+    // A cohort contract: everything but the settlement is convolved with the cohorts as usual;
+    // the settlement is weighted cohort by cohort by its own expected fraction.
+    let (mut convolved, settlement) = schedule_parts(scheme, inputs.timing)?;
     // Price-volume: each year's payments at treatment follow that year's paid volume; the
     // per-patient schedule becomes the average price over the horizon.
     let volume_spend = match &scheme.price_volume {
@@ -224,7 +291,8 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             if let Some((case, false, _)) = scheme.drg {
                 per_patient = per_patient.plus(&Schedule::single_payment(0, case)?);
             }
-            schedule = per_patient;
+            schedule = per_patient.clone();
+            convolved = per_patient;
             Some(spend)
         }
         None => None,
@@ -241,8 +309,8 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         }
         None => paid.clone(),
     };
-    let payer_schedule = schedule.scaled(1.0 - scheme.earmark)?;
-    let earmark_schedule = schedule.scaled(scheme.earmark)?;
+    let payer_schedule = convolved.scaled(1.0 - scheme.earmark)?;
+    let earmark_schedule = convolved.scaled(scheme.earmark)?;
     let mut payments = payer_schedule.by_calendar_year(&priced)?;
     let mut earmarked = earmark_schedule.by_calendar_year(&priced)?;
     if let Some(spend) = &volume_spend {
@@ -253,6 +321,36 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             earmarked.within_horizon_by_year[y] = total * scheme.earmark;
         }
     }
+    // Payments before a cohort contract's settlement (a waterfall's layers are computed on them).
+    let before_settlement = payments.within_horizon_by_year.clone();
+    let cohort_contract = match (&settlement, &scheme.cohort_outcome) {
+        (Some(unit), Some(terms)) => {
+            // n = the cohort's treated patients (paid and free doses) rounded; its payments
+            // (paid patients, at their cohort's price) are settled at E[f(X/n)].
+            let mut by_cohort = Vec::with_capacity(years);
+            let mut weights = Vec::with_capacity(years);
+            for (treated, priced) in receiving.iter().zip(&priced) {
+                let fraction = terms.expected_fraction(*treated)?;
+                by_cohort.push((payment::cohort_size(*treated), fraction));
+                weights.push(priced * terms.settlement_weight(fraction));
+            }
+            add_payments(&mut payments, &unit.scaled(1.0 - scheme.earmark)?.by_calendar_year(&weights)?);
+            add_payments(&mut earmarked, &unit.scaled(scheme.earmark)?.by_calendar_year(&weights)?);
+            let patients: f64 = receiving.iter().sum();
+            let average_fraction = if patients > 0.0 {
+                receiving.iter().zip(&by_cohort).map(|(n, (_, f))| n * f).sum::<f64>() / patients
+            } else {
+                0.0
+            };
+            Some(CohortContractImpact {
+                probability: terms.probability,
+                patient_level_fraction: terms.patient_level_fraction(),
+                by_cohort,
+                average_fraction,
+            })
+        }
+        _ => None,
+    };
     let (net_payments, rebates) = match scheme.annual_cap {
         Some((cap, next_year)) => {
             let timing = if next_year { RebateTiming::FollowingYear } else { RebateTiming::SameYear };
@@ -316,9 +414,10 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         let net_impact = net_payments[y] + earmarked.within_horizon_by_year[y] + care_with[y] - care_without[y];
         cumulative += net_impact;
         let by_payer = match &waterfall_by_year {
-            // A cap's rebate is shared in proportion to each payer's gross payments.
+            // A cap's rebate (and a cohort contract's settlement) is shared in proportion to each
+            // payer's gross payments.
             Some(layers) => {
-                let gross = payments.within_horizon_by_year[y];
+                let gross = before_settlement[y];
                 let scale = if gross != 0.0 { net_payments[y] / gross } else { 0.0 };
                 layers.iter().map(|l| l[y] * scale).collect()
             }
@@ -368,5 +467,6 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
         present_value_per_patient: schedule.present_value(inputs.discount_rate)?,
         nominal_per_patient: schedule.total(),
         break_even_year,
+        cohort_contract,
     })
 }

@@ -218,6 +218,14 @@ pub struct RawScheme {
     /// (g) Payment by progression-free survival tiers instead of the price at treatment.
     #[serde(default)]
     pub pfs_tiers: Option<RawPfsTiers>,
+    /// (g') Cohort-level outcome contract: each yearly cohort's payment follows the share of the
+    /// cohort with the outcome at the assessment (binomial in a finite cohort), by tiers.
+    #[serde(default)]
+    pub cohort_contract: Option<RawCohortContract>,
+    /// (d) Deferred outcome payment: a share at treatment, the rest at `at_months` for patients
+    /// then in `if_in_states`.
+    #[serde(default)]
+    pub deferred: Option<RawDeferred>,
     /// (j) Price-volume agreement: yearly spend from the number of patients paid for.
     #[serde(default)]
     pub price_volume: Option<RawPriceVolume>,
@@ -255,6 +263,62 @@ pub struct RawPfsTiers {
     /// Pay the price at treatment and refund by tier (default: staged payments at the cut-offs).
     #[serde(default)]
     pub as_refunds: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohortContract {
+    /// Model states that count as the outcome (e.g. [progression_free]).
+    pub outcome_in_states: Vec<String>,
+    /// Time of the assessment, months after treatment.
+    pub at_months: f64,
+    /// Cut-offs of the cohort's realised rate, increasing, each with the fraction of the price
+    /// paid for a rate at or above it.
+    pub tiers: Vec<RawCohortTier>,
+    /// Fraction paid for a rate below the first cut-off (default 0).
+    #[serde(default)]
+    pub below: f64,
+    /// Between cut-offs: `step` (the tier reached, the default) or `linear` interpolation.
+    #[serde(default)]
+    pub between: BetweenName,
+    /// `refund` (the price at treatment, the shortfall refunded at the assessment; the default)
+    /// or `at_assessment` (nothing at treatment, the fraction earned paid at the assessment).
+    #[serde(default)]
+    pub settlement: SettlementName,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCohortTier {
+    pub at_least: f64,
+    pub fraction: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BetweenName {
+    #[default]
+    Step,
+    Linear,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementName {
+    #[default]
+    Refund,
+    AtAssessment,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeferred {
+    /// Share of the price paid at treatment.
+    pub upfront: f64,
+    /// When the rest falls due, months after treatment.
+    pub at_months: f64,
+    /// The rest is paid for patients in these model states then.
+    pub if_in_states: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -489,6 +553,21 @@ pub struct SchemeSpec {
     pub drg: Option<DrgSpec>,
     /// Expenditure-triggered cuts: (forecast spending by year, [(ratio above, cut)]).
     pub price_cuts: Option<PriceCutsSpec>,
+    pub cohort_contract: Option<CohortContractSpec>,
+    /// (upfront share, months, states).
+    pub deferred: Option<(f64, f64, Vec<String>)>,
+}
+
+/// A cohort contract as written: outcome states, months, tiers (cut-off, fraction) in
+/// increasing order, the fraction below, linear between cut-offs, settled at the assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortContractSpec {
+    pub states: Vec<String>,
+    pub at_months: f64,
+    pub tiers: Vec<(f64, f64)>,
+    pub below: f64,
+    pub linear: bool,
+    pub at_assessment: bool,
 }
 
 /// (forecast spending by year, [(spending / forecast above, price cut)]).
@@ -876,11 +955,54 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             );
             check(p.insured.is_some(), "a special fund needs `population.insured`".into());
         }
-        let schedules = [s.instalments.is_some(), s.annuity.is_some(), s.pfs_tiers.is_some(), s.price_volume.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
-        check(schedules <= 1, "give at most one of instalments, annuity, pfs_tiers and price_volume".into());
+        let schedules = [
+            s.instalments.is_some(),
+            s.annuity.is_some(),
+            s.pfs_tiers.is_some(),
+            s.price_volume.is_some(),
+            s.cohort_contract.is_some(),
+            s.deferred.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        check(
+            schedules <= 1,
+            "give at most one of instalments, annuity, pfs_tiers, price_volume, cohort_contract and deferred".into(),
+        );
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        if let Some(c) = &s.cohort_contract {
+            check(!c.outcome_in_states.is_empty(), "cohort_contract needs `outcome_in_states`".into());
+            check(
+                c.at_months.is_finite() && c.at_months >= 0.0,
+                format!("cohort_contract: `at_months` must be a number of months >= 0, found {}", c.at_months),
+            );
+            check(!c.tiers.is_empty(), "cohort_contract needs at least one tier".into());
+            check(
+                c.tiers.iter().all(|t| unit(t.at_least) && unit(t.fraction)) && unit(c.below),
+                "cohort_contract: cut-offs (`at_least`), fractions and `below` must lie in [0, 1]".into(),
+            );
+            check(
+                c.tiers.windows(2).all(|w| w[0].at_least < w[1].at_least),
+                "cohort_contract: tiers must be in increasing order of `at_least`, each cut-off once".into(),
+            );
+            check(s.waterfall.is_none(), "cohort_contract: give `payers` shares, not a waterfall".into());
+            check(
+                s.refund.is_none(),
+                "cohort_contract: give either a patient-level `refund` or a cohort contract".into(),
+            );
+        }
+        if let Some(d) = &s.deferred {
+            check(
+                unit(d.upfront),
+                format!("deferred: `upfront` is a share of the price in [0, 1], found {}", d.upfront),
+            );
+            check(
+                d.at_months.is_finite() && d.at_months >= 0.0,
+                format!("deferred: `at_months` must be a number of months >= 0, found {}", d.at_months),
+            );
+            check(!d.if_in_states.is_empty(), "deferred needs `if_in_states`".into());
+        }
         if let Some(t) = &s.pfs_tiers {
             let unit = |x: f64| (0.0..=1.0).contains(&x);
             let ok = !t.states.is_empty()
@@ -927,10 +1049,12 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 s.pfs_tiers.is_some(),
                 s.price_volume.is_some(),
                 s.price_cuts.is_some(),
+                s.cohort_contract.is_some(),
+                s.deferred.is_some(),
             ];
             check(
                 !price_terms.contains(&true),
-                "a DRG bundle replaces the price: give no instalments, annuity, refund, pfs_tiers, price_volume or price_cuts with `inside_bundle: true`".into(),
+                "a DRG bundle replaces the price: give no instalments, annuity, refund, pfs_tiers, price_volume, price_cuts, cohort_contract or deferred with `inside_bundle: true`".into(),
             );
         }
         if let Some(d) = &s.drg {
@@ -982,6 +1106,15 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 .price_cuts
                 .as_ref()
                 .map(|c| (yearly(&c.forecast.0, years), c.steps.iter().map(|x| (x.above, x.cut)).collect())),
+            cohort_contract: s.cohort_contract.as_ref().map(|c| CohortContractSpec {
+                states: c.outcome_in_states.clone(),
+                at_months: c.at_months,
+                tiers: c.tiers.iter().map(|t| (t.at_least, t.fraction)).collect(),
+                below: c.below,
+                linear: c.between == BetweenName::Linear,
+                at_assessment: c.settlement == SettlementName::AtAssessment,
+            }),
+            deferred: s.deferred.as_ref().map(|d| (d.upfront, d.at_months, d.if_in_states.clone())),
             drg: s.drg.as_ref().map(|d| {
                 (
                     d.base_rate,

@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | a, b | upfront, unconditional instalments | [`instalment`] |
 //! | c, d, f, g | outcome-conditioned instalments, deferred outcome payment, refund, PFS tiers | [`outcome`] |
+//! | g' | cohort-level outcome contract (tiers on the cohort's realised rate) | [`cohort_contract`] |
 //! | e | annuity (ordinary, due, outcome-contingent) | [`annuity`] |
 //! | h | budget (expenditure) cap with rebate | [`caps`] |
 //! | i | patient-number cap with free doses | [`volume`] |
@@ -48,6 +49,7 @@
 
 pub mod annuity;
 pub mod caps;
+pub mod cohort_contract;
 pub mod copay;
 pub mod discount;
 pub mod drg;
@@ -66,6 +68,7 @@ pub use annuity::{
     outcome_contingent_annuity_schedule, AnnuityTiming,
 };
 pub use caps::{expenditure_cap, CapPeriod, CappedSpending, RebateTiming};
+pub use cohort_contract::{cohort_size, Between, CohortOutcomeContract, CohortOutcomeTerms, CohortTier, Settlement};
 pub use copay::{copay_then_split, expected_copay, CopaySplit, IncomeTier};
 pub use discount::{delayed_rebates, earmarked_discount, net_price, DelayedRebates, EarmarkedSplit};
 pub use drg::{
