@@ -80,11 +80,11 @@ fn shipped_budget_runs() {
         .success()
         .stdout(predicate::str::contains("(c) Instalments due while progression-free"));
     let csv = std::fs::read_to_string(dir.join("budget.csv")).expect("budget.csv");
-    assert_eq!(csv.lines().count(), 1 + 12 * 10);
+    assert_eq!(csv.lines().count(), 1 + 14 * 10);
     // The five-year scenario changes only the horizon: its upfront net impact is the base case's
     // first five years (1e-9 relative).
     let scenarios = std::fs::read_to_string(dir.join("budget_scenarios.csv")).expect("scenarios");
-    assert_eq!(scenarios.lines().count(), 1 + 4 * 12);
+    assert_eq!(scenarios.lines().count(), 1 + 4 * 14);
     let five: f64 = scenarios
         .lines()
         .find(|l| l.starts_with("five_years,5,upfront,"))
@@ -99,7 +99,7 @@ fn shipped_budget_runs() {
     assert!((five - first_five).abs() <= 1e-9 * first_five, "{five} vs {first_five}");
     // The figures plot the same numbers: net impact by year for every scheme.
     let plotted = std::fs::read_to_string(dir.join("figures/budget_net_impact.csv")).expect("figure data");
-    assert_eq!(plotted.lines().count(), 1 + 12 * 10);
+    assert_eq!(plotted.lines().count(), 1 + 14 * 10);
     assert!(dir.join("figures/budget_by_payer_waterfall.png").exists());
     // Care costs by category add up to the totals (1e-9 relative).
     let categories = std::fs::read_to_string(dir.join("budget_categories.csv")).expect("categories");
@@ -184,6 +184,19 @@ fn bad_budget_files_are_rejected_with_positions() {
             "a DRG bundle replaces the price",
         ),
         (
+            "- { at_least: 0.6, fraction: 0.7 }",
+            "- { at_least: 0.3, fraction: 0.7 }",
+            "tiers must be in increasing order",
+        ),
+        ("- { at_least: 0.8, fraction: 1.0 }", "- { at_least: 0.8, fraction: 1.2 }", "fractions and `below`"),
+        ("outcome_in_states: [progression_free]", "outcome_in_states: [progression_fre]", "the model has no state `progression_fre`"),
+        ("deferred: { upfront: 0.4,", "deferred: { upfront: 1.4,", "found 1.4"),
+        (
+            "deferred: { upfront: 0.4, at_months: 12, if_in_states: [progression_free] }",
+            "deferred: { upfront: 0.4, at_months: 12, if_in_states: [progression_free] }\n      instalments: [0.5, 0.5]",
+            "give at most one of instalments",
+        ),
+        (
             "order: [basic_insurance, critical_illness, city_commercial]",
             "order: [basic_insurance, critical_ilness, city_commercial]",
             "did you mean `critical_illness`?",
@@ -192,6 +205,7 @@ fn bad_budget_files_are_rejected_with_positions() {
     for (from, to, needle) in cases {
         assert!(base.contains(from), "fixture text `{from}` not found");
         let path = std::env::temp_dir().join(format!("hta-budget-bad-{}-{}.yaml", std::process::id(), needle.len()));
+        let positioned = format!("{}:", path.display());
         std::fs::write(
             &path,
             base.replacen(from, to, 1).replace(
@@ -207,6 +221,7 @@ fn bad_budget_files_are_rejected_with_positions() {
             .assert()
             .code(3)
             .stderr(predicate::str::contains(needle))
+            .stderr(predicate::str::contains(positioned.as_str()))
             .stderr(predicate::str::contains("panicked").not());
     }
 }

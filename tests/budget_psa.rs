@@ -14,12 +14,8 @@ fn analysis() -> hta_app::budget::BudgetAnalysis {
     hta_app::budget::budget(Path::new(CART), &[]).expect("the shipped budget runs")
 }
 
-/// With every sampled parameter pinned at its base value and no budget input drawn, each draw
-/// is the deterministic budget (1e-12 relative, every scheme and year).
-#[test]
-fn zero_variance_draws_equal_the_deterministic_budget() {
-    let mut analysis = analysis();
-    analysis.spec.uncertainty = Default::default();
+/// Every sampled parameter pinned at its base value, no budget input drawn: `draws` draws.
+fn zero_variance_draws(analysis: &hta_app::budget::BudgetAnalysis, draws: usize) -> budget_psa::BudgetDraws {
     let model = &analysis.loaded.model;
     let params = Sampler::new(model).expect("sampler").params;
     let base: Vec<f64> = params
@@ -27,11 +23,22 @@ fn zero_variance_draws_equal_the_deterministic_budget() {
         .map(|p| model.parameters[p.index()].definition.expr.as_constant().expect("sampled parameters are numbers"))
         .collect();
     assert!(params.len() > 10, "the CAR-T model samples its parameters");
-    let external = ExternalDraws { params, rows: vec![base; 3] };
-    let options = BudgetPsaOptions { external: Some(("base values".into(), external)), ..BudgetPsaOptions::new(3, 1) };
-    let draws = budget_psa::run(&analysis, &options, None).expect("draws run");
+    let external = ExternalDraws { params, rows: vec![base; draws] };
+    let options =
+        BudgetPsaOptions { external: Some(("base values".into(), external)), ..BudgetPsaOptions::new(draws as u64, 1) };
+    budget_psa::run(analysis, &options, None).expect("draws run")
+}
+
+/// With every sampled parameter pinned at its base value and no budget input drawn, each draw
+/// is the deterministic budget (1e-12 relative, every scheme and year) but for cohort contracts,
+/// whose cohorts' outcomes are drawn (see the next test).
+#[test]
+fn zero_variance_draws_equal_the_deterministic_budget() {
+    let mut analysis = analysis();
+    analysis.spec.uncertainty = Default::default();
+    let draws = zero_variance_draws(&analysis, 3);
     for d in 0..3 {
-        for (s, impact) in analysis.impacts.iter().enumerate() {
+        for (s, impact) in analysis.impacts.iter().enumerate().filter(|(_, i)| i.cohort_contract.is_none()) {
             for (y, year) in impact.years.iter().enumerate() {
                 let (got, want) = (draws.net_at(d, s, y), year.net_impact);
                 assert!(
@@ -168,4 +175,36 @@ fn written_draws_reproduce_the_summary() {
     let json = std::fs::read_to_string(dir.join("budget_uncertainty.json")).expect("json");
     assert!(json.contains("\"seed\": 11") && json.contains("sha256"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A cohort contract within zero-variance draws: only the cohorts' binomial outcomes vary. The
+/// mean over 400 draws of each year's net impact is within 4 standard errors of the
+/// deterministic budget (which settles at E[f(X/n)]); the draws do vary; and the first year's
+/// cohort (300 patients) spreads more, relative to its payment, than a later one of 1,600.
+#[test]
+fn cohort_contract_outcomes_are_drawn_per_cohort() {
+    let mut analysis = analysis();
+    analysis.spec.uncertainty = Default::default();
+    let s = analysis.impacts.iter().position(|i| i.cohort_contract.is_some()).expect("the shipped file has one");
+    let n = 400;
+    let draws = zero_variance_draws(&analysis, n);
+    let treated: Vec<f64> = analysis.impacts[s].years.iter().map(|y| y.paid_patients + y.free_patients).collect();
+    let mut relative_sd = Vec::new();
+    // The settlement at 12 months of the cohort treated at the start of year y falls in year
+    // y + 1: year 1 has none.
+    for (y, year) in analysis.impacts[s].years.iter().enumerate().skip(1) {
+        let values: Vec<f64> = (0..n).map(|d| draws.net_at(d, s, y)).collect();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+        assert!(sd > 0.0, "year {}: the cohort outcome is drawn", y + 1);
+        assert!(
+            (mean - year.net_impact).abs() <= 4.0 * sd / (n as f64).sqrt(),
+            "year {}: mean {mean} vs deterministic {} (sd {sd})",
+            y + 1,
+            year.net_impact
+        );
+        relative_sd.push(sd / treated[y - 1]);
+    }
+    // Year 2 settles year 1's cohort of 300, year 10 year 9's of about 1,600: sd/n falls as 1/√n.
+    assert!(relative_sd[0] > 1.5 * relative_sd[8], "{relative_sd:?}");
 }

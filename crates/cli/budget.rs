@@ -129,6 +129,7 @@ fn report_extra(
         ("budget_payers.csv", "Budget by payer"),
         ("budget_categories.csv", "Budget by category"),
         ("budget_scenarios.csv", "Budget scenarios"),
+        ("budget_cohort_contract.csv", "Budget cohort contract"),
     ] {
         if let Some((_, text)) = files.iter().find(|(name, _)| *name == file) {
             extra.sheets.push((sheet.into(), text.clone()));
@@ -306,6 +307,14 @@ fn print(spec: &BudgetSpec, model: &Model, impacts: &[SchemeImpact]) {
         })
         .collect();
     println!("{}", hta_report::terminal::simple_table(header, rows));
+    for i in impacts {
+        if let Some(c) = &i.cohort_contract {
+            println!(
+                "Cohort contract `{}`: model probability of the outcome {:.4}; patient-level fraction f(p) = {:.4}; expected fraction over the treated cohorts E[f(X/n)] = {:.4} (budget_cohort_contract.csv by year)",
+                i.scheme.name, c.probability, c.patient_level_fraction, c.average_fraction
+            );
+        }
+    }
     if let Some(first) = impacts.first() {
         let mut header = vec!["Year".to_string(), "Treated".into()];
         header.extend(impacts.iter().map(|i| format!("Net impact: {}", i.scheme.name)));
@@ -408,12 +417,47 @@ fn files(
             "net_impact_over_horizon": impacts.iter().zip(&s.by_scheme).map(|(i, v)| (i.scheme.name.clone(), serde_json::json!(v.0))).collect::<serde_json::Map<String, serde_json::Value>>(),
         })).collect::<Vec<_>>(),
     });
-    vec![
+    let mut files = vec![
         ("budget.csv", csv),
         ("budget_payers.csv", payers),
         ("budget_categories.csv", categories),
         ("budget.json", serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"),
-    ]
+    ];
+    if let Some(contracts) = cohort_contract_csv(impacts) {
+        files.push(("budget_cohort_contract.csv", contracts));
+    }
+    files
+}
+
+/// Per cohort-contract scheme and year of treatment: the cohort's patients n, the model's
+/// probability p of the outcome, the expected fraction paid E[f(X/n)] beside the patient-level
+/// f(p), and the expected payment for the cohort under each (at the net price, before caps and
+/// payer splits). None when no scheme has a cohort contract.
+fn cohort_contract_csv(impacts: &[SchemeImpact]) -> Option<String> {
+    let mut csv = String::from(
+        "scheme,year_treated,patients,p_outcome,expected_fraction,patient_level_fraction,expected_payment,patient_level_payment\n",
+    );
+    let mut any = false;
+    for i in impacts {
+        let Some(c) = &i.cohort_contract else { continue };
+        any = true;
+        let net = hta_budget::payment::net_price(i.scheme.list_price, i.scheme.discount).unwrap_or(f64::NAN);
+        for (y, (n, fraction)) in c.by_cohort.iter().enumerate() {
+            let patients = *n as f64;
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{}\n",
+                i.scheme.name,
+                y + 1,
+                n,
+                c.probability,
+                fraction,
+                c.patient_level_fraction,
+                fraction * net * patients,
+                c.patient_level_fraction * net * patients
+            ));
+        }
+    }
+    any.then_some(csv)
 }
 
 /// 0.035 -> "3.5".

@@ -287,8 +287,8 @@ def test_dsa_bad_outcome():
 
 def test_budget_impact():
     b = hta.load("models/cart_lbcl_psm.yaml").budget("models/budgets/cart_china.yaml")
-    assert len(b.schemes) == 12
-    assert len(b.years) == 12 * b.horizon_years
+    assert len(b.schemes) == 14
+    assert len(b.years) == 14 * b.horizon_years
     # the cumulative impact is the running sum of the yearly net impact
     for _, g in b.years.groupby("scheme"):
         assert np.allclose(g["net_impact"].cumsum().to_numpy(), g["cumulative_impact"].to_numpy(), rtol=1e-9)

@@ -143,6 +143,9 @@ pub fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), E
                 model.strategies.iter().any(|s| &s.name == name),
                 model.strategies.iter().map(|s| s.name.as_str()).collect(),
             ),
+            "state" => {
+                (model.states.iter().any(|s| &s.name == name), model.states.iter().map(|s| s.name.as_str()).collect())
+            }
             _ => (model.categories.iter().any(|c| c == name), model.categories.iter().map(String::as_str).collect()),
         };
         if !found {
@@ -162,9 +165,7 @@ pub fn check_names(spec: &BudgetSpec, model: &Model) -> Result<(usize, usize), E
             .iter()
             .flatten()
             .chain(s.refund.iter().flat_map(|r| r.2.iter()))
-            .chain(s.pfs_tiers.iter().flat_map(|t| t.0.iter()))
-            .chain(s.cohort_contract.iter().flat_map(|c| c.states.iter()))
-            .chain(s.deferred.iter().flat_map(|d| d.2.iter()));
+            .chain(s.pfs_tiers.iter().flat_map(|t| t.0.iter()));
         for state in states {
             if !model.states.iter().any(|m| &m.name == state) {
                 problems.push(Diagnostic::error(
@@ -355,6 +356,7 @@ pub fn scheme(
                 probability: occupancy_at(model, new, &c.states, c.at_months / 12.0),
                 at_months: c.at_months,
                 settlement: if c.at_assessment { Settlement::AtAssessment } else { Settlement::Refund },
+                draw_seed: None,
             })
         }
         None => None,

@@ -18,6 +18,9 @@ use crate::{Error, Progress};
 /// Added to the seed for the stream of the budget inputs (the model's draws use the seed itself).
 const BUDGET_STREAM_SALT: u64 = 0x6275_6467_6574_0001;
 
+/// Added to the seed for the streams of cohort contracts' binomial outcomes.
+const COHORT_STREAM_SALT: u64 = 0x6275_6467_6574_0002;
+
 /// Draws run in parallel chunks of this many, collected in draw order.
 const CHUNK_DRAWS: u64 = 1024;
 
@@ -97,10 +100,13 @@ impl Default for InputFactors {
 
 /// The budget of one draw: the model's results for the draw's parameter set and the draw's
 /// input factors, composed with every scheme of the analysis (as the deterministic budget is).
+/// With `draw` = Some((seed, k)), cohort contracts settle each cohort at a realised binomial
+/// outcome drawn from a stream of (seed, k, scheme); with None at its expected fraction.
 pub fn draw_impacts(
     analysis: &BudgetAnalysis,
     results: &[StrategyResult],
     factors: InputFactors,
+    draw: Option<(u64, u64)>,
 ) -> Result<Vec<SchemeImpact>, String> {
     let spec = &analysis.spec;
     let model = &analysis.loaded.model;
@@ -121,8 +127,14 @@ pub fn draw_impacts(
         inputs.uptake = Uptake::Table(shares);
     }
     let mut impacts = Vec::with_capacity(spec.schemes.len());
+    let mut cohort_seeds = draw.map(|(seed, k)| Sampler::stream(seed.wrapping_add(COHORT_STREAM_SALT), k));
     for s in &spec.schemes {
         let mut scheme = crate::budget::scheme(spec, s, model, &results[analysis.new]).map_err(|e| format!("{e:?}"))?;
+        // One seed per scheme, in file order, whether or not it has a cohort contract.
+        let scheme_seed = cohort_seeds.as_mut().map(rand::Rng::next_u64);
+        if let Some(terms) = &mut scheme.cohort_outcome {
+            terms.draw_seed = scheme_seed;
+        }
         if factors.price != 1.0 {
             scheme.list_price *= factors.price;
             if let Some((tiers, _)) = &mut scheme.price_volume {
@@ -241,7 +253,7 @@ pub fn run(
                         ))
                     })?;
                     let (factors, values) = input_factors(analysis, options.seed, draw);
-                    let impacts = draw_impacts(analysis, &results, factors)
+                    let impacts = draw_impacts(analysis, &results, factors, Some((options.seed, draw)))
                         .map_err(|e| Error::Model(format!("draw {draw}: {e}")))?;
                     if let Some(tick) = progress {
                         tick();

@@ -329,8 +329,8 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
             // (paid patients, at their cohort's price) are settled at E[f(X/n)].
             let mut by_cohort = Vec::with_capacity(years);
             let mut weights = Vec::with_capacity(years);
-            for (treated, priced) in receiving.iter().zip(&priced) {
-                let fraction = terms.expected_fraction(*treated)?;
+            for (year, (treated, priced)) in (1u64..).zip(receiving.iter().zip(&priced)) {
+                let fraction = terms.cohort_fraction(*treated, year)?;
                 by_cohort.push((payment::cohort_size(*treated), fraction));
                 weights.push(priced * terms.settlement_weight(fraction));
             }

@@ -269,7 +269,8 @@ pub struct RawPfsTiers {
 #[serde(deny_unknown_fields)]
 pub struct RawCohortContract {
     /// Model states that count as the outcome (e.g. [progression_free]).
-    pub outcome_in_states: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub outcome_in_states: Vec<Spanned<String>>,
     /// Time of the assessment, months after treatment.
     pub at_months: f64,
     /// Cut-offs of the cohort's realised rate, increasing, each with the fraction of the price
@@ -318,7 +319,8 @@ pub struct RawDeferred {
     /// When the rest falls due, months after treatment.
     pub at_months: f64,
     /// The rest is paid for patients in these model states then.
-    pub if_in_states: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub if_in_states: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -971,6 +973,12 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
             "give at most one of instalments, annuity, pfs_tiers, price_volume, cohort_contract and deferred".into(),
         );
         let unit = |x: f64| (0.0..=1.0).contains(&x);
+        let new_states = s.cohort_contract.iter().flat_map(|c| &c.outcome_in_states);
+        name_spans.extend(
+            new_states
+                .chain(s.deferred.iter().flat_map(|d| &d.if_in_states))
+                .map(|st| (st.value.clone(), "state", span_of(&st.referenced))),
+        );
         if let Some(c) = &s.cohort_contract {
             check(!c.outcome_in_states.is_empty(), "cohort_contract needs `outcome_in_states`".into());
             check(
@@ -1107,14 +1115,17 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
                 .as_ref()
                 .map(|c| (yearly(&c.forecast.0, years), c.steps.iter().map(|x| (x.above, x.cut)).collect())),
             cohort_contract: s.cohort_contract.as_ref().map(|c| CohortContractSpec {
-                states: c.outcome_in_states.clone(),
+                states: c.outcome_in_states.iter().map(|st| st.value.clone()).collect(),
                 at_months: c.at_months,
                 tiers: c.tiers.iter().map(|t| (t.at_least, t.fraction)).collect(),
                 below: c.below,
                 linear: c.between == BetweenName::Linear,
                 at_assessment: c.settlement == SettlementName::AtAssessment,
             }),
-            deferred: s.deferred.as_ref().map(|d| (d.upfront, d.at_months, d.if_in_states.clone())),
+            deferred: s
+                .deferred
+                .as_ref()
+                .map(|d| (d.upfront, d.at_months, d.if_in_states.iter().map(|st| st.value.clone()).collect())),
             drg: s.drg.as_ref().map(|d| {
                 (
                     d.base_rate,

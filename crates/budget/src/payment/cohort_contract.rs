@@ -177,9 +177,26 @@ pub struct CohortOutcomeTerms {
     pub probability: f64,
     pub at_months: f64,
     pub settlement: Settlement,
+    /// `None`: each cohort is settled at its expected fraction E[f(X/n)]. `Some(seed)`: at a
+    /// realised fraction f(X/n), X ~ Binomial(n, p) drawn from the stream `seed` of ChaCha8
+    /// with the cohort's year as the stream number (a probabilistic budget's draw).
+    pub draw_seed: Option<u64>,
 }
 
 impl CohortOutcomeTerms {
+    /// The fraction that settles the cohort treated in year `year` (1-based) of `patients`:
+    /// expected, or realised when the terms carry a draw seed.
+    pub fn cohort_fraction(&self, patients: f64, year: u64) -> Result<f64> {
+        match self.draw_seed {
+            None => self.expected_fraction(patients),
+            Some(seed) => {
+                let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+                rng.set_stream(year);
+                self.contract.realised_fraction(cohort_size(patients), self.probability, &mut rng)
+            }
+        }
+    }
+
     /// `f(p)`: the fraction paid if every cohort realised exactly the model's rate.
     pub fn patient_level_fraction(&self) -> f64 {
         self.contract.fraction_at(self.probability)
