@@ -228,17 +228,21 @@ fn fan_charts(summary: &[SchemeUncertainty], currency: &str) -> Vec<Figure> {
         .iter()
         .map(|s| Figure {
             name: format!("budget_fan_{}", s.scheme),
-            title: format!("Net budget impact by year, median and 95% interval: {}", s.scheme),
+            title: format!("Net budget impact by year: {}", s.scheme),
             x_label: "Year".into(),
             y_label: format!("Net budget impact ({currency})"),
-            plot: Plot::Fan { bands: vec![band(format!("{} (median, 95% interval)", s.scheme), &s.net)] },
+            plot: Plot::Fan { bands: vec![band("median, 95% interval".into(), &s.net)] },
         })
         .collect();
     // Overlapping bands stay legible for a few schemes only: the first scheme and those with
     // the lowest, middle and highest median at the horizon.
     let mut ranked: Vec<usize> = (0..summary.len()).collect();
     let at_horizon = |k: usize| summary[k].cumulative.last().map_or(0.0, |s| s.p50);
-    ranked.sort_by(|a, b| at_horizon(*a).total_cmp(&at_horizon(*b)));
+    ranked.sort_by(|a, b| at_horizon(*a).total_cmp(&at_horizon(*b)).then(a.cmp(b)));
+    // Schemes with the same spread as one earlier in the file (e.g. a payer split of the same
+    // payments) would hide behind it: each spread once, under its first scheme.
+    let same = |a: usize, b: usize| summary[a].cumulative == summary[b].cumulative;
+    ranked.retain(|&k| !(0..k).any(|j| same(j, k)));
     let mut shown: Vec<usize> = Vec::new();
     for k in [Some(0), ranked.first().copied(), ranked.get(ranked.len() / 2).copied(), ranked.last().copied()]
         .into_iter()
@@ -249,13 +253,13 @@ fn fan_charts(summary: &[SchemeUncertainty], currency: &str) -> Vec<Figure> {
         }
     }
     let title = if shown.len() < summary.len() {
-        "Cumulative net impact, median and 95% interval (first, lowest, middle, highest scheme)"
+        format!("Cumulative net impact, median and 95% interval ({} of {} schemes)", shown.len(), summary.len())
     } else {
-        "Cumulative net budget impact, median and 95% interval"
+        "Cumulative net budget impact, median and 95% interval".to_string()
     };
     figures.push(Figure {
         name: "budget_fan_cumulative".into(),
-        title: title.into(),
+        title,
         x_label: "Year".into(),
         y_label: format!("Cumulative impact ({currency})"),
         plot: Plot::Fan {
