@@ -73,9 +73,7 @@ fn report_extra(
         model.metadata.currency
     ));
     if let Some(line) = hta_report::terminal::perspective_line(model, false) {
-        extra
-            .notes
-            .push(format!("The budget is in the model's {}.", line.replacen("Perspective: ", "perspective ", 1)));
+        extra.notes.push(format!("Budget {}.", line.replacen("Perspective: ", "perspective: ", 1)));
     }
     let mut summary = String::from(
         "scheme,label,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",

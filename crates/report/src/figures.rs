@@ -49,9 +49,9 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
     pixmap.encode_png().map_err(|e| format!("cannot encode the PNG: {e}"))
 }
 
-/// Okabe–Ito colours, distinguishable with colour-vision deficiency.
-/// Okabe–Ito colours first, then four darker ones for figures with many series.
-const PALETTE: [RGBColor; 12] = [
+/// Okabe–Ito colours first (distinguishable with colour-vision deficiency), then eight darker
+/// or stronger ones for figures with many series (fourteen payment schemes).
+const PALETTE: [RGBColor; 16] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -64,6 +64,10 @@ const PALETTE: [RGBColor; 12] = [
     RGBColor(90, 110, 20),
     RGBColor(40, 40, 130),
     RGBColor(140, 81, 10),
+    RGBColor(110, 50, 170),
+    RGBColor(0, 95, 95),
+    RGBColor(190, 0, 110),
+    RGBColor(150, 140, 0),
 ];
 
 fn colour(i: usize) -> RGBColor {
