@@ -10,4 +10,5 @@ pub mod cohort;
 pub mod impact;
 pub mod payment;
 pub mod population;
+pub mod regions;
 pub mod uptake;
