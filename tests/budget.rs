@@ -201,6 +201,16 @@ fn bad_budget_files_are_rejected_with_positions() {
             "order: [basic_insurance, critical_ilness, city_commercial]",
             "did you mean `critical_illness`?",
         ),
+        ("reimbursement_ratio: 0.7", "reimbursement_ratio: 1.7", "the reimbursement ratio is a share in [0, 1]"),
+        ("{ basic_insurance: 0.8, critical_illness: 0.2 }", "{ basic_insurance: 0.8, critical_illness: 0.3 }", "region `province_a`: payer shares must sum to 1"),
+        ("{ basic_insurance: 0.8, critical_illness: 0.2 }", "{ basic_insurance: 1.2, critical_illness: -0.2 }", "payer `basic_insurance`: a share in [0, 1]"),
+        ("population_scale: 0.05", "population_scale: -0.05", "population_scale must be a non-negative factor"),
+        ("population_scale: 0.03", "population_scale: 0.03\n      population: { incident: 5 }", "give either `population` or `population_scale`"),
+        ("price_scale: 0.95", "price_scale: 0.95\n      price: 1000000", "give either `price` or `price_scale`"),
+        ("incident: 600, prevalent_at_launch: 1200", "incident: -600, prevalent_at_launch: 1200", "region `province_a`: incident patients"),
+        ("province_c:", "national:", "`national` is the sum of the regions"),
+        ("to: 0.2, years: 5 } }\n      reimbursement_ratio: 0.5", "to: 1.2, years: 5 } }\n      reimbursement_ratio: 0.5", "region `province_c`"),
+        ("reimbursement_ratio: 0.6", "reimbursement_ratio: 0.6\n      uptake_typo: 1", "unknown field"),
     ];
     for (from, to, needle) in cases {
         assert!(base.contains(from), "fixture text `{from}` not found");
@@ -479,4 +489,91 @@ fn shipped_market_budget_runs() {
     assert_eq!(first[0], "list_price");
     let paid: f64 = first[gross].parse().expect("number");
     assert!((paid - 2_500_000.0).abs() < 1e-6, "{paid}");
+}
+
+/// Regions (DOMAIN.md §5; docs/budget.md "Regions"): the national rows of budget_regions.csv are
+/// the sums of the regions' rows (1e-9 relative), and payer + patient = net impact in every row.
+#[test]
+fn budget_regions_sum_to_national() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-regions-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    Command::cargo_bin("hta")
+        .expect("binary")
+        .args(["budget", "models/budgets/cart_china.yaml", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Regions: scheme `upfront`"));
+    let csv = std::fs::read_to_string(dir.join("budget_regions.csv")).expect("budget_regions.csv");
+    // 14 schemes × (3 provinces + national) × 10 years.
+    assert_eq!(csv.lines().count(), 1 + 14 * 4 * 10);
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect();
+    for r in &rows {
+        let v: Vec<f64> = r[3..6].iter().map(|x| x.parse().expect("number")).collect();
+        assert!((v[1] + v[2] - v[0]).abs() <= 1e-9 * v[0].abs().max(1.0), "{r:?}");
+    }
+    for n in rows.iter().filter(|r| r[1] == "national") {
+        for col in 3..6 {
+            let national: f64 = n[col].parse().expect("number");
+            let sum: f64 = rows
+                .iter()
+                .filter(|r| r[0] == n[0] && r[2] == n[2] && r[1] != "national")
+                .map(|r| r[col].parse::<f64>().expect("number"))
+                .sum();
+            assert!((national - sum).abs() <= 1e-9 * sum.abs().max(1.0), "{n:?}: {national} vs {sum}");
+        }
+    }
+    let payers = std::fs::read_to_string(dir.join("budget_region_payers.csv")).expect("payers");
+    assert_eq!(payers.lines().count(), 1 + 14 * 2 * 10, "only province_a names payers (two)");
+    assert!(dir.join("figures/budget_by_region.png").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Engine level: a region with ratio 0 has no payer spending; a region with every national
+/// value and ratio 1 reproduces the national run (payer = net impact − the scheme's patient
+/// share); a region at population_scale 0.5 (capacity scaled too) is half the national run for
+/// schemes without population-level rules.
+#[test]
+fn budget_regions_engine() {
+    let base = std::fs::read_to_string("models/budgets/cart_china.yaml").expect("read");
+    let (head, tail) = base.split_once("  regions:\n").expect("regions section");
+    let rest = tail.split_once("  scenarios:\n").map(|(_, r)| r).expect("scenarios");
+    let text = format!(
+        "{head}  regions:\n    same: {{ reimbursement_ratio: 1 }}\n    none: {{ reimbursement_ratio: 0 }}\n    half: {{ population_scale: 0.5, reimbursement_ratio: 0.6 }}\n  scenarios:\n{rest}"
+    )
+    .replace("model: ../cart_lbcl_psm.yaml", &format!("model: {}/models/cart_lbcl_psm.yaml", env!("CARGO_MANIFEST_DIR")));
+    let path = std::env::temp_dir().join(format!("hta-budget-regions-engine-{}.yaml", std::process::id()));
+    std::fs::write(&path, text).expect("write");
+    let analysis = hta_app::budget::budget(&path, &[]).expect("budget");
+    let regions = hta_app::budget_regions::regions(&analysis).expect("regions").expect("some");
+    assert_eq!(regions.regions.len(), 3);
+    let (same, none, half) = (&regions.regions[0], &regions.regions[1], &regions.regions[2]);
+    for (s, national) in analysis.impacts.iter().enumerate() {
+        let patient = national.scheme.payer_names().iter().position(|p| p == "patient");
+        for (y, ny) in national.years.iter().enumerate() {
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+            assert!(close(same.by_scheme[s][y].net_impact, ny.net_impact));
+            let scheme_patient = patient.map_or(0.0, |k| ny.by_payer[k]);
+            assert!(close(same.by_scheme[s][y].payer_spending, ny.net_impact - scheme_patient));
+            assert_eq!(none.by_scheme[s][y].payer_spending, 0.0);
+            assert!(close(none.by_scheme[s][y].patient_spending, ny.net_impact));
+            let linear = national.scheme.annual_cap.is_none()
+                && national.scheme.volume_cap.is_none()
+                && national.scheme.price_volume.is_none()
+                && national.scheme.price_cuts.is_none()
+                // E[f(X/n)] depends on the cohort's size n.
+                && national.scheme.cohort_outcome.is_none();
+            if linear {
+                assert!(
+                    close(half.by_scheme[s][y].net_impact, 0.5 * ny.net_impact),
+                    "{} year {}",
+                    national.scheme.name,
+                    y + 1
+                );
+            }
+            let sum: f64 = regions.regions.iter().map(|r| r.by_scheme[s][y].net_impact).sum();
+            assert!(close(regions.national[s][y].net_impact, sum));
+        }
+    }
+    let _ = std::fs::remove_file(&path);
 }

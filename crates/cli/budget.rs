@@ -32,6 +32,12 @@ pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
         out.push(("budget_scenarios.csv", scenarios_csv(scenarios, impacts)));
     }
     let mut figures = figures(model, &inputs.categories, impacts);
+    if let Some(r) = hta_app::budget_regions::regions(&analysis).map_err(crate::fail)? {
+        crate::budget_regions::print(&r, impacts);
+        out.push(("budget_regions.csv", crate::budget_regions::regions_csv(&r, impacts)));
+        out.push(("budget_region_payers.csv", crate::budget_regions::payers_csv(&r, impacts)));
+        figures.extend(crate::budget_regions::figure(&r, impacts, &model.metadata.currency));
+    }
     let probabilistic = match args.draws {
         Some(draws) => Some(crate::budget_psa::run(args, &analysis, draws)?),
         None => None,

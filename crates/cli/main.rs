@@ -27,6 +27,7 @@ macro_rules! eprint {
 mod args;
 mod budget;
 mod budget_psa;
+mod budget_regions;
 mod excel;
 mod exit;
 mod fit;

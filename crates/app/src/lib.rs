@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod budget_psa;
+pub mod budget_regions;
 pub mod dsa;
 mod error;
 pub mod psa;

@@ -11,4 +11,5 @@ pub mod impact;
 pub mod market;
 pub mod payment;
 pub mod population;
+pub mod regions;
 pub mod uptake;

@@ -78,6 +78,10 @@ pub struct RawBudget {
     /// Distributions on budget inputs for `hta budget --draws`, and the annual budget.
     #[serde(default)]
     pub uncertainty: Option<crate::budget_uncertainty::RawUncertainty>,
+    /// Regions (e.g. provinces), each run with every scheme and reported beside the national sum.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, crate::budget_regions::RawRegion>")]
+    pub regions: SpannedMap<Spanned<crate::budget_regions::RawRegion>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -508,6 +512,8 @@ pub struct BudgetSpec {
     pub scenarios: Vec<ScenarioSpec>,
     /// Distributions on budget inputs for a probabilistic budget impact.
     pub uncertainty: crate::budget_uncertainty::BudgetUncertainty,
+    /// Regions of the `regions:` section (empty without one).
+    pub regions: Vec<crate::budget_regions::RegionSpec>,
     /// Positions of names checked later against the model (strategy, category, state names).
     pub name_spans: Vec<(String, &'static str, miette::SourceSpan)>,
     pub source: Source,
@@ -605,7 +611,7 @@ pub const MAX_PEOPLE: f64 = 1e10;
 /// Longest budget horizon, in years.
 pub const MAX_BUDGET_YEARS: u32 = 100;
 
-fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
+pub(crate) fn lower_uptake(raw: &RawUptake) -> hta_budget::uptake::Uptake {
     use hta_budget::uptake::Uptake;
     match raw {
         RawUptake::Linear { from, to, years } => Uptake::Linear { from: *from, to: *to, years: *years },
@@ -1168,7 +1174,7 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         .as_ref()
         .map(|u| crate::budget_uncertainty::lower(u, years, source, problems))
         .unwrap_or_default();
-    Some(BudgetSpec {
+    let mut spec = BudgetSpec {
         title: b.title.clone(),
         model_path: base.join(&b.model.value),
         horizon_years: years,
@@ -1190,7 +1196,10 @@ fn lower(raw: &RawBudgetFile, path: &Path, source: &Source, problems: &mut Diagn
         schemes,
         scenarios,
         uncertainty,
+        regions: Vec::new(),
         name_spans,
         source: source.clone(),
-    })
+    };
+    spec.regions = crate::budget_regions::lower(&b.regions, &spec, funnel, source, problems);
+    Some(spec)
 }

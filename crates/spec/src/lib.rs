@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod budget_market;
+pub mod budget_regions;
 pub mod budget_uncertainty;
 pub mod diagnostic;
 mod lower;
