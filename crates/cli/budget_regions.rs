@@ -31,7 +31,13 @@ pub fn print(r: &RegionsAnalysis, impacts: &[SchemeImpact]) {
         })
         .collect();
     let (net, payer, patient) = total(&r.national[0]);
-    rows.push(vec!["National".into(), String::new(), number(net, 0), number(payer, 0), number(patient, 0)]);
+    rows.push(vec![
+        "National (sum of the regions)".into(),
+        String::new(),
+        number(net, 0),
+        number(payer, 0),
+        number(patient, 0),
+    ]);
     println!("{}", hta_report::terminal::simple_table(header, rows));
 }
 
