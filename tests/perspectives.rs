@@ -39,6 +39,8 @@ fn a_perspective_counts_only_its_categories() {
     let text = with_perspectives("");
     let direct = load(&text, &[]);
     assert_eq!(direct.model.categories, ["medical", "drug"]);
+    // The community-cost parameters are read in the full perspective: not "never used".
+    assert!(direct.warnings.iter().all(|w| w.code != "unused-parameter"), "{:?}", direct.warnings);
     let p = direct.model.perspective.as_ref().expect("perspective");
     assert_eq!((p.name.as_str(), p.not_counted.clone()), ("direct", vec!["community".to_string()]));
     let full = load(&text, &[("perspective", "full")]);

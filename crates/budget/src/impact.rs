@@ -185,11 +185,16 @@ impl SchemeImpact {
 /// own expected fraction.
 pub fn per_patient_schedule(s: &Scheme, timing: TreatmentTiming) -> Result<Schedule, PaymentError> {
     let (schedule, settlement) = schedule_parts(s, timing)?;
-    Ok(match (&settlement, &s.cohort_outcome) {
+    at_patient_level(s, &schedule, settlement.as_ref())
+}
+
+/// The parts of [`schedule_parts`] joined, a cohort contract settled at `f(p)`.
+fn at_patient_level(s: &Scheme, schedule: &Schedule, settlement: Option<&Schedule>) -> Result<Schedule, PaymentError> {
+    Ok(match (settlement, &s.cohort_outcome) {
         (Some(unit), Some(terms)) => {
             schedule.plus(&unit.scaled(terms.settlement_weight(terms.patient_level_fraction()))?)
         }
-        _ => schedule,
+        _ => schedule.clone(),
     })
 }
 
@@ -271,10 +276,10 @@ pub fn scheme_impact(inputs: &BudgetInputs, scheme: &Scheme) -> Result<SchemeImp
     };
     let receiving: Vec<f64> = paid.iter().zip(&free).map(|(p, f)| p + f).collect();
 
-    let mut schedule = per_patient_schedule(scheme, inputs.timing)?;
     // A cohort contract: everything but the settlement is convolved with the cohorts as usual;
     // the settlement is weighted cohort by cohort by its own expected fraction.
     let (mut convolved, settlement) = schedule_parts(scheme, inputs.timing)?;
+    let mut schedule = at_patient_level(scheme, &convolved, settlement.as_ref())?;
     // Price-volume: each year's payments at treatment follow that year's paid volume; the
     // per-patient schedule becomes the average price over the horizon.
     let volume_spend = match &scheme.price_volume {

@@ -41,7 +41,8 @@ pub struct Market {
     pub new_option_with: Vec<f64>,
 }
 
-fn at(values: &[f64], y: usize) -> f64 {
+/// The value for year index `y` of a yearly list whose last value holds after it (0 if empty).
+pub fn at(values: &[f64], y: usize) -> f64 {
     values.get(y).or(values.last()).copied().unwrap_or(0.0)
 }
 

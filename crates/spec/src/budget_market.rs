@@ -8,6 +8,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use hta_budget::market::at;
+
 use crate::budget::Yearly;
 use crate::diagnostic::{span_of, Diagnostic, Diagnostics, Source};
 use crate::raw::SpannedMap;
@@ -116,8 +118,4 @@ pub fn lower(
         options.push((name.value.clone(), find(&raw.without), find(&raw.with)));
     }
     MarketSpec { new_option: new_share.unwrap_or_else(|| vec![0.0]), options }
-}
-
-fn at(values: &[f64], y: usize) -> f64 {
-    values.get(y).or(values.last()).copied().unwrap_or(0.0)
 }

@@ -193,6 +193,8 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     let perspective = perspective::apply(&mut raw, &source, &mut perspective_problems);
     let read_by_removed = perspective.as_ref().map_or(Vec::new(), |p| p.read_by_removed.clone());
     let mut lowerer = lower::Lowerer::new(source.clone(), text, base_dir);
+    // A parameter read only by costs the perspective does not count is used (in the others).
+    lowerer.read_elsewhere = read_by_removed;
     lowerer.inputs.push(InputFile::new(name, text.as_bytes()));
     let model = lowerer.lower(&raw).map(|mut m| {
         m.perspective =
@@ -202,11 +204,6 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     });
     let mut diagnostics = lowerer.diagnostics;
     diagnostics.0.extend(perspective_problems.0);
-    // A parameter read only by costs the perspective does not count is used (in the others).
-    diagnostics.0.retain(|d| {
-        d.code != "unused-parameter"
-            || !read_by_removed.iter().any(|name| d.message == format!("parameter `{name}` is never used"))
-    });
     diagnostics.sort();
     limit_diagnostics(&mut diagnostics);
     match model {

@@ -138,9 +138,7 @@ pub fn apply(raw: &mut RawModel, source: &Source, problems: &mut Diagnostics) ->
             }
         }
     }
-    let mut active = active;
-    active.read_by_removed = read;
-    Some(active)
+    Some(ActivePerspective { read_by_removed: read, ..active })
 }
 
 /// Removes the costs of uncounted categories from `costs`, noting the names their formulas read.

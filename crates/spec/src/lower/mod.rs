@@ -49,6 +49,9 @@ pub struct Lowerer<'a> {
     pub base_dir: PathBuf,
     pub diagnostics: Diagnostics,
     pub inputs: Vec<InputFile>,
+    /// Names read by parts of the file removed before lowering (costs a perspective does not
+    /// count): a parameter among them is not "never used".
+    pub read_elsewhere: Vec<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -59,6 +62,7 @@ impl<'a> Lowerer<'a> {
             base_dir: base_dir.to_path_buf(),
             diagnostics: Diagnostics::default(),
             inputs: Vec::new(),
+            read_elsewhere: Vec::new(),
         }
     }
 
@@ -488,7 +492,7 @@ impl<'a> Lowerer<'a> {
             value.values.qaly.iter().for_each(&mut mark);
         }
         for ((name, _), used) in raw.parameters.iter().zip(used.iter().copied()) {
-            if !used {
+            if !used && !self.read_elsewhere.contains(&name.value) {
                 self.warning(
                     "unused-parameter",
                     &name.referenced,
