@@ -268,12 +268,15 @@ fn report_draws_the_figures() {
         let cells: Vec<f64> = line.split(',').skip(1).map(|c| c.parse().expect("number")).collect();
         (cells[0], cells[1])
     };
-    for (name, effect, cost) in [("mono", 7.991207, 44663.4536), ("comb", 8.937389, 50601.6513)] {
+    // Figures call strategies by their labels.
+    for (name, effect, cost) in
+        [("Zidovudine monotherapy", 7.991207, 44663.4536), ("Zidovudine + lamivudine", 8.937389, 50601.6513)]
+    {
         let (e, c) = point(name);
         assert!((e - effect).abs() <= 1e-6 * effect && (c - cost).abs() <= 1e-6 * cost, "{name}: {e} {c}");
     }
     let trace = std::fs::read_to_string(figures.join("trace_mono.csv")).expect("trace");
-    assert!(trace.lines().any(|l| l == "A,0,1"));
+    assert!(trace.lines().any(|l| l == "CD4 200-500 cells/mm3,0,1"), "states by their labels");
     // The workbook opens and holds every sheet; the summary's costs are numbers (1e-6).
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).expect("workbook opens");

@@ -454,8 +454,11 @@ fn chinese_reports_have_chinese_figure_text() {
         .assert()
         .success();
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    for text in ["单因素敏感性分析：cart vs salvage_chemo", "成本效果平面（贴现后）", "生存比例"]
-    {
+    for text in [
+        "单因素敏感性分析：CAR-T cell therapy (one-time infusion) vs Salvage chemotherapy",
+        "成本效果平面（贴现后）",
+        "生存比例",
+    ] {
         assert!(html.contains(text), "missing figure text {text}");
     }
     assert!(!html.contains(">One-way sensitivity: "), "an English figure title is left");

@@ -154,7 +154,7 @@ fn figures(
         impacts
             .iter()
             .map(|i| Series {
-                name: i.scheme.name.clone(),
+                name: i.scheme.shown().to_string(),
                 points: i.years.iter().map(|y| (f64::from(y.year), value(y))).collect(),
             })
             .collect()
@@ -205,7 +205,7 @@ fn figures(
             .collect();
         figures.push(Figure {
             name: "budget_offsets_by_category".into(),
-            title: format!("Care costs avoided by category: {}", first.scheme.name),
+            title: format!("Care costs avoided by category: {}", first.scheme.shown()),
             x_label: "Year".into(),
             y_label: format!("Offset: care without minus with ({currency})"),
             plot: Plot::StackedBars { series },
@@ -228,7 +228,7 @@ fn figures(
             .collect();
         figures.push(Figure {
             name: format!("budget_by_payer_{}", i.scheme.name),
-            title: format!("Payments by payer and year: {}", i.scheme.name),
+            title: format!("Payments by payer and year: {}", i.scheme.shown()),
             x_label: "Year".into(),
             y_label: format!("Payments net of rebates ({currency})"),
             plot: Plot::StackedBars { series },

@@ -90,7 +90,7 @@ pub fn figure(r: &RegionsAnalysis, impacts: &[SchemeImpact], currency: &str) -> 
         .collect();
     Some(Figure {
         name: "budget_by_region".into(),
-        title: format!("Net budget impact by region: {}", first.scheme.name),
+        title: format!("Net budget impact by region: {}", first.scheme.shown()),
         x_label: "Year".into(),
         y_label: format!("Net budget impact ({currency})"),
         plot: Plot::StackedBars { series },

@@ -304,7 +304,7 @@ fn convergence_figure(model: &Model, running: &hta_analysis::psa::RunningMeans) 
         .iter()
         .enumerate()
         .map(|(j, s)| Series {
-            name: s.name.clone(),
+            name: s.shown().to_string(),
             points: running.draws.iter().enumerate().map(|(point, n)| (*n as f64, running.cost_at(point, j))).collect(),
         })
         .collect();
@@ -326,7 +326,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
         .iter()
         .enumerate()
         .map(|(j, s)| Series {
-            name: s.name.clone(),
+            name: s.shown().to_string(),
             points: (0..shown)
                 .map(|i| {
                     let o = &run.outcomes[i * run.n_strategies + j];
@@ -347,7 +347,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
         .iter()
         .enumerate()
         .map(|(j, s)| Series {
-            name: s.name.clone(),
+            name: s.shown().to_string(),
             points: at_grid.iter().map(|a| (a.threshold, a.probability_optimal[j])).collect(),
         })
         .collect();

@@ -93,6 +93,14 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// `a vs b` with each strategy's label in place of its name.
+fn shown_comparison(model: &Model, comparison: &str) -> String {
+    let shown = |name: &str| {
+        model.strategies.iter().find(|s| s.name == name).map_or_else(|| name.to_string(), |s| s.shown().to_string())
+    };
+    comparison.split(" vs ").map(shown).collect::<Vec<_>>().join(" vs ")
+}
+
 /// One tornado per comparison: the 15 widest bars, widest at the top.
 fn tornado_figures(
     model: &Model,
@@ -121,7 +129,7 @@ fn tornado_figures(
                 comparison.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
             hta_report::figures::Figure {
                 name: format!("tornado_{stem}"),
-                title: format!("One-way sensitivity: {comparison}"),
+                title: format!("One-way sensitivity: {}", shown_comparison(model, comparison)),
                 x_label: format!("{what} ({})", model.metadata.currency),
                 y_label: String::new(),
                 plot: hta_report::figures::Plot::Tornado { bars: shown, base: base.get(k).map_or(0.0, |b| b.1) },
@@ -422,7 +430,7 @@ pub fn twoway(args: &crate::args::TwowayArgs) -> Result<Extra, Exit> {
             x: (0..steps).map(|i| at(x0, x1, i)).collect(),
             y: (0..steps).map(|j| at(y0, y1, j)).collect(),
             cells: grid.concat(),
-            names: names.iter().map(|n| n.to_string()).collect(),
+            names: model.strategies.iter().map(|s| s.shown().to_string()).collect(),
         },
     };
     let mut extra = Extra::new(Part::OneWay);

@@ -158,6 +158,11 @@ pub struct SchemeImpact {
 }
 
 impl Scheme {
+    /// What figures and sentences call the scheme: its label, or its name when it has none.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+
     /// Payers in the order of [`YearImpact::by_payer`]: the waterfall's layers and the patient,
     /// or the share payers.
     pub fn payer_names(&self) -> Vec<String> {

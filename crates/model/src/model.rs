@@ -23,6 +23,13 @@ pub struct Formula {
     pub origin: Origin,
 }
 
+impl State {
+    /// What figures and sentences call the state: its label, or its name when it has none.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
 impl Formula {
     /// A literal number with no position (for command-line overrides and defaults).
     pub fn constant(value: f64) -> Formula {
@@ -251,6 +258,13 @@ pub struct Strategy {
     /// distribution and curves are then not run.
     pub tree: Option<Tree>,
     pub origin: Origin,
+}
+
+impl Strategy {
+    /// What figures and sentences call the strategy: its label, or its name when it has none.
+    pub fn shown(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A decision tree: chance nodes whose branches carry probabilities (formulas over parameters,

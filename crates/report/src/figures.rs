@@ -103,6 +103,51 @@ fn series_label(series: &[Series], i: usize) -> String {
     }
 }
 
+/// Characters on one line of a legend entry; longer labels wrap (and put the legend outside).
+const LEGEND_CHARS: usize = 36;
+/// Lines one legend entry may take; the rest of a longer label is cut with an ellipsis (the
+/// figure's CSV and the report's tables carry every label whole).
+const LEGEND_MAX_LINES: usize = 4;
+const LEGEND_LINE: i32 = 17;
+const LEGEND_GAP: i32 = 5;
+const LEGEND_PADDING: i32 = 6;
+
+/// A legend label broken at spaces into lines of at most [`LEGEND_CHARS`] characters (a longer
+/// word is broken inside), at most [`LEGEND_MAX_LINES`] of them.
+fn legend_lines(label: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in label.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let room = if used == 0 { LEGEND_CHARS } else { LEGEND_CHARS.saturating_sub(used + 1) };
+            if word.len() <= room {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used == 0 {
+                // A word longer than a line: break it.
+                line.extend(word.drain(..LEGEND_CHARS));
+            }
+            lines.push(std::mem::take(&mut line));
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > LEGEND_MAX_LINES {
+        lines.truncate(LEGEND_MAX_LINES);
+        let last = &mut lines[LEGEND_MAX_LINES - 1];
+        let kept: String = last.chars().take(LEGEND_CHARS - 1).collect();
+        *last = format!("{}…", kept.trim_end());
+    }
+    lines
+}
+
 /// A named series of (x, y) points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -204,12 +249,19 @@ impl Figure {
         crate::tables::csv_text(header, rows.into_iter())
     }
 
-    /// The figure as an SVG document.
+    /// The figure as an SVG document: 900 x 560, taller when an outside legend needs the room.
     pub fn svg(&self) -> Result<String, String> {
+        let (x, y) = self.bounds();
+        let legend = self.legend_place(x, y);
+        let height = match legend {
+            // Caption and margins above the plot, axis labels below it.
+            Legend::Outside { .. } => SIZE.1.max(u32::try_from(self.outside_legend_height() + 150).unwrap_or(SIZE.1)),
+            Legend::Inside(_) => SIZE.1,
+        };
         let mut text = String::new();
         {
-            let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-            self.draw(&root)?;
+            let root = SVGBackend::with_string(&mut text, (SIZE.0, height)).into_drawing_area();
+            self.draw(&root, legend)?;
         }
         Ok(text)
     }
@@ -231,7 +283,7 @@ impl Figure {
         std::fs::write(csv_path, self.csv()).map_err(|e| io(csv_path, e))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, legend: Legend) -> Result<(), String> {
         REGISTER.call_once(|| {
             // The font is a constant of this crate; a failure here is a build defect, reported
             // by the figure tests.
@@ -240,7 +292,6 @@ impl Figure {
         let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: {e}", self.name);
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let (x, y) = self.bounds();
-        let legend = self.legend_place(x, y);
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 22))
             .margin(18)
@@ -508,30 +559,41 @@ impl Figure {
     ) -> Result<(), String> {
         let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: legend: {e}", self.name);
         let entries = self.legend_entries();
-        let (_, height) = root.dim_in_pixel();
-        let row = 20;
-        let bottom = (top + 8 + row * entries.len() as i32).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
-        let (width, _) = root.dim_in_pixel();
+        let (width, height) = root.dim_in_pixel();
+        let bottom = (top + self.outside_legend_height()).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
         let right = i32::try_from(width).unwrap_or(i32::MAX) - 6;
         root.draw(&Rectangle::new([(left, top), (right, bottom)], WHITE.filled())).map_err(|e| fail(&e))?;
         root.draw(&Rectangle::new([(left, top), (right, bottom)], RGBColor(200, 200, 200).stroke_width(1)))
             .map_err(|e| fail(&e))?;
-        for (n, (label, marker, c)) in entries.iter().enumerate() {
-            let y = top + 4 + row * n as i32 + row / 2;
-            if y + row / 2 > bottom {
+        let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        let mut y = top + LEGEND_PADDING;
+        for (label, marker, c) in &entries {
+            let lines = legend_lines(label);
+            if y + LEGEND_LINE * lines.len() as i32 > bottom {
                 break;
             }
-            let x = left + 8;
+            // The marker beside the entry's first line.
+            let (x, mid) = (left + 8, y + LEGEND_LINE / 2);
             match marker {
-                Marker::Line(w) => root.draw(&PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(*w))),
-                Marker::Box => root.draw(&Rectangle::new([(x + 3, y - 5), (x + 17, y + 5)], c.filled())),
-                Marker::Dot => root.draw(&Circle::new((x + 10, y), 5, c.filled())),
+                Marker::Line(w) => root.draw(&PathElement::new(vec![(x, mid), (x + 20, mid)], c.stroke_width(*w))),
+                Marker::Box => root.draw(&Rectangle::new([(x + 3, mid - 5), (x + 17, mid + 5)], c.filled())),
+                Marker::Dot => root.draw(&Circle::new((x + 10, mid), 5, c.filled())),
             }
             .map_err(|e| fail(&e))?;
-            let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-            root.draw_text(label, &style, (x + 28, y)).map_err(|e| fail(&e))?;
+            for line in &lines {
+                root.draw_text(line, &style, (x + 28, y + LEGEND_LINE / 2)).map_err(|e| fail(&e))?;
+                y += LEGEND_LINE;
+            }
+            y += LEGEND_GAP;
         }
         Ok(())
+    }
+
+    /// Pixels the outside legend needs: its entries' wrapped lines, gaps and padding.
+    fn outside_legend_height(&self) -> i32 {
+        let entries = self.legend_entries();
+        let lines: i32 = entries.iter().map(|e| legend_lines(&e.0).len() as i32).sum();
+        2 * LEGEND_PADDING + LEGEND_LINE * lines + LEGEND_GAP * (entries.len() as i32 - 1).max(0)
     }
 
     /// Inside the plot, in the emptiest corner, when the legend covers nothing there; otherwise
@@ -540,11 +602,12 @@ impl Figure {
     fn legend_place(&self, x: (f64, f64), y: (f64, f64)) -> Legend {
         let names: Vec<String> = self.legend_entries().into_iter().map(|e| e.0).collect();
         let (corner, covered) = self.emptiest_corner(x, y);
-        if covered == 0 && names.len() <= 8 && !matches!(self.plot, Plot::Grid { .. }) {
+        let short = names.iter().all(|n| n.chars().count() <= LEGEND_CHARS);
+        if covered == 0 && short && names.len() <= 8 && !matches!(self.plot, Plot::Grid { .. }) {
             return Legend::Inside(corner);
         }
         // DejaVu Sans at 14 px averages about 7 px a character; marker and padding take 44.
-        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let longest = names.iter().flat_map(|n| legend_lines(n)).map(|line| line.chars().count()).max().unwrap_or(0);
         Legend::Outside { width: (44 + 7 * longest as u32).clamp(90, 330) }
     }
 
@@ -761,13 +824,13 @@ pub fn markov_traces(run: &CeaRun) -> Vec<Figure> {
                 .iter()
                 .enumerate()
                 .map(|(k, state)| Series {
-                    name: state.name.clone(),
+                    name: state.shown().to_string(),
                     points: (0..=r.n_cycles).map(|c| (c as f64, r.occupancy(c)[k])).collect(),
                 })
                 .collect();
             Figure {
                 name: format!("trace_{}", model.strategies[i].name),
-                title: format!("State occupancy: {}", model.strategies[i].name),
+                title: format!("State occupancy: {}", model.strategies[i].shown()),
                 x_label: if model.settings.cycle_years == 1.0 {
                     "Cycle (years)".to_string()
                 } else {
@@ -794,7 +857,7 @@ pub fn survival_curves(run: &CeaRun) -> Option<Figure> {
         let strategy = &model.strategies[i];
         for (k, curve) in strategy.curves.iter().enumerate() {
             series.push(Series {
-                name: format!("{}: {}", strategy.name, model.curves[curve.index()].name),
+                name: format!("{}: {}", strategy.shown(), model.curves[curve.index()].name),
                 points: (0..=r.n_cycles).map(|c| (c as f64 * years, r.occupancy(c)[..=k].iter().sum())).collect(),
             });
         }
@@ -832,7 +895,7 @@ pub fn ce_plane(run: &CeaRun) -> Figure {
                 .strategies
                 .iter()
                 .zip(&points)
-                .map(|(s, p)| Series { name: s.name.clone(), points: vec![*p] })
+                .map(|(s, p)| Series { name: s.shown().to_string(), points: vec![*p] })
                 .collect(),
             frontier,
             origin,
@@ -898,6 +961,40 @@ mod tests {
         };
         let names: Vec<String> = grid.legend_entries().into_iter().map(|e| e.0).collect();
         assert_eq!(names, ["b"]);
+    }
+
+    #[test]
+    fn long_labels_wrap_in_an_outside_legend_that_gets_the_room() {
+        assert_eq!(legend_lines("upfront"), ["upfront"]);
+        let label = "(g') Cohort contract on 1-year PFS: 0% at 40%, 70% at 60%, 100% at 80% (linear), refunded";
+        let lines = legend_lines(label);
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.chars().count() <= LEGEND_CHARS), "{lines:?}");
+        assert_eq!(lines.join(" "), label, "nothing is cut when the lines hold it");
+        let cut = legend_lines(&"word ".repeat(40));
+        assert_eq!(cut.len(), LEGEND_MAX_LINES);
+        assert!(cut[3].ends_with('…') && cut[3].chars().count() <= LEGEND_CHARS, "{cut:?}");
+        assert_eq!(legend_lines(&"x".repeat(80)).len(), 3, "a long word is broken");
+        // Fourteen two-line labels need more than 560 pixels: the canvas grows to hold them.
+        let series = (0..14)
+            .map(|k| Series {
+                name: format!("({k}) a payment scheme with a label long enough to wrap"),
+                points: vec![(0.0, f64::from(k)), (1.0, f64::from(k))],
+            })
+            .collect();
+        let figure = Figure {
+            name: "f".into(),
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            plot: Plot::Lines { series },
+        };
+        let (x, y) = figure.bounds();
+        assert!(matches!(figure.legend_place(x, y), Legend::Outside { .. }));
+        let svg = figure.svg().expect("svg");
+        let height = 150 + figure.outside_legend_height();
+        assert!(height > 560 && svg.contains(&format!("height=\"{height}\"")), "{height}");
+        assert!(svg.contains("(13) a payment scheme with a label") && svg.contains("long enough to wrap"));
     }
 
     #[test]

@@ -434,7 +434,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     w.out.push_str("</ol>\n</nav>\n");
 
     w.section("summary", "Executive summary", "2, 23");
-    for sentence in executive_summary(run) {
+    for sentence in executive_summary(run, w.lang) {
         w.paragraph(&sentence);
     }
     w.end_section();
@@ -668,61 +668,107 @@ fn tree_rows(model: &hta_model::Model) -> Vec<Vec<String>> {
 /// The base-case tables (CHEERS 23): totals, the incremental analysis, each strategy against
 /// the reference, net monetary benefit at each threshold.
 /// The headline in sentences: what was compared, each strategy's totals, the incremental result
-/// of each frontier step with its quadrant, and the decision at each threshold.
-fn executive_summary(run: &CeaRun) -> Vec<String> {
+/// of each frontier step with its quadrant, and the decision at each threshold. Strategies are
+/// called by their labels; the sentences are in the report's language.
+fn executive_summary(run: &CeaRun, lang: Lang) -> Vec<String> {
     let model = run.model;
+    let zh = lang == Lang::Zh;
     let money = |v: f64| format!("{} {}", crate::number::grouped(v, 0), model.metadata.currency);
-    let unit = model.settings.effect.unit();
-    let mut out = vec![format!(
-        "{} strategies were compared over {} with a {} model, discounted at {}% (costs) and {}% (effects) a year.",
-        run.results.len(),
-        format!("{} years", crate::number::significant(model.settings.n_cycles as f64 * model.settings.cycle_years, 4)),
-        match model.structure {
-            hta_model::Structure::Markov => "Markov cohort",
-            hta_model::Structure::PartitionedSurvival => "partitioned survival",
-        },
-        (model.settings.discount.costs * 1e4).round() / 1e2,
-        (model.settings.discount.effects * 1e4).round() / 1e2,
-    )];
-    let totals: Vec<String> = (0..run.results.len())
+    let shown = |i: usize| model.strategies[i].shown();
+    let unit = match (zh, model.settings.effect) {
+        (true, hta_model::EffectMeasure::Qaly) => "QALY",
+        (true, hta_model::EffectMeasure::LifeYears) => "生命年",
+        (false, measure) => measure.unit(),
+    };
+    let years = crate::number::significant(model.settings.n_cycles as f64 * model.settings.cycle_years, 4);
+    let (costs, effects) =
+        ((model.settings.discount.costs * 1e4).round() / 1e2, (model.settings.discount.effects * 1e4).round() / 1e2);
+    let n = run.results.len();
+    let mut out = vec![match (zh, model.structure) {
+        (false, structure) => format!(
+            "{n} strategies were compared over {years} years with a {} model, discounted at {costs}% (costs) and {effects}% (effects) a year.",
+            match structure {
+                hta_model::Structure::Markov => "Markov cohort",
+                hta_model::Structure::PartitionedSurvival => "partitioned survival",
+            }
+        ),
+        (true, structure) => format!(
+            "采用{}模型比较了 {n} 个方案，研究时限 {years} 年，成本与健康产出每年分别按 {costs}% 和 {effects}% 贴现。",
+            match structure {
+                hta_model::Structure::Markov => "马尔可夫队列",
+                hta_model::Structure::PartitionedSurvival => "分区生存",
+            }
+        ),
+    }];
+    let totals: Vec<String> = (0..n)
         .map(|i| {
-            format!(
-                "`{}` {} and {} {unit}",
-                run.name(i),
-                money(run.results[i].total_cost(true)),
-                crate::number::grouped(run.effect(i), 3)
-            )
+            let (cost, effect) = (money(run.results[i].total_cost(true)), crate::number::grouped(run.effect(i), 3));
+            if zh {
+                format!("{}：{cost}，{effect} {unit}", shown(i))
+            } else {
+                format!("{}: {cost} and {effect} {unit}", shown(i))
+            }
         })
         .collect();
-    out.push(format!("Discounted totals per person: {}.", totals.join("; ")));
+    out.push(if zh {
+        format!("每人贴现后总计：{}。", totals.join("；"))
+    } else {
+        format!("Discounted totals per person: {}.", totals.join("; "))
+    });
     for row in run.frontier {
-        let name = run.name(row.strategy);
+        let name = shown(row.strategy);
         match (row.status, row.compared_with, row.icer) {
-            (hta_analysis::Status::NonDominated, Some(c), Some(icer)) => out.push(format!(
-                "`{name}` against `{}`: {} more for {} {unit} more, an ICER of {} per {unit}.",
-                run.name(c),
-                money(row.delta_cost.unwrap_or(f64::NAN)),
-                crate::number::grouped(row.delta_effect.unwrap_or(f64::NAN), 3),
-                money(icer)
-            )),
-            (hta_analysis::Status::Dominated, ..) => out.push(format!(
-                "`{name}` is dominated{}: it costs more and is no more effective.",
-                row.dominated_by.map(|d| format!(" by `{}`", run.name(d))).unwrap_or_default()
-            )),
-            (hta_analysis::Status::ExtendedlyDominated, ..) => out.push(format!(
-                "`{name}` is extendedly dominated{}: a mix of its neighbours on the frontier gives more effect for the money.",
-                row.between.map(|(a, b)| format!(" (by `{}` and `{}`)", run.name(a), run.name(b))).unwrap_or_default()
-            )),
+            (hta_analysis::Status::NonDominated, Some(c), Some(icer)) => {
+                let (dc, de) = (
+                    money(row.delta_cost.unwrap_or(f64::NAN)),
+                    crate::number::grouped(row.delta_effect.unwrap_or(f64::NAN), 3),
+                );
+                out.push(if zh {
+                    format!(
+                        "{name}与{}相比：成本增加 {dc}，健康产出增加 {de} {unit}，增量成本效果比（ICER）为每 {unit} {}。",
+                        shown(c),
+                        money(icer)
+                    )
+                } else {
+                    format!(
+                        "{name} against {}: {dc} more for {de} {unit} more, an ICER of {} per {unit}.",
+                        shown(c),
+                        money(icer)
+                    )
+                });
+            }
+            (hta_analysis::Status::Dominated, ..) => out.push(match (zh, row.dominated_by) {
+                (false, by) => format!(
+                    "{name} is dominated{}: it costs more and is no more effective.",
+                    by.map(|d| format!(" by {}", shown(d))).unwrap_or_default()
+                ),
+                (true, Some(d)) => format!("{name}被{}绝对劣势（成本更高且效果不更好）。", shown(d)),
+                (true, None) => format!("{name}处于绝对劣势（成本更高且效果不更好）。"),
+            }),
+            (hta_analysis::Status::ExtendedlyDominated, ..) => out.push(match (zh, row.between) {
+                (false, between) => format!(
+                    "{name} is extendedly dominated{}: a mix of its neighbours on the frontier gives more effect for the money.",
+                    between.map(|(a, b)| format!(" (by {} and {})", shown(a), shown(b))).unwrap_or_default()
+                ),
+                (true, Some((a, b))) => {
+                    format!("{name}被{}与{}扩展劣势：前沿上相邻方案的组合以同样花费获得更多效果。", shown(a), shown(b))
+                }
+                (true, None) => format!("{name}处于扩展劣势：前沿上相邻方案的组合以同样花费获得更多效果。"),
+            }),
             _ => {}
         }
     }
     for (t, r) in model.settings.thresholds.iter().zip(run.thresholds) {
-        out.push(format!(
-            "At {} ({} per {unit}) the strategy with the highest net monetary benefit is `{}`.",
-            t.label,
-            money(t.value),
-            run.name(r.optimal)
-        ));
+        out.push(if zh {
+            format!("在{}（每 {unit} {}）下，净货币效益最高的方案是{}。", t.label, money(t.value), shown(r.optimal))
+        } else {
+            format!(
+                "At {} ({} per {unit}) the strategy with the highest net monetary benefit is {}.",
+                t.label,
+                money(t.value),
+                shown(r.optimal)
+            )
+        });
     }
     out
 }
