@@ -462,4 +462,47 @@ fn chinese_reports_have_chinese_figure_text() {
         assert!(html.contains(text), "missing figure text {text}");
     }
     assert!(!html.contains(">One-way sensitivity: "), "an English figure title is left");
+    // The executive summary is in Chinese and calls strategies by their labels.
+    assert!(html.contains("采用分区生存模型比较了 2 个方案"), "executive summary");
+    assert!(html.contains("CAR-T cell therapy (one-time infusion)与Salvage chemotherapy"), "labels in sentences");
+    // The figure files on disk are Chinese too, legends included (the CEAF keeps its band).
+    let figures = out.join("figures");
+    let ceac = std::fs::read_to_string(figures.join("ceac.svg")).expect("ceac.svg");
+    assert!(ceac.contains("成本效果可接受曲线与前沿") && ceac.contains("成本效果可接受前沿（CEAF"), "ceac.svg");
+    assert!(ceac.contains("stroke-width=\"8\""), "the CEAF is drawn as a wide band");
+    let plane = std::fs::read_to_string(figures.join("ce_plane.svg")).expect("ce_plane.svg");
+    assert!(plane.contains("意愿支付阈值 95.75k") && !plane.contains("WTP "), "plane legend");
+    let tornado = std::fs::read_dir(&figures)
+        .expect("figures")
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_name().to_string_lossy().starts_with("tornado_") && e.path().extension().is_some_and(|x| x == "svg")
+        })
+        .expect("a tornado");
+    let tornado = std::fs::read_to_string(tornado.path()).expect("tornado svg");
+    assert!(tornado.contains("参数取下限") && tornado.contains("参数取上限"), "tornado legend");
+    // The workbook's sheet names and headers.
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.join("report.xlsx")).expect("workbook");
+    let names = book.sheet_names();
+    for sheet in ["运行记录", "结果汇总", "增量分析", "单因素敏感性分析", "概率敏感性分析汇总"]
+    {
+        assert!(names.iter().any(|n| n == sheet), "sheet {sheet} in {names:?}");
+    }
+    let summary = book.worksheet_range("结果汇总").expect("summary sheet");
+    let header: Vec<String> = summary.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
+    assert!(header.contains(&"方案".to_string()), "{header:?}");
+}
+
+/// `--lang` is a global option: `hta psa --lang zh` draws Chinese figures outside the report.
+#[test]
+fn the_language_applies_to_every_command_that_draws() {
+    let out = temp_dir("zh_psa");
+    hta().args(["psa", "models/hiv.yaml", "--draws", "50", "--lang", "zh", "--out"]).arg(&out).assert().success();
+    let ceac = std::fs::read_to_string(out.join("figures").join("ceac.svg")).expect("ceac.svg");
+    assert!(ceac.contains("成本效果可接受曲线与前沿"), "a Chinese title");
+    let english = temp_dir("en_psa");
+    hta().args(["psa", "models/hiv.yaml", "--draws", "50", "--out"]).arg(&english).assert().success();
+    let ceac = std::fs::read_to_string(english.join("figures").join("ceac.svg")).expect("ceac.svg");
+    assert!(ceac.contains("Cost-effectiveness acceptability curves and frontier"), "English by default");
 }

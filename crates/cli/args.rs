@@ -31,6 +31,10 @@ pub struct Cli {
     /// --set perspective=NAME. Budgets default to the first perspective the model lists.
     #[arg(long, global = true, value_name = "NAME")]
     pub perspective: Option<String>,
+    /// Language of figures and the report: English (en) or Simplified Chinese (zh). The model's
+    /// own names, labels and numbers are shown as written.
+    #[arg(long, global = true, value_enum, default_value = "en")]
+    pub lang: Language,
 }
 
 impl Command {
@@ -160,9 +164,6 @@ pub struct ReportArgs {
     /// Directory for the dossier pack (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Labels of report.html in English (en) or Simplified Chinese (zh).
-    #[arg(long, value_enum, default_value = "en")]
-    pub lang: Language,
     /// A budget file naming this model: adds the budget impact under its payment schemes.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,

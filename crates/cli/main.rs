@@ -91,6 +91,10 @@ fn main() -> ExitCode {
         }
     }
     output::set_force(cli.force);
+    output::set_language(match cli.lang {
+        args::Language::En => hta_report::html::Lang::En,
+        args::Language::Zh => hta_report::html::Lang::Zh,
+    });
     for dir in &cli.allow_outside {
         if let Err(e) = hta_spec::allow_tables_under(dir) {
             eprintln!("error: --allow-outside {}: {e}", dir.display());

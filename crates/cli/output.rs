@@ -21,6 +21,7 @@ use std::sync::{Mutex, OnceLock};
 use crate::exit::Exit;
 
 static FORCE: OnceLock<bool> = OnceLock::new();
+static LANGUAGE: OnceLock<hta_report::html::Lang> = OnceLock::new();
 
 /// Locks held on output directories (canonical path, lock file), kept until the process exits.
 static LOCKS: Mutex<Vec<(PathBuf, File)>> = Mutex::new(Vec::new());
@@ -31,6 +32,16 @@ pub const LOCK_FILE: &str = ".hta.lock";
 /// Sets `--force` for the whole command (once, at start-up).
 pub fn set_force(force: bool) {
     let _ = FORCE.set(force);
+}
+
+/// Sets `--lang` for the whole command (once, at start-up): the language of every figure written.
+pub fn set_language(lang: hta_report::html::Lang) {
+    let _ = LANGUAGE.set(lang);
+}
+
+/// The language of the command's figures and report.
+pub fn language() -> hta_report::html::Lang {
+    LANGUAGE.get().copied().unwrap_or_default()
 }
 
 fn force() -> bool {
@@ -215,7 +226,7 @@ pub fn write_figures(dir: &Path, figures: &[hta_report::figures::Figure]) -> Res
     }
     for (figure, (svg, png, csv)) in figures.iter().zip(&targets) {
         let (t_svg, t_png, t_csv) = (temporary(svg), temporary(png), temporary(csv));
-        if let Err(e) = figure.write_to(&t_svg, &t_png, &t_csv) {
+        if let Err(e) = figure.write_in(language(), &t_svg, &t_png, &t_csv) {
             for t in [&t_svg, &t_png, &t_csv] {
                 let _ = std::fs::remove_file(t);
             }

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use hta_report::html::{Extra, Lang, Part};
+use hta_report::html::{Extra, Part};
 
-use crate::args::{DsaArgs, DsaOutcome, Language, OnInvalidArg, PsaArgs, PsaReportArgs, ReportArgs};
+use crate::args::{DsaArgs, DsaOutcome, OnInvalidArg, PsaArgs, PsaReportArgs, ReportArgs};
 use crate::exit::Exit;
 use crate::{base_case, load, write_figures, write_outputs};
 
@@ -149,14 +149,11 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     figures.push(hta_report::figures::ce_plane(&run));
     write_figures(dir, &figures)?;
     let sheets: Vec<(String, String)> = extras.iter().flat_map(|e| e.sheets.iter().cloned()).collect();
-    let book = hta_report::workbook::workbook(&run, &sheets).map_err(|e| {
+    let lang = crate::output::language();
+    let book = hta_report::workbook::workbook(&run, &sheets, lang).map_err(|e| {
         eprintln!("error: {e}");
         Exit::Io
     })?;
-    let lang = match args.lang {
-        Language::En => Lang::En,
-        Language::Zh => Lang::Zh,
-    };
     let html = hta_report::html::report(&run, &figures, &extras, lang).map_err(|e| {
         eprintln!("error: {e}");
         Exit::Io

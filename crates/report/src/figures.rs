@@ -11,6 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::language::{legend_word, Lang, LegendWord};
 use crate::CeaRun;
 
 /// DejaVu Sans (Bitstream Vera licence, see `fonts/DejaVuSans-LICENSE.txt`).
@@ -95,10 +96,10 @@ enum Marker {
 
 /// The legend entry of line `series[i]`: its name, and which earlier series it repeats when its
 /// points are the same (so a line hidden under another is not taken for missing).
-fn series_label(series: &[Series], i: usize) -> String {
+fn series_label(series: &[Series], i: usize, lang: Lang) -> String {
     let s = &series[i];
     match series[..i].iter().find(|earlier| earlier.points == s.points && !s.points.is_empty()) {
-        Some(earlier) => format!("{} (same as {})", s.name, earlier.name),
+        Some(earlier) => crate::language::same_as(lang, &s.name, &earlier.name),
         None => s.name.clone(),
     }
 }
@@ -251,17 +252,25 @@ impl Figure {
 
     /// The figure as an SVG document: 900 x 560, taller when an outside legend needs the room.
     pub fn svg(&self) -> Result<String, String> {
+        self.svg_in(Lang::En)
+    }
+
+    /// [`Figure::svg`] with the figure's own legend words (WTP, frontier, tornado bars) in `lang`;
+    /// the title, axes and series names are drawn as they are (see [`crate::language::figure`]).
+    pub fn svg_in(&self, lang: Lang) -> Result<String, String> {
         let (x, y) = self.bounds();
-        let legend = self.legend_place(x, y);
+        let legend = self.legend_place(x, y, lang);
         let height = match legend {
             // Caption and margins above the plot, axis labels below it.
-            Legend::Outside { .. } => SIZE.1.max(u32::try_from(self.outside_legend_height() + 150).unwrap_or(SIZE.1)),
+            Legend::Outside { .. } => {
+                SIZE.1.max(u32::try_from(self.outside_legend_height(lang) + 150).unwrap_or(SIZE.1))
+            }
             Legend::Inside(_) => SIZE.1,
         };
         let mut text = String::new();
         {
             let root = SVGBackend::with_string(&mut text, (SIZE.0, height)).into_drawing_area();
-            self.draw(&root, legend)?;
+            self.draw(&root, legend, lang)?;
         }
         Ok(text)
     }
@@ -275,15 +284,36 @@ impl Figure {
 
     /// Writes the SVG, the PNG (the path must end in `.png`) and the CSV to the given paths.
     pub fn write_to(&self, svg_path: &Path, png_path: &Path, csv_path: &Path) -> Result<(), String> {
+        self.write_in(Lang::En, svg_path, png_path, csv_path)
+    }
+
+    /// [`Figure::write_to`] in `lang`: the figure translated by [`crate::language::figure`].
+    pub fn write_in(&self, lang: Lang, svg_path: &Path, png_path: &Path, csv_path: &Path) -> Result<(), String> {
+        let translated;
+        let figure = if lang == Lang::En {
+            self
+        } else {
+            translated = crate::language::figure(lang, self);
+            &translated
+        };
+        figure.write_files(lang, svg_path, png_path, csv_path)
+    }
+
+    fn write_files(&self, lang: Lang, svg_path: &Path, png_path: &Path, csv_path: &Path) -> Result<(), String> {
         let io = |p: &Path, e: std::io::Error| format!("cannot write `{}`: {e}", p.display());
-        let svg = self.svg()?;
+        let svg = self.svg_in(lang)?;
         std::fs::write(svg_path, &svg).map_err(|e| io(svg_path, e))?;
         let png = png(&svg).map_err(|e| format!("figure `{}`: {e}", self.name))?;
         std::fs::write(png_path, png).map_err(|e| io(png_path, e))?;
         std::fs::write(csv_path, self.csv()).map_err(|e| io(csv_path, e))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, legend: Legend) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        legend: Legend,
+        lang: Lang,
+    ) -> Result<(), String> {
         REGISTER.call_once(|| {
             // The font is a constant of this crate; a failure here is a build defect, reported
             // by the figure tests.
@@ -350,13 +380,13 @@ impl Figure {
             Plot::Lines { series } => {
                 // A frontier series (name starting with `CEAF`) is drawn first, wide and light,
                 // so the curves it follows stay visible on top of it.
-                let is_frontier = |s: &&Series| s.name.starts_with("CEAF");
+                let is_frontier = |s: &&Series| crate::language::is_frontier(&s.name);
                 for (k, s) in series.iter().enumerate().filter(|(_, s)| is_frontier(s)) {
                     let band = RGBColor(190, 190, 190);
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), band.stroke_width(8)))
                         .map_err(|e| fail(&e))?
-                        .label(series_label(series, k))
+                        .label(series_label(series, k, lang))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], band.stroke_width(8)));
                 }
                 for (i, (k, s)) in series.iter().enumerate().filter(|(_, s)| !is_frontier(s)).enumerate() {
@@ -364,7 +394,7 @@ impl Figure {
                     chart
                         .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
                         .map_err(|e| fail(&e))?
-                        .label(series_label(series, k))
+                        .label(series_label(series, k, lang))
                         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
                 }
             }
@@ -391,7 +421,7 @@ impl Figure {
                     chart
                         .draw_series(DashedLineSeries::new(line, 6, 4, grey.stroke_width(k as u32 + 1)))
                         .map_err(|e| fail(&e))?
-                        .label(format!("WTP {}", short_number(*lambda)))
+                        .label(format!("{} {}", legend_word(lang, LegendWord::Wtp), short_number(*lambda)))
                         .legend(move |(x, y)| {
                             PathElement::new(
                                 vec![(x, y), (x + 20, y)],
@@ -403,7 +433,7 @@ impl Figure {
                     chart
                         .draw_series(LineSeries::new(frontier.iter().copied(), BLACK.stroke_width(1)))
                         .map_err(|e| fail(&e))?
-                        .label("efficiency frontier")
+                        .label(legend_word(lang, LegendWord::EfficiencyFrontier))
                         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
                 }
                 let many = series.iter().map(|s| s.points.len()).max().unwrap_or(0) > 1;
@@ -419,7 +449,8 @@ impl Figure {
             }
             Plot::Tornado { bars, base } => {
                 // Legend entries from empty rectangles at the base value.
-                for (k, text) in ["parameter at its low value", "parameter at its high value"].iter().enumerate() {
+                let words = [LegendWord::LowValue, LegendWord::HighValue].map(|w| legend_word(lang, w));
+                for (k, text) in words.iter().enumerate() {
                     let c = colour(k);
                     chart
                         .draw_series(std::iter::once(Rectangle::new([(*base, y.0), (*base, y.0)], c.filled())))
@@ -488,7 +519,7 @@ impl Figure {
             Legend::Inside(position) => position.clone(),
             Legend::Outside { .. } => {
                 let (range_x, range_y) = chart.plotting_area().get_pixel_range();
-                self.draw_outside_legend(root, range_x.end + 12, range_y.start)?;
+                self.draw_outside_legend(root, range_x.end + 12, range_y.start, lang)?;
                 return root.present().map_err(|e| fail(&e));
             }
         };
@@ -504,16 +535,18 @@ impl Figure {
     }
 
     /// The legend's entries, as drawn: label, marker and colour.
-    fn legend_entries(&self) -> Vec<(String, Marker, RGBColor)> {
+    fn legend_entries(&self, lang: Lang) -> Vec<(String, Marker, RGBColor)> {
         match &self.plot {
             Plot::Lines { series } => {
-                let is_frontier = |s: &Series| s.name.starts_with("CEAF");
+                let is_frontier = |s: &Series| crate::language::is_frontier(&s.name);
                 let mut entries: Vec<_> = (0..series.len())
                     .filter(|&k| is_frontier(&series[k]))
-                    .map(|k| (series_label(series, k), Marker::Line(8), RGBColor(190, 190, 190)))
+                    .map(|k| (series_label(series, k, lang), Marker::Line(8), RGBColor(190, 190, 190)))
                     .collect();
                 let lines = (0..series.len()).filter(|&k| !is_frontier(&series[k]));
-                entries.extend(lines.enumerate().map(|(i, k)| (series_label(series, k), Marker::Line(2), colour(i))));
+                entries.extend(
+                    lines.enumerate().map(|(i, k)| (series_label(series, k, lang), Marker::Line(2), colour(i))),
+                );
                 entries
             }
             Plot::StackedBars { series } => {
@@ -527,17 +560,20 @@ impl Figure {
                 let mut entries: Vec<_> = wtp
                     .iter()
                     .enumerate()
-                    .map(|(k, l)| (format!("WTP {}", short_number(*l)), Marker::Line(k as u32 + 1), grey))
+                    .map(|(k, l)| {
+                        let label = format!("{} {}", legend_word(lang, LegendWord::Wtp), short_number(*l));
+                        (label, Marker::Line(k as u32 + 1), grey)
+                    })
                     .collect();
                 if frontier.len() > 1 {
-                    entries.push(("efficiency frontier".into(), Marker::Line(1), BLACK));
+                    entries.push((legend_word(lang, LegendWord::EfficiencyFrontier).into(), Marker::Line(1), BLACK));
                 }
                 entries.extend(series.iter().enumerate().map(|(i, s)| (s.name.clone(), Marker::Dot, colour(i))));
                 entries
             }
             Plot::Tornado { .. } => vec![
-                ("parameter at its low value".into(), Marker::Box, colour(0)),
-                ("parameter at its high value".into(), Marker::Box, colour(1)),
+                (legend_word(lang, LegendWord::LowValue).into(), Marker::Box, colour(0)),
+                (legend_word(lang, LegendWord::HighValue).into(), Marker::Box, colour(1)),
             ],
             // Only the strategies optimal in some cell are drawn, so only they are listed.
             Plot::Grid { names, cells, .. } => names
@@ -556,11 +592,12 @@ impl Figure {
         root: &DrawingArea<DB, Shift>,
         left: i32,
         top: i32,
+        lang: Lang,
     ) -> Result<(), String> {
         let fail = |e: &dyn std::fmt::Display| format!("figure `{}`: legend: {e}", self.name);
-        let entries = self.legend_entries();
+        let entries = self.legend_entries(lang);
         let (width, height) = root.dim_in_pixel();
-        let bottom = (top + self.outside_legend_height()).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
+        let bottom = (top + self.outside_legend_height(lang)).min(i32::try_from(height).unwrap_or(i32::MAX) - 4);
         let right = i32::try_from(width).unwrap_or(i32::MAX) - 6;
         root.draw(&Rectangle::new([(left, top), (right, bottom)], WHITE.filled())).map_err(|e| fail(&e))?;
         root.draw(&Rectangle::new([(left, top), (right, bottom)], RGBColor(200, 200, 200).stroke_width(1)))
@@ -590,8 +627,8 @@ impl Figure {
     }
 
     /// Pixels the outside legend needs: its entries' wrapped lines, gaps and padding.
-    fn outside_legend_height(&self) -> i32 {
-        let entries = self.legend_entries();
+    fn outside_legend_height(&self, lang: Lang) -> i32 {
+        let entries = self.legend_entries(lang);
         let lines: i32 = entries.iter().map(|e| legend_lines(&e.0).len() as i32).sum();
         2 * LEGEND_PADDING + LEGEND_LINE * lines + LEGEND_GAP * (entries.len() as i32 - 1).max(0)
     }
@@ -599,8 +636,8 @@ impl Figure {
     /// Inside the plot, in the emptiest corner, when the legend covers nothing there; otherwise
     /// (data in every corner, more entries than a corner holds, or a grid that fills the plot)
     /// outside on the right, with room made for it.
-    fn legend_place(&self, x: (f64, f64), y: (f64, f64)) -> Legend {
-        let names: Vec<String> = self.legend_entries().into_iter().map(|e| e.0).collect();
+    fn legend_place(&self, x: (f64, f64), y: (f64, f64), lang: Lang) -> Legend {
+        let names: Vec<String> = self.legend_entries(lang).into_iter().map(|e| e.0).collect();
         let (corner, covered) = self.emptiest_corner(x, y);
         let short = names.iter().all(|n| n.chars().count() <= LEGEND_CHARS);
         if covered == 0 && short && names.len() <= 8 && !matches!(self.plot, Plot::Grid { .. }) {
@@ -938,16 +975,16 @@ mod tests {
         // Two lines along the bottom leave the upper corners empty: the legend goes inside.
         let few = figure(vec![line("a", 0.0), line("b", 0.1)]);
         let (x, y) = few.bounds();
-        assert!(matches!(few.legend_place(x, y), Legend::Inside(_)));
+        assert!(matches!(few.legend_place(x, y, Lang::En), Legend::Inside(_)));
         // Twelve lines from bottom to top leave no corner empty: outside, with room made for it.
         let many = figure((0..12).map(|k| line(&format!("s{k}"), f64::from(k))).collect());
         let (x, y) = many.bounds();
-        assert!(matches!(many.legend_place(x, y), Legend::Outside { width } if width >= 90));
+        assert!(matches!(many.legend_place(x, y, Lang::En), Legend::Outside { width } if width >= 90));
         let svg = many.svg().expect("svg");
         assert!(svg.contains("\ns11\n"), "every entry is drawn");
         // A series equal to an earlier one says so.
         let same = figure(vec![line("a", 1.0), line("b", 2.0), line("c", 1.0)]);
-        let names: Vec<String> = same.legend_entries().into_iter().map(|e| e.0).collect();
+        let names: Vec<String> = same.legend_entries(Lang::En).into_iter().map(|e| e.0).collect();
         assert_eq!(names, ["a", "b", "c (same as a)"]);
         // A grid lists only the strategies it shows.
         let grid = Figure {
@@ -959,7 +996,7 @@ mod tests {
             },
             ..figure(Vec::new())
         };
-        let names: Vec<String> = grid.legend_entries().into_iter().map(|e| e.0).collect();
+        let names: Vec<String> = grid.legend_entries(Lang::En).into_iter().map(|e| e.0).collect();
         assert_eq!(names, ["b"]);
     }
 
@@ -990,9 +1027,9 @@ mod tests {
             plot: Plot::Lines { series },
         };
         let (x, y) = figure.bounds();
-        assert!(matches!(figure.legend_place(x, y), Legend::Outside { .. }));
+        assert!(matches!(figure.legend_place(x, y, Lang::En), Legend::Outside { .. }));
         let svg = figure.svg().expect("svg");
-        let height = 150 + figure.outside_legend_height();
+        let height = 150 + figure.outside_legend_height(Lang::En);
         assert!(height > 560 && svg.contains(&format!("height=\"{height}\"")), "{height}");
         assert!(svg.contains("(13) a payment scheme with a label") && svg.contains("long enough to wrap"));
     }

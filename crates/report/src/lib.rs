@@ -6,7 +6,8 @@
 //! ([`tables`]) and the terminal summary ([`terminal`]). It returns text; the binary writes it.
 //! [`figures`] draws the dossier figures (SVG, PNG and their data as CSV) in one house style;
 //! [`workbook`] writes the tables into one Excel workbook; [`html`] writes the self-contained HTML
-//! report (with the state diagram of [`diagram`]); [`tables::Table`] renders any table as Markdown;
+//! report (with the state diagram of [`diagram`]) in the languages of [`language`];
+//! [`tables::Table`] renders any table as Markdown;
 //! [`csv_safe`] neutralises formula injection in every CSV file written.
 
 pub mod csv_safe;
@@ -14,6 +15,7 @@ pub mod diagram;
 pub mod figures;
 pub mod html;
 pub mod json;
+pub mod language;
 pub mod number;
 pub mod tables;
 pub mod terminal;

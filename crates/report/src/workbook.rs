@@ -1,18 +1,20 @@
 //! The Excel workbook of a run (`report.xlsx`): one sheet per table — the run record, the
 //! settings, the summary, the incremental analysis, the parameters, the trace and the values by
 //! cycle, then the sheets of the other analyses (one-way, scenarios, PSA, budget impact) —
-//! with bold frozen headers, numbers stored as numbers, and column widths set.
+//! with bold frozen headers, numbers stored as numbers, and column widths set. In Chinese the
+//! sheet names and the headers the toolkit writes are translated; cells stay as computed.
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
+use crate::language::{translate, Lang};
 use crate::{tables, CeaRun};
 
 /// Rows of one sheet at most (Excel's limit, less the header).
 const MAX_ROWS: usize = 1_048_575;
 
 /// The workbook as bytes: the run's own sheets, then `extra` sheets (name, CSV text) from the
-/// other analyses (one-way, scenarios, PSA, budget impact).
-pub fn workbook(run: &CeaRun, extra: &[(String, String)]) -> Result<Vec<u8>, String> {
+/// other analyses (one-way, scenarios, PSA, budget impact), with sheet names and headers in `lang`.
+pub fn workbook(run: &CeaRun, extra: &[(String, String)], lang: Lang) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
     // A fixed creation date: the same input gives a byte-identical workbook.
     let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| format!("workbook: {e}"))?;
@@ -33,7 +35,7 @@ pub fn workbook(run: &CeaRun, extra: &[(String, String)]) -> Result<Vec<u8>, Str
     sheets.extend(extra.iter().cloned());
     for (name, text) in &sheets {
         let sheet = book.add_worksheet();
-        fill(sheet, name, text).map_err(|e| format!("workbook sheet `{name}`: {e}"))?;
+        fill(sheet, &translate(lang, name), text, lang).map_err(|e| format!("workbook sheet `{name}`: {e}"))?;
     }
     book.save_to_buffer().map_err(|e| format!("workbook: {e}"))
 }
@@ -67,7 +69,7 @@ fn parameters_csv(run: &CeaRun) -> String {
 
 /// Writes a CSV table into `sheet`: header bold and frozen, numeric cells as numbers (costs and
 /// ICERs with thousands separators, effects to four decimals), widths from the content.
-fn fill(sheet: &mut Worksheet, name: &str, text: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn fill(sheet: &mut Worksheet, name: &str, text: &str, lang: Lang) -> Result<(), rust_xlsxwriter::XlsxError> {
     sheet.set_name(name)?;
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
@@ -88,8 +90,9 @@ fn fill(sheet: &mut Worksheet, name: &str, text: &str) -> Result<(), rust_xlsxwr
             }
             widths[c] = widths[c].max(cell.chars().count().min(60));
             if r == 0 {
+                // Number formats follow the English column key; the header is shown translated.
                 header.push(cell.to_string());
-                sheet.write_string_with_format(row, col, cell, &bold)?;
+                sheet.write_string_with_format(row, col, translate(lang, cell), &bold)?;
                 continue;
             }
             match cell.parse::<f64>() {
