@@ -520,3 +520,52 @@ fn the_dossier_pack_is_byte_identical_across_runs_and_threads() {
         assert!(std::fs::read(&file).expect("a") == std::fs::read(&other).expect("b"), "{} differs", other.display());
     }
 }
+
+/// `hta scenarios --standard` adds the standard scenarios the model does not name (issue 17,
+/// item 13): for the UK HIV model NICE's 1.5% and half the horizon (its own `undiscounted`
+/// scenario stands for no discounting); each equals a run with the same settings set by hand.
+#[test]
+fn standard_scenarios_are_added_and_equal_runs_with_their_settings() {
+    let dir = temp_dir("standard_scenarios");
+    hta().args(["scenarios", "models/hiv.yaml", "--standard", "--out"]).arg(&dir).assert().success();
+    let csv = std::fs::read_to_string(dir.join("scenarios.csv")).expect("scenarios.csv");
+    let cost = |text: &str, label: &str, strategy: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{label}\",{strategy},")) || l.starts_with(&format!("{strategy},")))
+            .unwrap_or_else(|| panic!("no row {label} {strategy}"));
+        let cells: Vec<&str> = line.rsplitn(6, ',').collect();
+        cells[4].parse().expect("cost")
+    };
+    assert!(!csv.contains("Standard: no discounting"), "the model's own undiscounted scenario is not repeated");
+    for (label, set) in [
+        (
+            "Standard: 1.5% a year for costs and effects (NICE manual (2022))",
+            vec!["discount.costs=0.015", "discount.effects=0.015"],
+        ),
+        ("Standard: horizon of 10 years (half the base case)", vec!["horizon.years=10"]),
+    ] {
+        let run = temp_dir(&format!("standard_{}", set.len()));
+        let mut command = hta();
+        command.args(["run", "models/hiv.yaml", "--out"]).arg(&run);
+        for s in &set {
+            command.args(["--set", s]);
+        }
+        command.assert().success();
+        let summary = std::fs::read_to_string(run.join("summary.csv")).expect("summary");
+        for strategy in ["mono", "comb"] {
+            let by_hand: f64 = summary
+                .lines()
+                .find(|l| l.starts_with(&format!("{strategy},")))
+                .and_then(|l| l.split(',').nth(2))
+                .and_then(|c| c.parse().ok())
+                .expect("summary cost");
+            let scenario = cost(&csv, label, strategy);
+            assert!((scenario - by_hand).abs() <= 1e-9 * by_hand, "{label} {strategy}: {scenario} vs {by_hand}");
+        }
+    }
+    // Without --standard only the model's own scenarios run.
+    let own = temp_dir("own_scenarios");
+    hta().args(["scenarios", "models/hiv.yaml", "--out"]).arg(&own).assert().success();
+    assert!(!std::fs::read_to_string(own.join("scenarios.csv")).expect("csv").contains("Standard:"));
+}

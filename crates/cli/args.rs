@@ -46,7 +46,8 @@ impl Command {
             Command::Report(a) => Some(&mut a.set),
             Command::Dsa(a) => Some(&mut a.set),
             Command::Twoway(a) => Some(&mut a.set),
-            Command::Scenarios(a) | Command::Subgroups(a) => Some(&mut a.set),
+            Command::Scenarios(a) => Some(&mut a.runs.set),
+            Command::Subgroups(a) => Some(&mut a.set),
             Command::Threshold(a) => Some(&mut a.set),
             Command::Psa(a) => Some(&mut a.set),
             Command::Merge(a) => Some(&mut a.set),
@@ -91,7 +92,7 @@ pub enum Command {
     Twoway(TwowayArgs),
     /// Run the model's named scenarios (and the base case) and show the results side by side.
     #[command(after_help = EXIT_CODES)]
-    Scenarios(ScenariosArgs),
+    Scenarios(ScenarioArgs),
     /// Run the model's subgroups (each with its own parameter values) and the population total
     /// weighted by their shares, each with the incremental analysis.
     #[command(after_help = EXIT_CODES)]
@@ -338,7 +339,7 @@ pub struct TwowayArgs {
     pub set: Vec<Override>,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ScenariosArgs {
     pub model: PathBuf,
     /// Write scenarios.csv (subgroups.csv) here.
@@ -347,6 +348,17 @@ pub struct ScenariosArgs {
     /// Overrides applied to the base case and every scenario.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    #[command(flatten)]
+    pub runs: ScenariosArgs,
+    /// Also run the standard scenarios the model does not name: no discounting, the alternative
+    /// discount rates of its country's guideline (China 8%, NICE 1.5%, CADTH 3%, US 5%), and half
+    /// the horizon (`hta report` always does).
+    #[arg(long)]
+    pub standard: bool,
 }
 
 #[derive(Debug, clap::Args)]

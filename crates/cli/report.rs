@@ -77,9 +77,12 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     // Scenarios and subgroups take the same arguments.
     let side_by_side =
         crate::args::ScenariosArgs { model: args.model.clone(), out: Some(dir.clone()), set: args.set.clone() };
-    if !model.scenarios.is_empty() {
+    // The model's scenarios and the standard ones it does not name (no discounting, the
+    // jurisdiction's alternative rates, half the horizon).
+    if !model.scenarios.is_empty() || !hta_app::scenarios::standard(model).is_empty() {
         heading("Scenarios");
-        extras.push(crate::sensitivity::scenarios(&side_by_side)?);
+        let args = crate::args::ScenarioArgs { runs: side_by_side.clone(), standard: true };
+        extras.push(crate::sensitivity::scenarios(&args)?);
     }
     if !model.subgroups.is_empty() {
         heading("Subgroups");

@@ -524,11 +524,16 @@ fn side_by_side(model: &Model, kind: &str, runs: &[(String, Vec<Outcome>)]) -> S
     csv
 }
 
-pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
+pub fn scenarios(scenario_args: &crate::args::ScenarioArgs) -> Result<Extra, Exit> {
+    let args = &scenario_args.runs;
     let base = load(&args.model, &args.set)?;
     let model = &base.model;
-    if model.scenarios.is_empty() {
-        eprintln!("error: the model defines no `scenarios:`");
+    let standard = if scenario_args.standard { hta_app::scenarios::standard(model) } else { Vec::new() };
+    if model.scenarios.is_empty() && standard.is_empty() {
+        eprintln!(
+            "error: the model defines no `scenarios:`{}",
+            if scenario_args.standard { " and no standard scenario differs from its base case" } else { "" }
+        );
         return Err(Exit::Usage);
     }
     let mut runs: Vec<(String, Vec<Outcome>)> = Vec::new();
@@ -536,7 +541,7 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
         "base case".into(),
         Evaluator::new(model).evaluate(&[]).map_err(|e| crate::report_run_errors(&base, &e))?,
     ));
-    for scenario in &model.scenarios {
+    for scenario in model.scenarios.iter().chain(&standard) {
         let what = format!("scenario `{}`", scenario.name);
         let outcomes = outcomes_with(&args.model, &args.set, &scenario.overrides, &what)?;
         runs.push((scenario.label.clone().unwrap_or_else(|| scenario.name.clone()), outcomes));
@@ -544,11 +549,19 @@ pub fn scenarios(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
     println!("{}\nScenarios", model.metadata.title);
     let csv = side_by_side(model, "scenario", &runs);
     let mut extra = Extra::new(Part::Scenarios);
-    extra.notes.push(format!(
-        "The base case and {} named scenario{} of the model file, each with the incremental analysis.",
-        model.scenarios.len(),
-        if model.scenarios.len() == 1 { "" } else { "s" }
-    ));
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let (own, added) = (model.scenarios.len(), standard.len());
+    extra.notes.push(match added {
+        0 => format!(
+            "The base case and {own} named scenario{} of the model file, each with the incremental analysis.",
+            plural(own)
+        ),
+        _ => format!(
+            "The base case, {own} named scenario{} of the model file and {added} standard scenario{} it does not name (labelled \"Standard\": no discounting, the alternative discount rates of its country's guideline, half the horizon), each with the incremental analysis.",
+            plural(own),
+            plural(added)
+        ),
+    });
     extra.tables.extend(Table::from_csv("Scenario results", &csv));
     extra.sheets.push(("Scenarios".into(), csv.clone()));
     if let Some(dir) = &args.out {

@@ -1,7 +1,7 @@
 //! The analysis layer: the workflows of the toolkit on a model loaded once. Load a model with
 //! overrides ([`load`]), run the base case with its incremental analysis ([`base_case`]), the
 //! probabilistic analysis and its summary ([`psa`]), the one-way analysis ([`dsa`]) and the
-//! budget impact ([`budget`]). Each returns a typed result (numbers, names, the run record) or
+//! budget impact ([`budget`]), and the standard scenarios every dossier reports ([`scenarios`]). Each returns a typed result (numbers, names, the run record) or
 //! an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits. The command
 //! line (`crates/cli`) and the Python package (`python/`) render these results.
 
@@ -12,6 +12,7 @@ pub mod dsa;
 mod error;
 pub mod psa;
 pub mod run_errors;
+pub mod scenarios;
 
 use std::path::Path;
 
