@@ -577,3 +577,45 @@ fn budget_regions_engine() {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+/// The dossier's budget section (issue 17, items 17 and 21): the payers' own net cost first
+/// (net impact less the manufacturer's and patients' shares, so the two add up), a note for a
+/// capped scheme that pays more than its cap in a year, and eligible patients by year.
+#[test]
+fn the_pack_shows_the_payers_own_cost_the_cap_note_and_patients_by_year() {
+    let dir = std::env::temp_dir().join(format!("hta-budget-pack-{}", std::process::id()));
+    Command::cargo_bin("hta")
+        .expect("binary")
+        .args(["--force", "report", "models/cart_lbcl_psm.yaml", "--budget", "models/budgets/cart_china.yaml"])
+        .args(["--draws", "0", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    let cells = |line: &str| -> Vec<String> { line.split('|').map(|c| c.trim().to_string()).collect() };
+    let money = |c: &str| -> f64 { c.replace(',', "").parse().expect("number") };
+    let header = md.lines().find(|l| l.contains("Payers net cost over horizon")).expect("summary header");
+    let h = cells(header);
+    let col = |name: &str| h.iter().position(|c| c.starts_with(name)).expect(name);
+    let (own, maker, patients, net) =
+        (col("Payers net cost"), col("Manufacturer pays"), col("Patients pay"), col("Net impact over horizon"));
+    assert!(own < net, "the payers' own cost comes before the total");
+    let mut checked = 0;
+    for line in md.lines().filter(|l| l.starts_with("| upfront |") || l.starts_with("| fund_and_copay |")) {
+        let c = cells(line);
+        let sum = money(&c[own]) + money(&c[maker]) + money(&c[patients]);
+        assert!((sum - money(&c[net])).abs() <= 0.011, "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+    assert!(
+        md.contains("(h) Expenditure cap 600 M a year, rebate next year pays more than its cap of 600,000,000 CNY a year in years 2,"),
+        "cap note"
+    );
+    let patients =
+        md.lines().position(|l| l.contains("Eligible population, uptake and patients treated")).expect("table");
+    // Year 1: capacity 300 binds (uptake 5% of 9,000 would be 450).
+    let year1 = md.lines().skip(patients).find(|l| l.starts_with("| 1 |")).expect("year 1");
+    let c = cells(year1);
+    assert_eq!((&c[3][..], &c[7][..], &c[8][..]), ("9000", "300", "yes"), "{year1}");
+}

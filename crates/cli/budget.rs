@@ -51,11 +51,41 @@ pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
         crate::write_figures(dir, &figures)?;
     }
     let mut extra = report_extra(spec, model, impacts, &out, figures);
+    extra.tables.extend(patients_table(inputs, impacts, spec.horizon_years));
     if let Some(p) = probabilistic {
         extra.tables.extend(Table::from_csv("Probabilistic budget impact: risk by scheme", &p.summary_csv));
         extra.sheets.push(("Budget risk".into(), p.summary_csv));
     }
     Ok(extra)
+}
+
+/// Eligible patients, uptake and patients treated per year (the first scheme's: schemes with
+/// volume caps or capacity differ, and budget.csv has every scheme's patients).
+fn patients_table(inputs: &BudgetInputs, impacts: &[SchemeImpact], years: u32) -> Option<Table> {
+    let first = impacts.first()?;
+    let pool = hta_budget::population::treated_by_year(&inputs.population, &inputs.uptake, years);
+    let mut csv = String::from(
+        "year,eligible_incident,eligible_in_pool,uptake,treated_from_prevalent,treated_from_incident,treated,limited_by_capacity\n",
+    );
+    for (y, t) in first.years.iter().zip(&pool) {
+        let i = (y.year - 1) as usize;
+        let incident = inputs.population.incident.get(i).or(inputs.population.incident.last()).copied().unwrap_or(0.0);
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            y.year,
+            incident.round(),
+            t.pool.round(),
+            inputs.uptake.share(y.year),
+            y.treated_from_prevalent.round(),
+            y.treated_from_incident.round(),
+            (y.treated_from_prevalent + y.treated_from_incident).round(),
+            if t.capacity_bound { "yes" } else { "no" }
+        ));
+    }
+    Table::from_csv(
+        &format!("Eligible population, uptake and patients treated by year ({})", first.scheme.shown()),
+        &csv,
+    )
 }
 
 /// Most schemes whose payments by payer are shown in the HTML report (files have them all).
@@ -81,14 +111,39 @@ fn report_extra(
     if let Some(line) = hta_report::terminal::perspective_line(model, false) {
         extra.notes.push(format!("Budget {}.", line.replacen("Perspective: ", "perspective: ", 1)));
     }
+    // The budget holders' own net cost first; the headline net impact also counts what the
+    // manufacturer and patients pay themselves.
     let mut summary = String::from(
-        "scheme,label,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",
+        "scheme,label,payers_net_cost_over_horizon,manufacturer_pays,patients_pay,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",
+    );
+    extra.notes.push(
+        "Per scheme, the payers' own net cost comes first: the net budget impact less what the manufacturer (its share of each payment) and patients (co-payments) pay themselves; the net impact over all payers follows, and budget_payers.csv splits each year by payer.".into(),
     );
     for i in impacts {
+        let over = i.years_over_cap();
+        if let (Some((cap, next_year)), false) = (i.scheme.annual_cap, over.is_empty()) {
+            let years: Vec<String> = over.iter().map(u32::to_string).collect();
+            extra.notes.push(format!(
+                "{} pays more than its cap of {} {} a year in year{} {}: {}",
+                i.scheme.shown(),
+                number(cap, 0),
+                model.metadata.currency,
+                if over.len() == 1 { "" } else { "s" },
+                years.join(", "),
+                if next_year {
+                    "the manufacturer's rebate of a year's excess is received the following year, so a year of growing spending is paid in full and its rebate arrives a year later (the last year's rebate after the horizon)."
+                } else {
+                    "payments there include earmarked amounts or payers outside the cap."
+                }
+            ));
+        }
         summary.push_str(&format!(
-            "{},\"{}\",{},{},{},{},{}\n",
+            "{},\"{}\",{},{},{},{},{},{},{},{}\n",
             i.scheme.name,
             i.scheme.label.clone().unwrap_or_default().replace('"', "'"),
+            i.payers_net_cost(),
+            i.paid_by("manufacturer"),
+            i.paid_by("patient"),
             i.total_net_impact(),
             i.committed_after_horizon,
             i.nominal_per_patient,

@@ -165,16 +165,11 @@ fn flatten(impacts: &[SchemeImpact], years: usize, inputs: Vec<f64>) -> DrawRow 
         manufacturer_revenue: Vec::with_capacity(impacts.len()),
     };
     for i in impacts {
-        let names = i.scheme.payer_names();
-        let share_of = |who: &str| -> f64 {
-            names.iter().position(|n| n == who).map_or(0.0, |k| i.years.iter().map(|y| y.by_payer[k]).sum())
-        };
-        let (manufacturer, patient) = (share_of("manufacturer"), share_of("patient"));
         let paid: f64 = i.years.iter().map(|y| y.gross_payments - y.rebates).sum();
         row.net.extend(i.years.iter().map(|y| y.net_impact));
         row.gross.extend(i.years.iter().map(|y| y.gross_payments));
-        row.payer_net_cost.push(i.total_net_impact() - manufacturer - patient);
-        row.manufacturer_revenue.push(paid - manufacturer);
+        row.payer_net_cost.push(i.payers_net_cost());
+        row.manufacturer_revenue.push(paid - i.paid_by("manufacturer"));
     }
     row
 }

@@ -183,6 +183,28 @@ impl SchemeImpact {
     pub fn total_net_impact(&self) -> f64 {
         self.years.iter().map(|y| y.net_impact).sum()
     }
+
+    /// What payer `who` (a name of [`Scheme::payer_names`]) pays over the horizon, net of
+    /// rebates; 0 when the scheme has no such payer.
+    pub fn paid_by(&self, who: &str) -> f64 {
+        let names = self.scheme.payer_names();
+        names.iter().position(|n| n == who).map_or(0.0, |k| self.years.iter().map(|y| y.by_payer[k]).sum())
+    }
+
+    /// The payers' own net cost over the horizon: the net impact less what the manufacturer and
+    /// the patients pay themselves (a manufacturer's share of each payment is not the budget
+    /// holders' spending).
+    pub fn payers_net_cost(&self) -> f64 {
+        self.total_net_impact() - self.paid_by("manufacturer") - self.paid_by("patient")
+    }
+
+    /// Years (1-based) in which the budget holders pay more than a scheme's annual cap, net of
+    /// rebates: with the rebate received the following year, a year's payments are its spending
+    /// less the previous year's rebate, which exceeds the cap when spending grows fast.
+    pub fn years_over_cap(&self) -> Vec<u32> {
+        let Some((cap, _)) = self.scheme.annual_cap else { return Vec::new() };
+        self.years.iter().filter(|y| y.gross_payments - y.rebates > cap * (1.0 + 1e-12)).map(|y| y.year).collect()
+    }
 }
 
 /// One patient's payments under the scheme (before population-level caps). A cohort contract
