@@ -394,3 +394,24 @@ fn an_arm_no_leaf_enters_is_a_warning() {
     assert!(warnings.iter().any(|w| w.contains("arm `bad` is not entered")), "{warnings:?}");
     assert!(!warnings.iter().any(|w| w.contains("arm `good`")), "{warnings:?}");
 }
+
+/// `hta report` writes every decision tree as its own SVG and PNG figure (issue 17, item 21),
+/// each branch with its probability as written and its value, each leaf with the arm it enters.
+#[test]
+fn the_pack_writes_each_tree_as_a_figure() {
+    let dir = std::env::temp_dir().join(format!("hta-tree-figures-{}", std::process::id()));
+    hta()
+        .args(["--force", "report", "models/egfr_test_and_treat.yaml", "--draws", "0", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let figures = dir.join("figures");
+    let svg = std::fs::read_to_string(figures.join("tree_screen_and_confirm.svg")).expect("tree svg");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    for text in ["biomarker_positive", "p_egfr = 0.45", "1 - (spec_screen) = 0.15", "→ tki_pos", "→ chemo_neg"] {
+        assert!(svg.contains(text), "missing {text}");
+    }
+    let png = std::fs::read(figures.join("tree_screen_and_confirm.png")).expect("tree png");
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(figures.join("tree_chemo_all.png").exists());
+}

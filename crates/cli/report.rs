@@ -151,6 +151,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     figures.extend(hta_report::figures::markov_traces(&run));
     figures.push(hta_report::figures::ce_plane(&run));
     write_figures(dir, &figures)?;
+    write_tree_figures(dir, model)?;
     let sheets: Vec<(String, String)> = extras.iter().flat_map(|e| e.sheets.iter().cloned()).collect();
     let lang = crate::output::language();
     let book = hta_report::workbook::workbook(&run, &sheets, lang).map_err(|e| {
@@ -170,6 +171,34 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         "wrote report.html (self-contained: open it in any browser), report.xlsx and report.md to {}",
         dir.display()
     );
+    Ok(())
+}
+
+/// Each decision tree in front of the model as `figures/tree_<strategy>.svg` and `.png`: the
+/// diagram of the report, with every branch's probability as written and its value.
+fn write_tree_figures(dir: &Path, model: &hta_model::Model) -> Result<(), Exit> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, s) in model.strategies.iter().enumerate() {
+        let reach = hta_markov::TreeProgram::new(model, hta_model::StrategyId::new(i))
+            .and_then(|t| t.evaluate(&[]).ok())
+            .map(|v| v.reach);
+        let Some(svg) = hta_report::diagram::tree_diagram(model, i, reach.as_deref()) else { continue };
+        // A file of its own: the SVG namespace, and white behind the drawing.
+        let svg = svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1);
+        let png = hta_report::figures::png(&svg).map_err(|e| {
+            eprintln!("error: decision tree of `{}`: {e}", s.name);
+            Exit::Io
+        })?;
+        files.push((format!("tree_{}.svg", s.name), svg.into_bytes()));
+        files.push((format!("tree_{}.png", s.name), png));
+    }
+    if files.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    crate::output::write_all(&dir.join("figures"), &named)?;
+    let names: Vec<&str> = files.iter().step_by(2).map(|(n, _)| n.trim_end_matches(".svg")).collect();
+    println!("drew {} (SVG, PNG) in {}", names.join(", "), dir.join("figures").display());
     Ok(())
 }
 
