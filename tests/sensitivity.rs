@@ -274,3 +274,24 @@ fn semi_definite_covariance_draws_on_its_line() {
         assert!((b - 2.0 * a).abs() < 1e-9, "{a} {b}");
     }
 }
+
+/// The subgroups' weighted total is explained when it differs from the base case (issue 17,
+/// item 21), with the numbers of one strategy from subgroups.csv and the base case.
+#[test]
+fn a_subgroup_total_that_differs_from_the_base_case_is_explained() {
+    let dir = std::env::temp_dir().join(format!("hta-subgroup-note-{}", std::process::id()));
+    assert_cmd::Command::cargo_bin("hta")
+        .expect("binary")
+        .args(["--force", "report", "models/egfr_test_and_treat.yaml", "--draws", "0", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).expect("summary.csv");
+    let base_cost: f64 =
+        summary.lines().nth(1).and_then(|l| l.split(',').nth(2)).and_then(|c| c.parse().ok()).expect("cost");
+    let expected = format!("cost {} against {}", "100,957", hta_report::number::grouped(base_cost, 0));
+    assert!(html.contains("The weighted total differs from the base case") && html.contains(&expected), "{expected}");
+    assert!(md.contains("weighted total"));
+}

@@ -570,6 +570,31 @@ pub fn scenarios(scenario_args: &crate::args::ScenarioArgs) -> Result<Extra, Exi
     Ok(extra)
 }
 
+/// Whether the subgroups' weighted total equals the base case, and why it may not: the base
+/// case is one cohort at the base-case values, the total a mix of cohorts, and a model is not
+/// linear in most parameters (start age, probabilities through survival).
+fn subgroup_total_note(model: &Model, base: &[Outcome], total: &[Outcome]) -> String {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    let measure = model.settings.effect;
+    let differs = base
+        .iter()
+        .zip(total)
+        .zip(&model.strategies)
+        .find(|((b, t), _)| !close(b.cost, t.cost) || !close(b.effect(measure), t.effect(measure)));
+    match differs {
+        None => "The weighted total equals the base case (costs and effects within 1e-9): the subgroups' values average to the base-case values and the model is linear in them.".into(),
+        Some(((b, t), s)) => format!(
+            "The weighted total differs from the base case (e.g. {}: cost {} against {}, {} {} against {}). The base case runs one cohort at the base-case values; the total averages the results of each subgroup's own cohort, and the model's results are not linear in the parameters the subgroups change (a mix of cohorts is not one cohort at the average). The total is the population result.",
+            s.shown(),
+            number(t.cost, 0),
+            number(b.cost, 0),
+            number(t.effect(measure), 4),
+            measure.unit(),
+            number(b.effect(measure), 4),
+        ),
+    }
+}
+
 /// `hta subgroups`: each subgroup of the model file, then the population total weighted by the
 /// subgroups' shares (costs and effects are averaged, then compared: the incremental analysis
 /// of the total is not a weighted average of the subgroups' ICERs).
@@ -600,6 +625,8 @@ pub fn subgroups(args: &crate::args::ScenariosArgs) -> Result<Extra, Exit> {
         "{} subgroups run separately (with their own parameter values) and combined by their shares of the population; the total's incremental analysis compares the weighted costs and effects.",
         model.subgroups.len()
     ));
+    let base_case = Evaluator::new(model).evaluate(&[]).map_err(|e| crate::report_run_errors(&base, &e))?;
+    extra.notes.push(subgroup_total_note(model, &base_case, &runs[runs.len() - 1].1));
     extra.tables.extend(Table::from_csv("Results by subgroup and weighted total", &csv));
     extra.sheets.push(("Subgroups".into(), csv.clone()));
     if let Some(dir) = &args.out {
