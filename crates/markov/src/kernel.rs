@@ -59,3 +59,65 @@ pub fn add_state_rewards(
         }
     }
 }
+
+/// Parameter sets a lockstep block holds ([`crate::run_totals_block`] pads the last block of a
+/// run): one number per lane in each `[f64; LANES]`, a width the compiler unrolls and
+/// vectorises. Chosen by measurement (docs/performance.md); the numbers do not depend on it.
+pub const LANES: usize = 16;
+
+/// One number per lane.
+pub type Lane = [f64; LANES];
+
+/// [`advance`] for a block of cohorts held as structure of arrays (`m[state][lane]`,
+/// `probs[entry][lane]`): per lane the same operations in the same order. A lane whose mass is
+/// 0 adds +0.0, which leaves every sum as it was (a sum that starts at +0.0 is never -0.0),
+/// exactly as skipping it does.
+pub fn advance_lanes(row_start: &[usize], to: &[usize], probs: &[Lane], m_prev: &[Lane], m_next: &mut [Lane]) {
+    m_next.fill([0.0; LANES]);
+    for (from, mass) in m_prev.iter().enumerate() {
+        for i in row_start[from]..row_start[from + 1] {
+            let (p, out) = (&probs[i], &mut m_next[to[i]]);
+            for b in 0..LANES {
+                out[b] += if mass[b] == 0.0 { 0.0 } else { mass[b] * p[b] };
+            }
+        }
+    }
+}
+
+/// [`add_state_rewards`] for a block of cohorts (structure of arrays: `m[state][lane]`,
+/// `state_values[state * width + slot][lane]`, `undiscounted[slot][lane]`): per lane the same
+/// products and sums, states in the same order.
+pub fn add_state_rewards_lanes(
+    m_prev: &[Lane],
+    m_next: &[Lane],
+    state_values: &[Lane],
+    n_categories: usize,
+    weights: &CycleWeights,
+    undiscounted: &mut [Lane],
+    discounted: &mut [Lane],
+) {
+    let width = undiscounted.len();
+    let w = weights;
+    for (s, (prev, next)) in m_prev.iter().zip(m_next).enumerate() {
+        let (mut counted, mut cost, mut effect) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+        for b in 0..LANES {
+            counted[b] = w.counting.0 * prev[b] + w.counting.1 * next[b];
+            cost[b] = w.costs.0 * prev[b] + w.costs.1 * next[b];
+            effect[b] = (w.effects.0 * prev[b] + w.effects.1 * next[b]) * w.cycle_years;
+        }
+        let rows = &state_values[s * width..(s + 1) * width];
+        for (v, (x, (und, disc))) in rows.iter().zip(undiscounted.iter_mut().zip(discounted.iter_mut())).enumerate() {
+            if v < n_categories {
+                for b in 0..LANES {
+                    und[b] += counted[b] * x[b];
+                    disc[b] += cost[b] * x[b];
+                }
+            } else {
+                for b in 0..LANES {
+                    und[b] += counted[b] * w.cycle_years * x[b];
+                    disc[b] += effect[b] * x[b];
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,9 @@
 //! cycle), *advances* the cohort ([`kernel::advance`]) and *counts* the cycle's rewards with the
 //! model's within-cycle correction ([`counting`]) and discounting ([`discount`]).
 //!
+//! [`run_totals_block`] runs a strategy for a block of parameter sets in lockstep (structure of
+//! arrays over lanes), each lane bit-identical to [`run_totals`] alone.
+//!
 //! A strategy with a decision tree in front ([`tree`]) is the weighted sum of the arms its
 //! leaves lead to, plus the tree's one-off values.
 //!
@@ -17,6 +20,7 @@
 //! transition values are charged on the flow `m_{k-1,i} · P_k[i,j]`, discounted at the end (or
 //! middle) of their cycle and not corrected.
 
+pub mod block;
 pub mod counting;
 pub mod discount;
 pub mod error;
@@ -26,6 +30,7 @@ pub mod resolve;
 pub mod run;
 pub mod tree;
 
+pub use block::run_totals_block;
 pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};

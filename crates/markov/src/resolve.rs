@@ -164,12 +164,15 @@ impl<'p> Resolver<'p> {
     /// inputs ([`Program::step_atoms`]) have the same bits as the previous cycle's, every
     /// parameter, entry and value would be computed by the same operations on the same numbers,
     /// so the previous cycle's (already checked and completed) inputs are kept as they are.
-    pub fn cycle(&mut self, cycle: usize) {
+    ///
+    /// Returns whether [`Self::inputs`] were resolved again (false: they are the previous
+    /// cycle's, untouched).
+    pub fn cycle(&mut self, cycle: usize) -> bool {
         if self.program.any_varying || cycle == 1 {
             self.set_time(cycle);
             let unchanged = self.step_inputs_unchanged();
             if cycle > 1 && unchanged && self.errors.is_empty() {
-                return;
+                return false;
             }
             self.param_failed = self.fixed_param_failed;
             self.eval_params(Order::Varying, cycle);
@@ -177,9 +180,10 @@ impl<'p> Resolver<'p> {
         } else if self.errors.is_empty() {
             // Nothing varies and cycle 1 passed its checks: completing the rows again would
             // recompute the same complements.
-            return;
+            return false;
         }
         self.complete_rows(cycle);
+        true
     }
 
     /// Evaluates the step inputs of the current cycle and whether they have the same bits as

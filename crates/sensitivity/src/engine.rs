@@ -77,6 +77,42 @@ impl<'m> Evaluator<'m> {
         }
     }
 
+    /// [`Self::evaluate`] for a block of parameter sets, in order. Markov strategies and arms
+    /// run the block in lockstep ([`hta_markov::run_totals_block`]); each parameter set gets
+    /// exactly the numbers (and, when it fails, the problems) it gets alone.
+    pub fn evaluate_block(&self, pins: &[Vec<(ParamId, f64)>]) -> Vec<Result<Vec<Outcome>, RunErrors>> {
+        if self.model.structure != Structure::Markov {
+            return pins.iter().map(|p| self.evaluate(p)).collect();
+        }
+        let outcome = |t: &Totals| Outcome { cost: t.total_cost(true), qaly: t.qaly(true), ly: t.life_years(true) };
+        let layout = ValueLayout { n_categories: self.model.categories.len() };
+        // By arm (strategy), by lane.
+        let arms: Vec<Vec<Result<Totals, RunErrors>>> =
+            self.arm_programs.iter().map(|program| hta_markov::run_totals_block(self.model, program, pins)).collect();
+        let strategies: Vec<Option<Vec<Result<Totals, RunErrors>>>> = self
+            .programs
+            .iter()
+            .map(|program| program.as_ref().map(|p| hta_markov::run_totals_block(self.model, p, pins)))
+            .collect();
+        (0..pins.len())
+            .map(|lane| {
+                // As `evaluate`: the first failing arm, else the first failing strategy.
+                let arms = arms.iter().map(|arm| arm[lane].clone()).collect::<Result<Vec<Totals>, RunErrors>>()?;
+                strategies
+                    .iter()
+                    .zip(&self.trees)
+                    .map(|(runs, tree)| match (runs, tree) {
+                        (_, Some(tree)) => {
+                            tree.evaluate(&pins[lane]).map(|v| outcome(&compose_totals(&v, &arms, layout)))
+                        }
+                        (Some(runs), None) => runs[lane].as_ref().map(outcome).map_err(Clone::clone),
+                        (None, None) => Err(RunErrors::default()),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Full results (traces, occupancy, rewards by cycle) of every strategy with `pins` fixing
     /// parameter values, for analyses that need more than the totals (budget impact).
     pub fn results(&self, pins: &[(ParamId, f64)]) -> Result<Vec<StrategyResult>, RunErrors> {

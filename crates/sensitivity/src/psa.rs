@@ -65,6 +65,10 @@ pub struct DrawFailure {
 
 type DrawResult = Result<(Vec<f64>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
 
+/// Draws evaluated in lockstep ([`Evaluator::evaluate_block`]), one block per parallel task.
+/// Chosen by measurement (docs/performance.md); any size gives the same numbers.
+pub const BLOCK_DRAWS: u64 = hta_markov::kernel::LANES as u64;
+
 /// Draws evaluated per parallel chunk (bounds the temporary per-draw memory).
 const CHUNK_DRAWS: u64 = 16_384;
 
@@ -110,18 +114,28 @@ pub fn run_psa(
     let mut start = settings.first_draw;
     while start < end {
         let stop = start.saturating_add(CHUNK_DRAWS).min(end);
-        let results: Vec<DrawResult> = (start..stop)
+        let blocks: Vec<(u64, u64)> = (start..stop)
+            .step_by(BLOCK_DRAWS as usize)
+            .map(|first| (first, first.saturating_add(BLOCK_DRAWS).min(stop)))
+            .collect();
+        let results: Vec<DrawResult> = blocks
             .into_par_iter()
-            .map_init(Vec::new, |pins, draw| {
-                sampler.draw(settings.seed, draw, pins);
-                let result = match evaluator.evaluate(pins) {
-                    Ok(outcomes) => Ok((pins.iter().map(|p| p.1).collect(), outcomes)),
-                    Err(errors) => Err((pins.clone(), errors)),
-                };
+            .flat_map_iter(|(first, last)| {
+                let pins: Vec<Vec<(ParamId, f64)>> = (first..last)
+                    .map(|draw| {
+                        let mut pins = Vec::new();
+                        sampler.draw(settings.seed, draw, &mut pins);
+                        pins
+                    })
+                    .collect();
+                let outcomes = evaluator.evaluate_block(&pins);
                 if let Some(tick) = progress {
-                    tick();
+                    (first..last).for_each(|_| tick());
                 }
-                result
+                pins.into_iter().zip(outcomes).map(|(pins, result)| match result {
+                    Ok(outcomes) => Ok((pins.iter().map(|p| p.1).collect(), outcomes)),
+                    Err(errors) => Err((pins, errors)),
+                })
             })
             .collect();
         for (draw, result) in (start..stop).zip(results) {
