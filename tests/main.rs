@@ -9,6 +9,7 @@ mod fit;
 mod fuzz_corpus;
 mod hostile;
 mod invalid;
+mod lockstep;
 mod models;
 mod oracle;
 mod partitioned;
