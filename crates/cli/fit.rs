@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use hta_fit::{kaplan_meier, Fit, FitOptions, PatientData, Status};
+use hta_fit::{kaplan_meier, Fit, FitOptions, Model, PatientData, Status};
 use hta_model::survival::Family;
 use hta_report::figures::{Figure, Plot, Series};
 
@@ -43,6 +43,12 @@ pub struct FitArgs {
     /// reconstructed_ipd.csv).
     #[arg(long, value_name = "FILE")]
     pub at_risk: Option<PathBuf>,
+    /// Skip the mixture cure models (one over each family, by default fitted too).
+    #[arg(long)]
+    pub no_cure: bool,
+    /// Numbers of internal knots of the Royston–Parmar spline models (default 1,2,3; 0 for none).
+    #[arg(long, value_delimiter = ',', value_name = "K,...", default_values_t = [1usize, 2, 3])]
+    pub spline_knots: Vec<usize>,
     /// Merge the fragment into this model file (rewritten only with --force, and only if the
     /// merged model loads).
     #[arg(long, value_name = "MODEL")]
@@ -70,6 +76,10 @@ fn identifier(text: &str) -> String {
 
 pub fn fit(args: &FitArgs) -> Result<(), Exit> {
     let families = families(&args.families)?;
+    if let Some(k) = args.spline_knots.iter().find(|&&k| k > 3) {
+        eprintln!("error: --spline-knots: {k} internal knots; 1 to 3 are supported (0 for none)");
+        return Err(Exit::Usage);
+    }
     let bytes = std::fs::read(&args.data).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", args.data.display());
         Exit::Io
@@ -103,7 +113,12 @@ pub fn fit(args: &FitArgs) -> Result<(), Exit> {
             .clone()
             .unwrap_or_else(|| args.data.file_stem().and_then(|s| s.to_str()).unwrap_or("fit").to_string()),
     );
-    let fitted = fit_everything(&data, &families);
+    let models = Models {
+        families,
+        cure: !args.no_cure,
+        splines: args.spline_knots.iter().copied().filter(|&k| k > 0).collect(),
+    };
+    let fitted = fit_everything(&data, &models);
     let horizon = args.horizon.unwrap_or_else(|| 3.0 * data.observations.iter().map(|o| o.time).fold(0.0, f64::max));
     print_summary(&data, &fitted);
     let provenance = format!("hta fit {} (sha256 {sha256})", source);
@@ -155,16 +170,36 @@ fn families(names: &[String]) -> Result<Vec<Family>, Exit> {
         .collect()
 }
 
-fn fit_everything(data: &PatientData, families: &[Family]) -> Vec<Fitted> {
+/// What to fit to each arm (and pooled).
+struct Models {
+    families: Vec<Family>,
+    cure: bool,
+    /// Numbers of internal knots of the spline models.
+    splines: Vec<usize>,
+}
+
+impl Models {
+    /// The models for these times and events (spline knots come from the data).
+    fn for_data(&self, times: &[f64], events: &[bool]) -> Vec<Model> {
+        let mut out: Vec<Model> = self.families.iter().map(|&f| Model::Parametric(f)).collect();
+        if self.cure {
+            out.extend(self.families.iter().map(|&f| Model::Cure(f)));
+        }
+        out.extend(self.splines.iter().filter_map(|&k| hta_fit::spline_knots(times, events, k)).map(Model::Spline));
+        out
+    }
+}
+
+fn fit_everything(data: &PatientData, models: &Models) -> Vec<Fitted> {
     let options = FitOptions::default();
     let mut out = Vec::new();
     for (a, arm) in data.arms.iter().enumerate() {
         let (t, e) = data.times_events(Some(a));
-        for &family in families {
+        for model in models.for_data(&t, &e) {
             out.push(Fitted {
                 arm: arm.clone(),
                 arms: Vec::new(),
-                fit: hta_fit::fit(family, &t, &e, &[], &[], options),
+                fit: hta_fit::fit_model(&model, &t, &e, &[], &[], &[], options),
             });
         }
     }
@@ -176,8 +211,8 @@ fn fit_everything(data: &PatientData, families: &[Family]) -> Vec<Fitted> {
             .map(|o| (1..data.arms.len()).map(|k| f64::from(u8::from(o.arm == k))).collect())
             .collect();
         let names: Vec<String> = data.arms[1..].iter().map(|a| format!("arm_{}", identifier(a))).collect();
-        for &family in families {
-            let fit = hta_fit::fit(family, &t, &e, &x, &names, options);
+        for model in models.for_data(&t, &e) {
+            let fit = hta_fit::fit_model(&model, &t, &e, &[], &x, &names, options);
             out.push(Fitted { arm: "pooled".into(), arms: data.arms.clone(), fit });
         }
     }
@@ -209,7 +244,7 @@ fn print_summary(data: &PatientData, fitted: &[Fitted]) {
         for r in hta_fit::mle::rank(&fits) {
             let fit = fits.iter().find(|f| f.family == r.family);
             let (ll, status) = fit.map_or((f64::NAN, ""), |f| (f.loglik, f.status.as_str()));
-            println!("  {:<12} {:>12.4} {:>10.3} {:>8.3} {:>10.3}  {status}", r.family, ll, r.aic, r.delta_aic, r.bic);
+            println!("  {:<18} {:>12.4} {:>10.3} {:>8.3} {:>10.3}  {status}", r.family, ll, r.aic, r.delta_aic, r.bic);
         }
     }
 }
@@ -330,50 +365,70 @@ fn fragment(fitted: &[Fitted], prefix: &str, unit: &str, provenance: &str) -> St
     for f in fitted {
         let fit = &f.fit;
         let base = format!("{prefix}_{}_{}", identifier(&f.arm), fit.family);
-        let k = fit.kind.param_names().len();
+        let k = fit.model.param_names().len();
         let names: Vec<String> = fit
             .parameters
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                if i < k && fit.scales[i] == "log" {
-                    format!("{base}_log_{}", identifier(p))
-                } else {
-                    format!("{base}_{}", identifier(p))
-                }
+            .map(|(i, p)| match fit.scales[i] {
+                "log" | "logit" if i < k => format!("{base}_{}_{}", fit.scales[i], identifier(p)),
+                _ => format!("{base}_{}", identifier(p)),
             })
             .collect();
         if fit.covariance.is_empty() || fit.status != Status::Converged {
             let _ = writeln!(notes, "# {base}: {} ({}), not written", fit.status.as_str(), f.arm);
             continue;
         }
-        let location = hta_fit::mle::location_index(fit.kind);
+        let location = fit.model.location();
         let arms: Vec<(String, Option<usize>)> = if f.arms.is_empty() {
             vec![(base.clone(), None)]
         } else {
             f.arms.iter().enumerate().map(|(j, a)| (format!("{base}_{}", identifier(a)), j.checked_sub(1))).collect()
         };
         for (curve, covariate) in arms {
-            let params: Vec<String> = fit
-                .kind
-                .param_names()
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let mut term = names[i].clone();
-                    if let (true, Some(c)) = (i == location, covariate) {
-                        term = format!("{term} + {}", names[k + c]);
-                    }
-                    let value = if fit.scales[i] == "log" { format!("exp({term})") } else { term };
-                    format!("{p}: \"{value}\"")
-                })
-                .collect();
-            let _ = writeln!(
-                curves,
-                "  {curve}: {{ time_unit: {unit}, {}: {{ {} }}, source: \"{quoted}\" }}",
-                fit.family,
-                params.join(", ")
-            );
+            // The model-file expression of parameter i on its natural scale.
+            let value = |i: usize| {
+                let mut term = names[i].clone();
+                if let (true, Some(c)) = (i == location, covariate) {
+                    term = format!("{term} + {}", names[k + c]);
+                }
+                match fit.scales[i] {
+                    "log" => format!("exp({term})"),
+                    "logit" => format!("1 / (1 + exp(-({term})))"),
+                    _ => term,
+                }
+            };
+            let family_curve = |family: Family, name: &str| {
+                let params: Vec<String> =
+                    family.param_names().iter().enumerate().map(|(i, p)| format!("{p}: \"{}\"", value(i))).collect();
+                format!(
+                    "  {name}: {{ time_unit: {unit}, {}: {{ {} }}, source: \"{quoted}\" }}\n",
+                    family.name(),
+                    params.join(", ")
+                )
+            };
+            match &fit.model {
+                Model::Parametric(family) => curves.push_str(&family_curve(*family, &curve)),
+                Model::Cure(family) => {
+                    let uncured = format!("{curve}_uncured");
+                    curves.push_str(&family_curve(*family, &uncured));
+                    let _ = writeln!(
+                        curves,
+                        "  {curve}: {{ mixture_cure: {{ cure_fraction: \"{}\", uncured: {uncured} }} }}",
+                        value(k - 1)
+                    );
+                }
+                Model::Spline(knots) => {
+                    let gammas: Vec<String> = (0..k).map(|i| format!("\"{}\"", value(i))).collect();
+                    let knots: Vec<String> = knots.iter().map(|x| format!("{x:e}")).collect();
+                    let _ = writeln!(
+                        curves,
+                        "  {curve}: {{ time_unit: {unit}, spline: {{ knots: [{}], gamma: [{}] }}, source: \"{quoted}\" }}",
+                        knots.join(", "),
+                        gammas.join(", ")
+                    );
+                }
+            }
         }
         let numbers = |v: &[f64]| v.iter().map(|x| format!("{x:e}")).collect::<Vec<_>>().join(", ");
         let _ = writeln!(groups, "  {base}:");
@@ -454,10 +509,9 @@ fn figures(data: &PatientData, fitted: &[Fitted], horizon: f64, unit: &str) -> V
                 points: std::iter::once((0.0, 1.0)).chain(at(&|x| fit.survival(&[], x))).collect(),
             });
             hazard.push(Series { name: fit.family.clone(), points: at(&|x| fit.hazard(&[], x)) });
-            let params = fit.params_at(&[]);
             let points = grid
                 .iter()
-                .map(|&x| (x.ln(), fit.kind.cumulative_hazard(&params, x).ln()))
+                .map(|&x| (x.ln(), fit.cumulative_hazard(&[], x).ln()))
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
                 .collect();
             log_cumhaz.push(Series { name: fit.family.clone(), points });

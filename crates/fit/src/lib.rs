@@ -17,4 +17,4 @@ pub mod mle;
 
 pub use data::{read_ipd, DataError, Observation, PatientData};
 pub use km::{kaplan_meier, KaplanMeier};
-pub use mle::{fit, fit_all, rank, Fit, FitOptions, Status};
+pub use mle::{fit, fit_all, fit_model, rank, spline_knots, Fit, FitOptions, Model, Status};

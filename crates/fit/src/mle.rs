@@ -9,8 +9,15 @@
 //! inverse of the Hessian of −loglik on the estimation scale (nalgebra), and standard errors of
 //! positive parameters are on their natural scale by the delta method (as flexsurv prints them).
 //! Covariates are centred while fitting and the estimates transformed back.
+//!
+//! Besides the families (`Model::Parametric`), a fit can be a mixture cure model over a family
+//! (`Model::Cure`: S = π + (1 − π) S_u, the cure fraction π estimated on the logit scale after
+//! the family's parameters, covariates on the uncured curve's location) or a Royston–Parmar
+//! spline on the log cumulative hazard (`Model::Spline`: flexsurv's `flexsurvspline`, scale
+//! "hazard", knots at quantiles of the log event times, covariates on γ0). Delayed entry (left
+//! truncation) subtracts each patient's cumulative hazard at entry.
 
-use hta_model::survival::Family;
+use hta_model::survival::{self as sv, Family};
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
@@ -54,20 +61,117 @@ impl Default for FitOptions {
     }
 }
 
+/// What is fitted: a family, a mixture cure model over a family, or a Royston–Parmar spline
+/// with these knots (ln time: lower boundary, internal knots, upper boundary).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    Parametric(Family),
+    Cure(Family),
+    Spline(Vec<f64>),
+}
+
+impl Model {
+    /// The fit's name: the family's (`weibull`), `cure_weibull`, or `spline_2` (internal knots).
+    pub fn name(&self) -> String {
+        match self {
+            Model::Parametric(f) => f.name().to_string(),
+            Model::Cure(f) => format!("cure_{}", f.name()),
+            Model::Spline(k) => format!("spline_{}", k.len().saturating_sub(2)),
+        }
+    }
+
+    /// The curve's own parameters (before covariate coefficients).
+    pub fn param_names(&self) -> Vec<String> {
+        match self {
+            Model::Parametric(f) => f.param_names().iter().map(|s| s.to_string()).collect(),
+            Model::Cure(f) => f.param_names().iter().map(|s| s.to_string()).chain(["cure_fraction".into()]).collect(),
+            Model::Spline(k) => (0..k.len()).map(|i| format!("gamma{i}")).collect(),
+        }
+    }
+
+    /// The index of the parameter covariates act on.
+    pub fn location(&self) -> usize {
+        match self {
+            Model::Parametric(f) | Model::Cure(f) => location_index(*f),
+            Model::Spline(_) => 0,
+        }
+    }
+
+    /// The estimation scale of parameter `i`: "log", "logit" or "identity".
+    pub fn scale(&self, i: usize) -> &'static str {
+        match self {
+            Model::Parametric(f) | Model::Cure(f) if i < f.param_names().len() => {
+                if is_log_scale(*f, i) {
+                    "log"
+                } else {
+                    "identity"
+                }
+            }
+            Model::Cure(_) => "logit",
+            _ => "identity",
+        }
+    }
+
+    fn natural(&self, theta: &[f64]) -> Vec<f64> {
+        theta
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| match self.scale(i) {
+                "log" => v.exp(),
+                "logit" => 1.0 / (1.0 + (-v).exp()),
+                _ => v,
+            })
+            .collect()
+    }
+
+    fn to_natural_one(&self, i: usize, v: f64) -> f64 {
+        match self.scale(i) {
+            "log" => v.exp(),
+            "logit" => 1.0 / (1.0 + (-v).exp()),
+            _ => v,
+        }
+    }
+
+    /// (H(t), h(t)) at natural-scale parameters; h only where `need_hazard`.
+    pub fn evaluate(&self, params: &[f64], t: f64, need_hazard: bool) -> (f64, f64) {
+        match self {
+            Model::Parametric(f) => {
+                (f.cumulative_hazard(params, t), if need_hazard { f.hazard(params, t) } else { f64::NAN })
+            }
+            Model::Cure(f) => {
+                let k = f.param_names().len();
+                let (pi, u) = (params[k], &params[..k]);
+                let s_u = f.survival(u, t);
+                let s = sv::mixture_cure_survival(pi, s_u, 1.0);
+                let h = if need_hazard { sv::mixture_cure_hazard(pi, s_u, f.hazard(u, t), 0.0) } else { f64::NAN };
+                (-s.ln(), h)
+            }
+            Model::Spline(knots) => (
+                sv::royston_parmar_cumulative_hazard(knots, params, t),
+                if need_hazard { sv::royston_parmar_hazard(knots, params, t) } else { f64::NAN },
+            ),
+        }
+    }
+}
+
 /// A fitted curve.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fit {
-    /// The family's name in a model file.
+    /// The fit's name: the family's name in a model file, `cure_FAMILY` or `spline_M`.
     pub family: String,
     #[serde(skip)]
-    pub kind: Family,
-    /// Parameter names: the family's (flexsurv order), then one coefficient per covariate.
+    pub model: Model,
+    /// A spline's knots (ln time), empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub knots: Vec<f64>,
+    /// Parameter names: the curve's (flexsurv order; a cure model's `cure_fraction` after the
+    /// family's; a spline's gamma0..), then one coefficient per covariate.
     pub parameters: Vec<String>,
     /// Estimates on the natural scale (family parameters at covariates 0; coefficients as they are).
     pub estimates: Vec<f64>,
     /// Standard errors on the natural scale.
     pub std_errors: Vec<f64>,
-    /// "log" or "identity" for each parameter: the scale of `coefficients` and `covariance`.
+    /// "log", "logit" or "identity" for each parameter: the scale of `coefficients` and `covariance`.
     pub scales: Vec<&'static str>,
     /// Estimates on the estimation scale.
     pub coefficients: Vec<f64>,
@@ -81,27 +185,30 @@ pub struct Fit {
     pub events: usize,
     pub status: Status,
     pub iterations: usize,
-    #[serde(skip)]
-    location: usize,
 }
 
 impl Fit {
-    /// The family's parameters (natural scale) for a patient with covariates `x`.
+    /// The curve's parameters (natural scale) for a patient with covariates `x`.
     pub fn params_at(&self, x: &[f64]) -> Vec<f64> {
-        let k = self.kind.param_names().len();
+        let k = self.model.param_names().len();
         let mut theta = self.coefficients[..k].to_vec();
-        theta[self.location] += x.iter().zip(&self.coefficients[k..]).map(|(a, b)| a * b).sum::<f64>();
-        natural(self.kind, &theta)
+        theta[self.model.location()] += x.iter().zip(&self.coefficients[k..]).map(|(a, b)| a * b).sum::<f64>();
+        self.model.natural(&theta)
     }
 
     /// Survival at `t` for covariates `x`.
     pub fn survival(&self, x: &[f64], t: f64) -> f64 {
-        self.kind.survival(&self.params_at(x), t)
+        (-self.cumulative_hazard(x, t)).exp()
+    }
+
+    /// Cumulative hazard at `t` for covariates `x`.
+    pub fn cumulative_hazard(&self, x: &[f64], t: f64) -> f64 {
+        self.model.evaluate(&self.params_at(x), t, false).0
     }
 
     /// Hazard at `t` for covariates `x`.
     pub fn hazard(&self, x: &[f64], t: f64) -> f64 {
-        self.kind.hazard(&self.params_at(x), t)
+        self.model.evaluate(&self.params_at(x), t, true).1
     }
 }
 
@@ -120,47 +227,46 @@ fn is_log_scale(family: Family, i: usize) -> bool {
     )
 }
 
-fn natural(family: Family, theta: &[f64]) -> Vec<f64> {
-    theta.iter().enumerate().map(|(i, &v)| if is_log_scale(family, i) { v.exp() } else { v }).collect()
-}
-
 struct Problem<'a> {
-    family: Family,
+    model: &'a Model,
     times: &'a [f64],
     events: &'a [bool],
+    /// Delayed entry times (empty for none).
+    entry: &'a [f64],
     /// Centred covariates, one row per observation.
     x: &'a [Vec<f64>],
 }
 
 impl Problem<'_> {
     fn k(&self) -> usize {
-        self.family.param_names().len()
+        self.model.param_names().len()
     }
 
     /// −loglik at estimation-scale `theta`; +∞ where it is not finite.
     fn negloglik(&self, theta: &[f64]) -> f64 {
         let k = self.k();
-        let loc = location_index(self.family);
-        let base = natural(self.family, &theta[..k]);
-        let mut params = base.clone();
+        let loc = self.model.location();
+        let mut params = self.model.natural(&theta[..k]);
         let mut total = 0.0;
         for (i, (&t, &d)) in self.times.iter().zip(self.events).enumerate() {
             if !self.x.is_empty() {
                 let shift: f64 = self.x[i].iter().zip(&theta[k..]).map(|(a, b)| a * b).sum();
-                let v = theta[loc] + shift;
-                params[loc] = if is_log_scale(self.family, loc) { v.exp() } else { v };
+                params[loc] = self.model.to_natural_one(loc, theta[loc] + shift);
             }
-            let mut term = -self.family.cumulative_hazard(&params, t);
+            let (cum, h) = self.model.evaluate(&params, t, d);
+            let mut term = -cum;
             if d {
-                term += self.family.hazard(&params, t).ln();
+                term += h.ln();
+            }
+            if let Some(&t0) = self.entry.get(i).filter(|&&t0| t0 > 0.0) {
+                term += self.model.evaluate(&params, t0, false).0;
             }
             total += term;
+            if !total.is_finite() {
+                return f64::INFINITY;
+            }
         }
-        if total.is_finite() {
-            -total
-        } else {
-            f64::INFINITY
-        }
+        -total
     }
 }
 
@@ -298,7 +404,7 @@ fn newton(f: &dyn Fn(&[f64]) -> f64, mut x: Vec<f64>, iterations: usize) -> (Vec
 }
 
 /// Starting values on the estimation scale (covariate coefficients 0).
-fn starts(family: Family, times: &[f64], events: &[bool]) -> Vec<Vec<f64>> {
+fn family_starts(family: Family, times: &[f64], events: &[bool]) -> Vec<Vec<f64>> {
     let d = events.iter().filter(|&&e| e).count().max(1) as f64;
     let total: f64 = times.iter().sum();
     let rate = d / total;
@@ -318,6 +424,58 @@ fn starts(family: Family, times: &[f64], events: &[bool]) -> Vec<Vec<f64>> {
     }
 }
 
+/// Starting values for any model: a cure model starts from its family's with the cure fraction
+/// at half the Kaplan–Meier survival at the last time (clamped to [0.02, 0.9]); a spline from a
+/// Weibull's log cumulative hazard, ln(rate) + ln t.
+fn starts(model: &Model, times: &[f64], events: &[bool]) -> Vec<Vec<f64>> {
+    match model {
+        Model::Parametric(f) => family_starts(*f, times, events),
+        Model::Cure(f) => {
+            let km = crate::kaplan_meier(times, events);
+            let tail = km.survival.iter().rev().find(|s| s.is_finite()).copied().unwrap_or(0.5);
+            let pi = (0.5 * tail).clamp(0.02, 0.9);
+            family_starts(*f, times, events)
+                .into_iter()
+                .map(|mut v| {
+                    v.push((pi / (1.0 - pi)).ln());
+                    v
+                })
+                .collect()
+        }
+        Model::Spline(knots) => {
+            let d = events.iter().filter(|&&e| e).count().max(1) as f64;
+            let rate = d / times.iter().sum::<f64>();
+            let mut v = vec![0.0; knots.len()];
+            v[0] = rate.ln();
+            v[1] = 1.0;
+            vec![v]
+        }
+    }
+}
+
+/// The knots (ln time) of a Royston–Parmar spline with `internal` internal knots, as flexsurv's
+/// `flexsurvspline(k = internal)`: the boundaries at the smallest and largest log event time,
+/// the internal knots at equally spaced quantiles of the log event times (R's type-7 quantile).
+/// None with fewer than two distinct event times.
+pub fn spline_knots(times: &[f64], events: &[bool], internal: usize) -> Option<Vec<f64>> {
+    let mut logs: Vec<f64> = times.iter().zip(events).filter(|(_, &e)| e).map(|(t, _)| t.ln()).collect();
+    logs.sort_by(f64::total_cmp);
+    let (first, last) = (*logs.first()?, *logs.last()?);
+    if last <= first {
+        return None;
+    }
+    let n = logs.len();
+    let quantile = |p: f64| {
+        let h = (n - 1) as f64 * p;
+        let (lo, frac) = (h.floor() as usize, h - h.floor());
+        logs[lo] + frac * (logs[(lo + 1).min(n - 1)] - logs[lo])
+    };
+    let mut knots = vec![first];
+    knots.extend((1..=internal).map(|j| quantile(j as f64 / (internal + 1) as f64)));
+    knots.push(last);
+    knots.windows(2).all(|w| w[1] > w[0]).then_some(knots)
+}
+
 /// Fits `family` to `times` (> 0) and `events`, with covariate rows `x` (one per observation,
 /// all the same length, or empty for none) named `names`.
 pub fn fit(
@@ -328,14 +486,28 @@ pub fn fit(
     names: &[String],
     options: FitOptions,
 ) -> Fit {
-    let k = family.param_names().len();
+    fit_model(&Model::Parametric(family), times, events, &[], x, names, options)
+}
+
+/// Fits `model` to `times` (> 0), `events` and delayed `entry` times (< time; empty for none),
+/// with covariate rows `x` (one per observation, all the same length, or empty) named `names`.
+pub fn fit_model(
+    model: &Model,
+    times: &[f64],
+    events: &[bool],
+    entry: &[f64],
+    x: &[Vec<f64>],
+    names: &[String],
+    options: FitOptions,
+) -> Fit {
+    let k = model.param_names().len();
     let q = names.len();
     let means: Vec<f64> = (0..q).map(|j| x.iter().map(|r| r[j]).sum::<f64>() / x.len().max(1) as f64).collect();
     let centred: Vec<Vec<f64>> = x.iter().map(|r| r.iter().zip(&means).map(|(a, m)| a - m).collect()).collect();
-    let problem = Problem { family, times, events, x: if q == 0 { &[] } else { &centred } };
+    let problem = Problem { model, times, events, entry, x: if q == 0 { &[] } else { &centred } };
     let f = |theta: &[f64]| problem.negloglik(theta);
     let mut best: Option<(Vec<f64>, f64, usize, bool)> = None;
-    for mut start in starts(family, times, events) {
+    for mut start in starts(model, times, events) {
         start.extend(std::iter::repeat_n(0.0, q));
         let (x0, _) = nelder_mead(&f, &start, options.max_simplex_per_parameter * (k + q));
         let result = newton(&f, x0, options.max_newton);
@@ -345,7 +517,7 @@ pub fn fit(
     }
     let (theta_c, value, iterations, converged) = best.unwrap_or((vec![f64::NAN; k + q], f64::INFINITY, 0, false));
     // Back from centred covariates: θ_loc = θ_loc,c − Σ βⱼ x̄ⱼ, a linear map A.
-    let loc = location_index(family);
+    let loc = model.location();
     let p = k + q;
     let mut a = DMatrix::<f64>::identity(p, p);
     for j in 0..q {
@@ -371,7 +543,14 @@ pub fn fit(
                 let cov = &a * chol.inverse() * a.transpose();
                 for i in 0..p {
                     let se = cov[(i, i)].max(0.0).sqrt();
-                    std_errors[i] = if i < k && is_log_scale(family, i) { theta[i].exp() * se } else { se };
+                    std_errors[i] = match (i < k, model.scale(i)) {
+                        (true, "log") => theta[i].exp() * se,
+                        (true, "logit") => {
+                            let pi = model.to_natural_one(i, theta[i]);
+                            pi * (1.0 - pi) * se
+                        }
+                        _ => se,
+                    };
                 }
                 covariance = (0..p).map(|i| (0..p).map(|j| cov[(i, j)]).collect()).collect();
             }
@@ -379,14 +558,15 @@ pub fn fit(
             None => {}
         }
     }
-    let mut estimates = natural(family, &theta[..k]);
+    let mut estimates = model.natural(&theta[..k]);
     estimates.extend_from_slice(&theta[k..]);
-    let mut parameters: Vec<String> = family.param_names().iter().map(|s| s.to_string()).collect();
+    let mut parameters = model.param_names();
     parameters.extend(names.iter().cloned());
-    let scales = (0..p).map(|i| if i < k && is_log_scale(family, i) { "log" } else { "identity" }).collect();
+    let scales = (0..p).map(|i| if i < k { model.scale(i) } else { "identity" }).collect();
     Fit {
-        family: family.name().to_string(),
-        kind: family,
+        family: model.name(),
+        model: model.clone(),
+        knots: if let Model::Spline(k) = model { k.clone() } else { Vec::new() },
         parameters,
         estimates,
         std_errors,
@@ -400,7 +580,6 @@ pub fn fit(
         events: events_n,
         status,
         iterations,
-        location: loc,
     }
 }
 

@@ -34,6 +34,12 @@ pub enum CurveKind {
         cuts: Vec<f64>,
         rates: Vec<Formula>,
     },
+    /// Royston–Parmar spline on the log cumulative hazard: ln H = Σ γᵢ bᵢ(ln t), the basis of
+    /// [`survival::royston_parmar_basis`] on `knots` (ln of curve time units; at most 8).
+    Spline {
+        knots: Vec<f64>,
+        gamma: Vec<Formula>,
+    },
     /// Times (curve units) from 0 with survival from 1, non-increasing.
     Tabulated {
         times: Vec<f64>,
@@ -96,6 +102,7 @@ impl Curve {
         match &self.kind {
             CurveKind::Parametric { params, .. } => params.iter().collect(),
             CurveKind::PiecewiseExponential { rates, .. } => rates.iter().collect(),
+            CurveKind::Spline { gamma, .. } => gamma.iter().collect(),
             CurveKind::ProportionalHazards { hr: f, .. }
             | CurveKind::AcceleratedFailure { af: f, .. }
             | CurveKind::MixtureCure { cure_fraction: f, .. }
@@ -131,6 +138,13 @@ pub fn compile_check(curve: &Curve, env: &Env) -> CurveCheck {
             Box::new(move |slots| {
                 let values: Vec<f64> = exprs.iter().map(|e| e.eval(slots)).collect();
                 survival::check_piecewise_exponential(&cuts, &values).err()
+            })
+        }
+        CurveKind::Spline { knots, gamma } => {
+            let (knots, exprs) = (knots.clone(), gamma.iter().map(|p| compile(&p.expr, env)).collect::<Vec<_>>());
+            Box::new(move |slots| {
+                let values: Vec<f64> = exprs.iter().map(|e| e.eval(slots)).collect();
+                survival::check_royston_parmar(&knots, &values).err()
             })
         }
         CurveKind::ProportionalHazards { hr, .. } => positive("the hazard ratio", hr),
@@ -221,6 +235,20 @@ fn compile_at_depth(id: CurveId, env: &Env, depth: usize) -> CurveFn {
                     survival::piecewise_exponential_cumulative_hazard(&cuts, rates, t * u),
                     u * survival::piecewise_exponential_hazard(&cuts, rates, t * u),
                 )
+            })
+        }
+        CurveKind::Spline { knots, gamma } => {
+            let knots = knots.clone();
+            let exprs: Vec<CompiledExpr> = gamma.iter().map(|r| compile(&r.expr, env)).collect();
+            Box::new(move |slots, t, need| {
+                let mut values = [0.0; 8];
+                let n = exprs.len().min(values.len());
+                for (v, e) in values.iter_mut().zip(&exprs) {
+                    *v = e.eval(slots);
+                }
+                let g = &values[..n];
+                let h = if need.hazard() { u * survival::royston_parmar_hazard(&knots, g, t * u) } else { f64::NAN };
+                (survival::royston_parmar_cumulative_hazard(&knots, g, t * u), h)
             })
         }
         CurveKind::Tabulated { times, survival: s, interpolation } => {

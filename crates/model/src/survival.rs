@@ -1069,6 +1069,82 @@ pub fn mixture_cure_hazard(cure_fraction: f64, s_uncured: f64, h_uncured: f64, h
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Royston–Parmar splines on the log cumulative hazard (flexsurv `flexsurvspline`, scale "hazard").
+
+/// The Royston–Parmar natural cubic spline basis at x = ln t for `knots` (ln times: the lower
+/// boundary, the internal knots, the upper boundary; at least 2, increasing), as flexsurv's
+/// `basis`: 1, x, then for each internal knot kⱼ, vⱼ(x) = (x − kⱼ)₊³ − λⱼ(x − k_min)₊³ −
+/// (1 − λⱼ)(x − k_max)₊³ with λⱼ = (k_max − kⱼ)/(k_max − k_min). Returns the basis and its
+/// derivative in x. The spline is linear in x outside the boundary knots.
+pub fn royston_parmar_basis(knots: &[f64], x: f64) -> (Vec<f64>, Vec<f64>) {
+    let n = knots.len();
+    let mut b = vec![1.0, x];
+    let mut d = vec![0.0, 1.0];
+    if n < 2 {
+        return (b, d);
+    }
+    let (lo, hi) = (knots[0], knots[n - 1]);
+    let cube = |u: f64| if u > 0.0 { u * u * u } else { 0.0 };
+    let square = |u: f64| if u > 0.0 { u * u } else { 0.0 };
+    for &k in &knots[1..n - 1] {
+        let lambda = (hi - k) / (hi - lo);
+        b.push(cube(x - k) - lambda * cube(x - lo) - (1.0 - lambda) * cube(x - hi));
+        d.push(3.0 * (square(x - k) - lambda * square(x - lo) - (1.0 - lambda) * square(x - hi)));
+    }
+    (b, d)
+}
+
+/// Checks a Royston–Parmar spline: knots finite and increasing (at least 2), one coefficient
+/// γ per basis function (number of knots), all finite.
+pub fn check_royston_parmar(knots: &[f64], gamma: &[f64]) -> Result<(), String> {
+    if knots.len() < 2 {
+        return Err(format!("a spline needs at least 2 knots (the boundaries), found {}", knots.len()));
+    }
+    if let Some(i) = (0..knots.len()).find(|&i| !knots[i].is_finite() || (i > 0 && knots[i] <= knots[i - 1])) {
+        return Err(format!("spline knots must be finite and increasing; knot {} is {}", i + 1, knots[i]));
+    }
+    if gamma.len() != knots.len() {
+        return Err(format!(
+            "a spline with {} knots needs {} coefficients gamma, found {}",
+            knots.len(),
+            knots.len(),
+            gamma.len()
+        ));
+    }
+    match gamma.iter().position(|g| !g.is_finite()) {
+        Some(i) => Err(format!("spline coefficient gamma{i} must be a finite number, found {}", gamma[i])),
+        None => Ok(()),
+    }
+}
+
+/// Royston–Parmar H(t) = exp(s(ln t)), s = Σ γᵢ bᵢ(ln t); H(0) = 0; NaN for t < 0 or NaN.
+pub fn royston_parmar_cumulative_hazard(knots: &[f64], gamma: &[f64], t: f64) -> f64 {
+    if t.is_nan() || t < 0.0 {
+        return f64::NAN;
+    }
+    if t == 0.0 {
+        return 0.0;
+    }
+    let (b, _) = royston_parmar_basis(knots, t.ln());
+    b.iter().zip(gamma).map(|(b, g)| b * g).sum::<f64>().exp()
+}
+
+/// Royston–Parmar h(t) = s′(ln t)/t · exp(s(ln t)); NaN for t ≤ 0 or where s′ < 0 (the
+/// cumulative hazard decreasing: not a survival curve there).
+pub fn royston_parmar_hazard(knots: &[f64], gamma: &[f64], t: f64) -> f64 {
+    if !t.is_finite() || t <= 0.0 {
+        return f64::NAN;
+    }
+    let (b, d) = royston_parmar_basis(knots, t.ln());
+    let s: f64 = b.iter().zip(gamma).map(|(b, g)| b * g).sum();
+    let ds: f64 = d.iter().zip(gamma).map(|(d, g)| d * g).sum();
+    if ds < 0.0 {
+        return f64::NAN;
+    }
+    ds / t * s.exp()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

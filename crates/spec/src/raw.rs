@@ -817,6 +817,9 @@ pub struct RawCurve {
     pub gengamma: Option<SpannedMap<Spanned<Scalar>>>,
     #[serde(default)]
     pub piecewise_exponential: Option<RawPiecewise>,
+    /// Royston–Parmar spline on the log cumulative hazard (flexsurv `flexsurvspline`).
+    #[serde(default)]
+    pub spline: Option<RawSpline>,
     /// A tabulated curve from a lookup table: key column = time, `survival` column = S(t).
     #[serde(default)]
     pub table: Option<RawCurveTable>,
@@ -853,6 +856,17 @@ pub struct RawPiecewise {
     pub cuts: Spanned<Vec<f64>>,
     #[schemars(with = "Vec<Scalar>")]
     pub rates: Vec<Spanned<Scalar>>,
+}
+
+/// ln H(t) = Σ gamma[i] · b_i(ln t): `knots` are ln times (curve units), the boundaries and
+/// 0 to 6 internal knots; one `gamma` per knot.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpline {
+    #[schemars(with = "Vec<f64>")]
+    pub knots: Spanned<Vec<f64>>,
+    #[schemars(with = "Vec<Scalar>")]
+    pub gamma: Vec<Spanned<Scalar>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

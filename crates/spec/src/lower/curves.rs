@@ -59,6 +59,7 @@ impl Lowerer<'_> {
         let given: Vec<Family> = families.iter().filter(|(_, p)| p.is_some()).map(|(f, _)| *f).collect();
         let others = [
             c.piecewise_exponential.is_some(),
+            c.spline.is_some(),
             c.table.is_some(),
             c.proportional_hazards.is_some(),
             c.accelerated_failure.is_some(),
@@ -69,6 +70,7 @@ impl Lowerer<'_> {
         ];
         let other_names = [
             "piecewise_exponential",
+            "spline",
             "table",
             "proportional_hazards",
             "accelerated_failure",
@@ -83,7 +85,7 @@ impl Lowerer<'_> {
         if count != 1 {
             let found = if count == 0 { "none".to_string() } else { format!("{count}: {}", kinds.join(", ")) };
             self.error("curve", &spanned.referenced, format!("survival curve `{name}` needs exactly one kind of curve, found {found}"), "this curve").help = Some(
-                "e.g. `weibull: { shape: 1.2, scale: 3 }`; kinds: exponential, weibull, weibull_ph, gompertz, llogis, lnorm, gamma, gengamma, piecewise_exponential, table, proportional_hazards, accelerated_failure, join, mixture_cure, life_table, hazard_floor".into(),
+                "e.g. `weibull: { shape: 1.2, scale: 3 }`; kinds: exponential, weibull, weibull_ph, gompertz, llogis, lnorm, gamma, gengamma, piecewise_exponential, spline, table, proportional_hazards, accelerated_failure, join, mixture_cure, life_table, hazard_floor".into(),
             );
             return None;
         }
@@ -124,6 +126,23 @@ impl Lowerer<'_> {
                 return None;
             }
             return Some(CurveKind::PiecewiseExponential { cuts: p.cuts.value.clone(), rates });
+        }
+        if let Some(p) = &c.spline {
+            let gamma: Option<Vec<Formula>> =
+                p.gamma.iter().map(|r| self.formula(r, names, &format!("a gamma of {owner}"))).collect();
+            let gamma = gamma?;
+            if p.knots.value.len() > 8 {
+                let message = format!("{owner} has {} knots; a spline takes at most 8", p.knots.value.len());
+                self.error("curve", &p.knots.referenced, message, "knots");
+                return None;
+            }
+            let constant: Option<Vec<f64>> = gamma.iter().map(constant_value).collect();
+            let check = constant.unwrap_or_else(|| vec![0.0; gamma.len()]);
+            if let Err(message) = survival::check_royston_parmar(&p.knots.value, &check) {
+                self.error("curve", &p.knots.referenced, format!("{owner}: {message}"), "spline");
+                return None;
+            }
+            return Some(CurveKind::Spline { knots: p.knots.value.clone(), gamma });
         }
         if let Some(t) = &c.table {
             let (table_id, column) = self.table_column(&t.table, &t.survival, names)?;
