@@ -100,13 +100,8 @@ impl Model {
     /// The estimation scale of parameter `i`: "log", "logit" or "identity".
     pub fn scale(&self, i: usize) -> &'static str {
         match self {
-            Model::Parametric(f) | Model::Cure(f) if i < f.param_names().len() => {
-                if is_log_scale(*f, i) {
-                    "log"
-                } else {
-                    "identity"
-                }
-            }
+            Model::Parametric(f) | Model::Cure(f) if i < f.param_names().len() && is_log_scale(*f, i) => "log",
+            Model::Parametric(f) | Model::Cure(f) if i < f.param_names().len() => "identity",
             Model::Cure(_) => "logit",
             _ => "identity",
         }
