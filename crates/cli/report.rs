@@ -183,7 +183,7 @@ fn write_tree_figures(dir: &Path, model: &hta_model::Model) -> Result<(), Exit> 
             .and_then(|t| t.evaluate(&[]).ok())
             .map(|v| v.reach);
         let Some(svg) = hta_report::diagram::tree_diagram(model, i, reach.as_deref()) else { continue };
-        // A file of its own: the SVG namespace, and white behind the drawing.
+        // A file of its own needs the SVG namespace (the PNG is drawn on white).
         let svg = svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1);
         let png = hta_report::figures::png(&svg).map_err(|e| {
             eprintln!("error: decision tree of `{}`: {e}", s.name);
