@@ -121,7 +121,7 @@ fn report_extra(
     );
     for i in impacts {
         let over = i.years_over_cap();
-        if let (Some((cap, next_year)), false) = (i.scheme.annual_cap, over.is_empty()) {
+        if let Some((cap, next_year)) = i.scheme.annual_cap.filter(|_| !over.is_empty()) {
             let years: Vec<String> = over.iter().map(u32::to_string).collect();
             extra.notes.push(format!(
                 "{} pays more than its cap of {} {} a year in year{} {}: {}",

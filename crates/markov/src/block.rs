@@ -172,14 +172,9 @@ fn run_block<P: AsRef<[(ParamId, f64)]>>(
         .into_iter()
         .take(pins.len())
         .enumerate()
-        .map(
-            |(lane, resolver)| {
-                if resolver.errors.is_empty() {
-                    Ok(block.totals(program, lane))
-                } else {
-                    Err(resolver.errors)
-                }
-            },
-        )
+        .map(|(lane, resolver)| match resolver.errors.is_empty() {
+            true => Ok(block.totals(program, lane)),
+            false => Err(resolver.errors),
+        })
         .collect()
 }

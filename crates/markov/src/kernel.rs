@@ -62,7 +62,7 @@ pub fn add_state_rewards(
 
 /// Parameter sets a lockstep block holds ([`crate::run_totals_block`] pads the last block of a
 /// run): one number per lane in each `[f64; LANES]`, a width the compiler unrolls and
-/// vectorises. Chosen by measurement (docs/performance.md); the numbers do not depend on it.
+/// vectorises. Not yet tuned by measurement; the numbers do not depend on it (tests/lockstep.rs).
 pub const LANES: usize = 16;
 
 /// One number per lane.

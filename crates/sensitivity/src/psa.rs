@@ -66,7 +66,7 @@ pub struct DrawFailure {
 type DrawResult = Result<(Vec<f64>, Vec<Outcome>), (Vec<(ParamId, f64)>, RunErrors)>;
 
 /// Draws evaluated in lockstep ([`Evaluator::evaluate_block`]), one block per parallel task.
-/// Chosen by measurement (docs/performance.md); any size gives the same numbers.
+/// One block of lanes ([`hta_markov::kernel::LANES`]); any size gives the same numbers.
 pub const BLOCK_DRAWS: u64 = hta_markov::kernel::LANES as u64;
 
 /// Draws evaluated per parallel chunk (bounds the temporary per-draw memory).
