@@ -69,16 +69,19 @@ pub const LANES: usize = 16;
 pub type Lane = [f64; LANES];
 
 /// [`advance`] for a block of cohorts held as structure of arrays (`m[state][lane]`,
-/// `probs[entry][lane]`): per lane the same operations in the same order. A lane whose mass is
-/// 0 adds +0.0, which leaves every sum as it was (a sum that starts at +0.0 is never -0.0),
-/// exactly as skipping it does.
+/// `probs[entry][lane]`): per lane the same operations in the same order. Where [`advance`]
+/// skips a state without mass, a lane adds `+0.0 * p`, which is +0.0 for any probability in
+/// [0, 1] and leaves every sum as it was (a sum of non-negative terms that starts at +0.0 is
+/// never -0.0), so the numbers are the same. A lane whose probabilities are not all in [0, 1]
+/// has failed its checks and its numbers are dropped.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
 pub fn advance_lanes(row_start: &[usize], to: &[usize], probs: &[Lane], m_prev: &[Lane], m_next: &mut [Lane]) {
     m_next.fill([0.0; LANES]);
     for (from, mass) in m_prev.iter().enumerate() {
         for i in row_start[from]..row_start[from + 1] {
             let (p, out) = (&probs[i], &mut m_next[to[i]]);
             for b in 0..LANES {
-                out[b] += if mass[b] == 0.0 { 0.0 } else { mass[b] * p[b] };
+                out[b] += mass[b] * p[b];
             }
         }
     }
@@ -87,6 +90,7 @@ pub fn advance_lanes(row_start: &[usize], to: &[usize], probs: &[Lane], m_prev: 
 /// [`add_state_rewards`] for a block of cohorts (structure of arrays: `m[state][lane]`,
 /// `state_values[state * width + slot][lane]`, `undiscounted[slot][lane]`): per lane the same
 /// products and sums, states in the same order.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
 pub fn add_state_rewards_lanes(
     m_prev: &[Lane],
     m_next: &[Lane],

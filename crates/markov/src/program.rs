@@ -8,7 +8,7 @@
 //! `min(j + 1, N)`; entering from another state (or starting there) puts people in sub-state 1.
 //! Only tracked states are expanded, so memory and time grow with the tracked length.
 
-use hta_model::formula::{compile, BinaryOp, CompiledExpr, Expr, ExprKind, Function, Reference, TimeVar};
+use hta_model::formula::{compile, BinaryOp, CompiledExpr, Expr, ExprKind, Function, Reference, SlotLayout, TimeVar};
 use hta_model::table::Interpolation;
 use hta_model::{EntryValue, Formula, Model, ParamId, StateId, StrategyId};
 
@@ -121,6 +121,10 @@ pub struct Program {
     /// cycle is resolved (a formula reads the clock otherwise, or reads a curve). Setting it to
     /// `None` turns the reuse off (tests compare both).
     pub step_atoms: Option<Vec<CompiledExpr>>,
+    /// When no step input reads a parameter, whether they change, by cycle (index k: cycle k
+    /// against cycle k - 1): the same for every parameter set, so it is worked out once here
+    /// and a run does not evaluate the atoms at all. Read only while `step_atoms` is `Some`.
+    pub step_changes: Option<Vec<bool>>,
 }
 
 impl std::fmt::Debug for CurveChecks<'_> {
@@ -421,7 +425,13 @@ impl Program {
         let event_from: Vec<usize> = events.iter().map(|e| entries[e.entry].from).collect();
         let any_varying = !varying_order.is_empty() || b.formulas.iter().any(|f| f.varies || f.state_time);
         let env = model.env();
-        let step_atoms = b.steps_only.then(|| b.atoms.iter().map(|e| compile(e, &env)).collect());
+        let step_atoms: Option<Vec<CompiledExpr>> =
+            b.steps_only.then(|| b.atoms.iter().map(|e| compile(e, &env)).collect());
+        let clock_only = b.atoms.iter().all(|e| !e.references().iter().any(|r| matches!(r, Reference::Param(_))));
+        let step_changes = step_atoms
+            .as_deref()
+            .filter(|_| clock_only)
+            .map(|atoms| step_changes(atoms, n_params + b.hoisted.len(), &model.settings));
         Program {
             strategy,
             n_user_states: model.n_states(),
@@ -451,6 +461,7 @@ impl Program {
             entry_to,
             event_from,
             step_atoms,
+            step_changes,
             curve_checks: model
                 .curves
                 .iter()
@@ -459,6 +470,25 @@ impl Program {
                 .collect(),
         }
     }
+}
+
+/// Whether step inputs that read only the clock change at each cycle (see
+/// [`Program::step_changes`]): the same evaluation, on the same clock, as a run's resolver does.
+fn step_changes(atoms: &[CompiledExpr], n_params: usize, settings: &hta_model::Settings) -> Vec<bool> {
+    let mut slots = vec![0.0; SlotLayout::len(n_params)];
+    let mut previous = vec![f64::NAN; atoms.len()];
+    (0..=settings.n_cycles)
+        .map(|cycle| {
+            crate::resolve::set_clock(&mut slots, cycle, settings.cycle_years, settings.start_age);
+            let mut changed = false;
+            for (atom, old) in atoms.iter().zip(previous.iter_mut()) {
+                let value = atom.eval(&slots);
+                changed |= value.to_bits() != old.to_bits();
+                *old = value;
+            }
+            changed
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for Program {

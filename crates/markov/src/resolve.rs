@@ -84,11 +84,7 @@ impl<'p> Resolver<'p> {
     }
 
     fn set_time(&mut self, cycle: usize) {
-        let time = cycle.saturating_sub(1) as f64 * self.cycle_years;
-        self.slots[SlotLayout::time(TimeVar::Cycle)] = cycle as f64;
-        self.slots[SlotLayout::time(TimeVar::Time)] = time;
-        self.slots[SlotLayout::time(TimeVar::Age)] = self.start_age.map_or(f64::NAN, |a| a + time);
-        self.slots[SlotLayout::time(TimeVar::StateTime)] = f64::NAN;
+        set_clock(&mut self.slots, cycle, self.cycle_years, self.start_age);
     }
 
     fn age(&self) -> Option<f64> {
@@ -190,6 +186,9 @@ impl<'p> Resolver<'p> {
     /// the previous cycle's (false when the program has none to compare, or on the first cycle).
     fn step_inputs_unchanged(&mut self) -> bool {
         let Some(atoms) = &self.program.step_atoms else { return false };
+        if let Some(changes) = &self.program.step_changes {
+            return !changes[self.slots[SlotLayout::time(TimeVar::Cycle)] as usize];
+        }
         let key = self.step_key.get_or_insert_with(|| vec![f64::NAN; atoms.len()]);
         let mut same = true;
         for (atom, old) in atoms.iter().zip(key.iter_mut()) {
@@ -344,6 +343,17 @@ impl<'p> Resolver<'p> {
     pub fn param(&self, p: ParamId) -> f64 {
         self.slots[SlotLayout::param(p)]
     }
+}
+
+/// Sets the clock of cycle `cycle` (1-based; 0 is the model's start) in a slot array: the cycle,
+/// the time and age at its start, `cycle_years`; `state_time` unset (NaN) until a state sets it.
+pub(crate) fn set_clock(slots: &mut [f64], cycle: usize, cycle_years: f64, start_age: Option<f64>) {
+    let time = cycle.saturating_sub(1) as f64 * cycle_years;
+    slots[SlotLayout::time(TimeVar::CycleYears)] = cycle_years;
+    slots[SlotLayout::time(TimeVar::Cycle)] = cycle as f64;
+    slots[SlotLayout::time(TimeVar::Time)] = time;
+    slots[SlotLayout::time(TimeVar::Age)] = start_age.map_or(f64::NAN, |a| a + time);
+    slots[SlotLayout::time(TimeVar::StateTime)] = f64::NAN;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
