@@ -68,3 +68,31 @@ fn a_draw_gives_the_same_bits_alone_in_any_block_and_at_any_position() {
     }
     assert!(checked >= 5, "models checked: {checked}");
 }
+
+/// One workspace reused for block after block (as each PSA thread does), with parameter sets
+/// that fail their checks among those that do not: a block that follows a failing one gives
+/// every set the bits, and a failing set the problems, that it gets alone.
+#[test]
+fn a_reused_workspace_carries_nothing_from_one_block_to_the_next() {
+    let model = load_file("models/hiv.yaml");
+    let evaluator = Evaluator::new(&model);
+    let rr = model.param_by_name("rr").expect("rr");
+    let mut sets = parameter_sets(&model, 40);
+    // rr = 3 makes the combination rows' off-diagonal probabilities exceed 1 in cycles 1-2.
+    for (k, set) in sets.iter_mut().enumerate() {
+        if k % 7 == 2 {
+            set.retain(|(p, _)| *p != rr);
+            set.push((rr, 3.0));
+        }
+    }
+    let alone: Vec<_> = sets.iter().map(|s| evaluator.evaluate(s)).collect();
+    assert!(alone.iter().filter(|r| r.is_err()).count() >= 5, "the fixture has failing sets");
+    let mut workspace = evaluator.workspace();
+    for (b, chunk) in sets.chunks(16).enumerate() {
+        for (j, result) in evaluator.evaluate_block_in(&mut workspace, chunk).iter().enumerate() {
+            let k = b * 16 + j;
+            assert_eq!(bits(result), bits(&alone[k]), "set {k}");
+            assert_eq!(result.as_ref().err(), alone[k].as_ref().err(), "set {k}: the same problems");
+        }
+    }
+}

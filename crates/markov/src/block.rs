@@ -53,6 +53,25 @@ impl Lanes {
         }
     }
 
+    /// Back to the state [`Self::new`] makes, without allocating.
+    fn reset(&mut self, program: &Program) {
+        for (m, &share) in self.m_prev.iter_mut().zip(&program.initial) {
+            *m = [share; LANES];
+        }
+        for v in [
+            &mut self.m_next,
+            &mut self.probs,
+            &mut self.state_values,
+            &mut self.event_values,
+            &mut self.cycle_undiscounted,
+            &mut self.cycle_discounted,
+            &mut self.undiscounted,
+            &mut self.discounted,
+        ] {
+            v.fill(ZERO);
+        }
+    }
+
     /// Copies lane `lane`'s newly resolved inputs into the block.
     fn load(&mut self, lane: usize, inputs: &CycleInputs) {
         let scatter = |to: &mut [Lane], from: &[f64]| to.iter_mut().zip(from).for_each(|(slot, &v)| slot[lane] = v);
@@ -110,71 +129,86 @@ pub fn run_totals_block<P: AsRef<[(ParamId, f64)]>>(
     program: &Program,
     pins: &[P],
 ) -> Vec<Result<Totals, RunErrors>> {
-    let mut out = Vec::with_capacity(pins.len());
-    for block in pins.chunks(LANES) {
-        out.extend(run_block(model, program, block));
-    }
-    out
+    BlockRunner::new(model, program).run(pins)
 }
 
-/// One block of at most [`LANES`] parameter sets; the lanes past the last are padded with
-/// copies of it (their results are dropped).
-fn run_block<P: AsRef<[(ParamId, f64)]>>(
-    model: &Model,
-    program: &Program,
-    pins: &[P],
-) -> Vec<Result<Totals, RunErrors>> {
-    let Some(last) = pins.last() else { return Vec::new() };
-    let settings = &model.settings;
-    let (width, n_categories) = (program.layout.width(), program.layout.n_categories);
-    let mut block = Lanes::new(program);
-    let mut resolvers: Vec<Resolver> = (0..LANES)
-        .map(|lane| {
-            let mut resolver = Resolver::new(program, settings.cycle_years, settings.start_age);
-            resolver.pin(pins.get(lane).unwrap_or(last).as_ref());
-            resolver
-        })
-        .collect();
-    let mut start = vec![0.0; width];
-    for (lane, resolver) in resolvers.iter_mut().enumerate() {
-        start.fill(0.0);
-        resolver.start(&mut start);
-        for (slot, value) in start.iter().enumerate() {
-            block.cycle_undiscounted[slot][lane] += value;
-            block.cycle_discounted[slot][lane] += value;
+/// The buffers of lockstep runs of one strategy, made once and reused for every block (a PSA
+/// keeps one per thread), so that a block allocates only its results.
+pub struct BlockRunner<'p> {
+    model: &'p Model,
+    program: &'p Program,
+    lanes: Lanes,
+    resolvers: Vec<Resolver<'p>>,
+    start: Vec<f64>,
+}
+
+impl<'p> BlockRunner<'p> {
+    pub fn new(model: &'p Model, program: &'p Program) -> Self {
+        let settings = &model.settings;
+        BlockRunner {
+            model,
+            program,
+            lanes: Lanes::new(program),
+            resolvers: (0..LANES).map(|_| Resolver::new(program, settings.cycle_years, settings.start_age)).collect(),
+            start: vec![0.0; program.layout.width()],
         }
     }
-    block.end_cycle();
-    for k in 1..=settings.n_cycles {
-        for (lane, resolver) in resolvers.iter_mut().enumerate() {
-            if resolver.cycle(k) {
-                block.load(lane, &resolver.inputs);
+
+    /// [`run_totals_block`] on these buffers.
+    pub fn run<P: AsRef<[(ParamId, f64)]>>(&mut self, pins: &[P]) -> Vec<Result<Totals, RunErrors>> {
+        let mut out = Vec::with_capacity(pins.len());
+        for block in pins.chunks(LANES) {
+            self.run_block(block, &mut out);
+        }
+        out
+    }
+
+    /// One block of at most [`LANES`] parameter sets; the lanes past the last are padded with
+    /// copies of it (their results are dropped).
+    fn run_block<P: AsRef<[(ParamId, f64)]>>(&mut self, pins: &[P], out: &mut Vec<Result<Totals, RunErrors>>) {
+        let Some(last) = pins.last() else { return };
+        let (program, settings) = (self.program, &self.model.settings);
+        let n_categories = program.layout.n_categories;
+        let block = &mut self.lanes;
+        block.reset(program);
+        for (lane, resolver) in self.resolvers.iter_mut().enumerate() {
+            resolver.reset();
+            resolver.pin(pins.get(lane).unwrap_or(last).as_ref());
+            self.start.fill(0.0);
+            resolver.start(&mut self.start);
+            for (slot, value) in self.start.iter().enumerate() {
+                block.cycle_undiscounted[slot][lane] += value;
+                block.cycle_discounted[slot][lane] += value;
             }
         }
-        let b = &mut block;
-        advance_lanes(&program.row_start, &program.entry_to, &b.probs, &b.m_prev, &mut b.m_next);
-        add_state_rewards_lanes(
-            &b.m_prev,
-            &b.m_next,
-            &b.state_values,
-            n_categories,
-            &program.weights[k - 1],
-            &mut b.cycle_undiscounted,
-            &mut b.cycle_discounted,
-        );
-        if !program.events.is_empty() {
-            b.add_event_rewards(program, program.event_factors[k - 1]);
+        block.end_cycle();
+        for k in 1..=settings.n_cycles {
+            for (lane, resolver) in self.resolvers.iter_mut().enumerate() {
+                if resolver.cycle(k) {
+                    block.load(lane, &resolver.inputs);
+                }
+            }
+            advance_lanes(&program.row_start, &program.entry_to, &block.probs, &block.m_prev, &mut block.m_next);
+            add_state_rewards_lanes(
+                &block.m_prev,
+                &block.m_next,
+                &block.state_values,
+                n_categories,
+                &program.weights[k - 1],
+                &mut block.cycle_undiscounted,
+                &mut block.cycle_discounted,
+            );
+            if !program.events.is_empty() {
+                block.add_event_rewards(program, program.event_factors[k - 1]);
+            }
+            block.end_cycle();
+            std::mem::swap(&mut block.m_prev, &mut block.m_next);
         }
-        b.end_cycle();
-        std::mem::swap(&mut b.m_prev, &mut b.m_next);
+        for (lane, resolver) in self.resolvers.iter_mut().take(pins.len()).enumerate() {
+            out.push(match resolver.errors.is_empty() {
+                true => Ok(block.totals(program, lane)),
+                false => Err(std::mem::take(&mut resolver.errors)),
+            });
+        }
     }
-    resolvers
-        .into_iter()
-        .take(pins.len())
-        .enumerate()
-        .map(|(lane, resolver)| match resolver.errors.is_empty() {
-            true => Ok(block.totals(program, lane)),
-            false => Err(resolver.errors),
-        })
-        .collect()
 }

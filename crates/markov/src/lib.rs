@@ -30,7 +30,7 @@ pub mod resolve;
 pub mod run;
 pub mod tree;
 
-pub use block::run_totals_block;
+pub use block::{run_totals_block, BlockRunner};
 pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};

@@ -67,6 +67,22 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// Back to the state [`Self::new`] makes, keeping the buffers: a new run of the same
+    /// program, with nothing pinned.
+    pub fn reset(&mut self) {
+        self.slots.fill(0.0);
+        self.slots[SlotLayout::time(TimeVar::CycleYears)] = self.cycle_years;
+        self.formula_values.fill(0.0);
+        self.inputs.probs.fill(0.0);
+        self.inputs.state_values.fill(0.0);
+        self.inputs.event_values.fill(0.0);
+        self.errors = RunErrors::default();
+        self.param_failed = false;
+        self.fixed_param_failed = false;
+        self.pinned.fill(false);
+        self.step_key = None;
+    }
+
     /// Fixes parameters at given values for this run: their definitions are not evaluated.
     pub fn pin(&mut self, pins: &[(ParamId, f64)]) {
         for &(p, value) in pins {

@@ -1,6 +1,6 @@
 //! Evaluates a model for one parameter set with the right engine, compiling once.
 
-use hta_markov::{compose_totals, Program, RunErrors, StrategyResult, Totals, TreeProgram, ValueLayout};
+use hta_markov::{compose_totals, BlockRunner, Program, RunErrors, StrategyResult, Totals, TreeProgram, ValueLayout};
 use hta_model::{EffectMeasure, Model, ParamId, Structure};
 
 /// Discounted totals of one strategy for one parameter set.
@@ -19,6 +19,12 @@ impl Outcome {
             EffectMeasure::LifeYears => self.ly,
         }
     }
+}
+
+/// Reusable buffers of lockstep runs, one per Markov strategy and arm ([`Evaluator::workspace`]).
+pub struct Workspace<'e> {
+    arms: Vec<BlockRunner<'e>>,
+    strategies: Vec<Option<BlockRunner<'e>>>,
 }
 
 /// A model compiled once, evaluated for many parameter sets (safe to share across threads).
@@ -81,19 +87,34 @@ impl<'m> Evaluator<'m> {
     /// run the block in lockstep ([`hta_markov::run_totals_block`]); each parameter set gets
     /// exactly the numbers (and, when it fails, the problems) it gets alone.
     pub fn evaluate_block(&self, pins: &[Vec<(ParamId, f64)>]) -> Vec<Result<Vec<Outcome>, RunErrors>> {
+        self.evaluate_block_in(&mut self.workspace(), pins)
+    }
+
+    /// The buffers of [`Self::evaluate_block_in`], made once per thread and reused for every
+    /// block it evaluates.
+    pub fn workspace(&self) -> Workspace<'_> {
+        let runner = |program| BlockRunner::new(self.model, program);
+        Workspace {
+            arms: self.arm_programs.iter().map(runner).collect(),
+            strategies: self.programs.iter().map(|p| p.as_ref().map(runner)).collect(),
+        }
+    }
+
+    /// [`Self::evaluate_block`] on the buffers of `workspace` (made by [`Self::workspace`]).
+    pub fn evaluate_block_in(
+        &self,
+        workspace: &mut Workspace<'_>,
+        pins: &[Vec<(ParamId, f64)>],
+    ) -> Vec<Result<Vec<Outcome>, RunErrors>> {
         if self.model.structure != Structure::Markov {
             return pins.iter().map(|p| self.evaluate(p)).collect();
         }
         let outcome = |t: &Totals| Outcome { cost: t.total_cost(true), qaly: t.qaly(true), ly: t.life_years(true) };
         let layout = ValueLayout { n_categories: self.model.categories.len() };
         // By arm (strategy), by lane.
-        let arms: Vec<Vec<Result<Totals, RunErrors>>> =
-            self.arm_programs.iter().map(|program| hta_markov::run_totals_block(self.model, program, pins)).collect();
-        let strategies: Vec<Option<Vec<Result<Totals, RunErrors>>>> = self
-            .programs
-            .iter()
-            .map(|program| program.as_ref().map(|p| hta_markov::run_totals_block(self.model, p, pins)))
-            .collect();
+        let arms: Vec<Vec<Result<Totals, RunErrors>>> = workspace.arms.iter_mut().map(|arm| arm.run(pins)).collect();
+        let strategies: Vec<Option<Vec<Result<Totals, RunErrors>>>> =
+            workspace.strategies.iter_mut().map(|runner| runner.as_mut().map(|r| r.run(pins))).collect();
         (0..pins.len())
             .map(|lane| {
                 // As `evaluate`: the first failing arm, else the first failing strategy.

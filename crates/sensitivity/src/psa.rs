@@ -120,23 +120,30 @@ pub fn run_psa(
             .collect();
         let results: Vec<DrawResult> = blocks
             .into_par_iter()
-            .flat_map_iter(|(first, last)| {
-                let pins: Vec<Vec<(ParamId, f64)>> = (first..last)
-                    .map(|draw| {
-                        let mut pins = Vec::new();
-                        sampler.draw(settings.seed, draw, &mut pins);
-                        pins
-                    })
-                    .collect();
-                let outcomes = evaluator.evaluate_block(&pins);
-                if let Some(tick) = progress {
-                    (first..last).for_each(|_| tick());
-                }
-                pins.into_iter().zip(outcomes).map(|(pins, result)| match result {
-                    Ok(outcomes) => Ok((pins.iter().map(|p| p.1).collect(), outcomes)),
-                    Err(errors) => Err((pins, errors)),
-                })
-            })
+            .map_init(
+                || evaluator.workspace(),
+                |workspace, (first, last)| {
+                    let pins: Vec<Vec<(ParamId, f64)>> = (first..last)
+                        .map(|draw| {
+                            let mut pins = Vec::with_capacity(sampler.params.len());
+                            sampler.draw(settings.seed, draw, &mut pins);
+                            pins
+                        })
+                        .collect();
+                    let outcomes = evaluator.evaluate_block_in(workspace, &pins);
+                    if let Some(tick) = progress {
+                        (first..last).for_each(|_| tick());
+                    }
+                    pins.into_iter()
+                        .zip(outcomes)
+                        .map(|(pins, result)| match result {
+                            Ok(outcomes) => Ok((pins.iter().map(|p| p.1).collect(), outcomes)),
+                            Err(errors) => Err((pins, errors)),
+                        })
+                        .collect::<Vec<DrawResult>>()
+                },
+            )
+            .flatten_iter()
             .collect();
         for (draw, result) in (start..stop).zip(results) {
             match result {
