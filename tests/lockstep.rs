@@ -3,6 +3,7 @@
 //! block's size, to the bit, on the shipped models (trees, tunnels, life tables, time-dependent
 //! transitions) and on the benchmark models.
 
+use hta_markov::kernel::LANES;
 use hta_model::{Model, ParamId};
 use hta_sensitivity::Evaluator;
 
@@ -47,11 +48,11 @@ fn a_draw_gives_the_same_bits_alone_in_any_block_and_at_any_position() {
         }
         let model = load_file(path);
         let evaluator = Evaluator::new(&model);
-        let sets = parameter_sets(&model, 18);
+        let sets = parameter_sets(&model, LANES + 2);
         let alone: Vec<_> = sets.iter().map(|s| bits(&evaluator.evaluate(s))).collect();
-        // A short block, a full one (16 lanes) from 0 and, shifted, from 1 (each set at another
-        // position), and one wider than the lanes.
-        for (size, starts) in [(3, &[0][..]), (16, &[0, 1][..]), (18, &[0][..])] {
+        // A short block, a full one from 0 and, shifted, from 1 (each set at another position),
+        // and one wider than the lanes.
+        for (size, starts) in [(3, &[0][..]), (LANES, &[0, 1][..]), (LANES + 2, &[0][..])] {
             for &start in starts {
                 for (b, chunk) in sets[start..].chunks(size).enumerate() {
                     let block = evaluator.evaluate_block(chunk);
@@ -77,7 +78,7 @@ fn a_reused_workspace_carries_nothing_from_one_block_to_the_next() {
     let model = load_file("models/hiv.yaml");
     let evaluator = Evaluator::new(&model);
     let rr = model.param_by_name("rr").expect("rr");
-    let mut sets = parameter_sets(&model, 40);
+    let mut sets = parameter_sets(&model, 3 * LANES - 5);
     // rr = 3 makes the combination rows' off-diagonal probabilities exceed 1 in cycles 1-2.
     for (k, set) in sets.iter_mut().enumerate() {
         if k % 7 == 2 {
@@ -88,9 +89,9 @@ fn a_reused_workspace_carries_nothing_from_one_block_to_the_next() {
     let alone: Vec<_> = sets.iter().map(|s| evaluator.evaluate(s)).collect();
     assert!(alone.iter().filter(|r| r.is_err()).count() >= 5, "the fixture has failing sets");
     let mut workspace = evaluator.workspace();
-    for (b, chunk) in sets.chunks(16).enumerate() {
+    for (b, chunk) in sets.chunks(LANES).enumerate() {
         for (j, result) in evaluator.evaluate_block_in(&mut workspace, chunk).iter().enumerate() {
-            let k = b * 16 + j;
+            let k = b * LANES + j;
             assert_eq!(bits(result), bits(&alone[k]), "set {k}");
             assert_eq!(result.as_ref().err(), alone[k].as_ref().err(), "set {k}: the same problems");
         }

@@ -59,6 +59,55 @@ pub struct EventValue {
     pub values: Vec<(usize, usize)>,
 }
 
+/// What [`crate::resolve::Resolver`] evaluates and copies when it resolves the time-varying
+/// (or the time-invariant) items of a program without `state_time`: the same items in the
+/// same order as walking every state, without testing each one.
+#[derive(Debug, Clone, Default)]
+pub struct FillList {
+    /// Formulas to evaluate.
+    pub formulas: Vec<usize>,
+    /// (entry, formula): transition probabilities to copy.
+    pub entries: Vec<(usize, usize)>,
+    /// (expanded state, slot, formula): state values to copy and check.
+    pub state_values: Vec<(usize, usize, usize)>,
+    /// (transition value, slot, formula): transition values to copy and check.
+    pub events: Vec<(usize, usize, usize)>,
+}
+
+impl FillList {
+    /// The items whose formulas vary with time (`varying`) or do not; `None` when any formula
+    /// reads `state_time` (those are resolved per sub-state).
+    fn of(program: &Program, varying: bool) -> Option<FillList> {
+        let formulas = &program.formulas;
+        if formulas.iter().any(|f| f.state_time) {
+            return None;
+        }
+        let wanted = |f: usize| formulas[f].varies == varying;
+        Some(FillList {
+            formulas: (0..formulas.len()).filter(|&f| wanted(f)).collect(),
+            entries: program
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.formula.filter(|&f| wanted(f)).map(|f| (i, f)))
+                .collect(),
+            state_values: (0..program.n_states)
+                .flat_map(|x| {
+                    program.state_values[x].iter().filter(|(_, f)| wanted(*f)).map(move |&(slot, f)| (x, slot, f))
+                })
+                .collect(),
+            events: program
+                .events
+                .iter()
+                .enumerate()
+                .flat_map(|(e, event)| {
+                    event.values.iter().filter(|(_, f)| wanted(*f)).map(move |&(slot, f)| (e, slot, f))
+                })
+                .collect(),
+        })
+    }
+}
+
 /// Everything needed to resolve one strategy cycle by cycle.
 pub struct Program {
     pub strategy: StrategyId,
@@ -125,6 +174,9 @@ pub struct Program {
     /// against cycle k - 1): the same for every parameter set, so it is worked out once here
     /// and a run does not evaluate the atoms at all. Read only while `step_atoms` is `Some`.
     pub step_changes: Option<Vec<bool>>,
+    /// The time-invariant items (index 0) and the time-varying ones (index 1) as lists, for a
+    /// program without `state_time` (see [`FillList`]).
+    pub fill_lists: Option<[FillList; 2]>,
 }
 
 impl std::fmt::Debug for CurveChecks<'_> {
@@ -432,7 +484,7 @@ impl Program {
             .as_deref()
             .filter(|_| clock_only)
             .map(|atoms| step_changes(atoms, n_params + b.hoisted.len(), &model.settings));
-        Program {
+        let mut program = Program {
             strategy,
             n_user_states: model.n_states(),
             n_states,
@@ -468,7 +520,10 @@ impl Program {
                 .enumerate()
                 .map(|(i, c)| (hta_model::CurveId::new(i), hta_model::curve::compile_check(c, &model.env())))
                 .collect(),
-        }
+            fill_lists: None,
+        };
+        program.fill_lists = FillList::of(&program, false).zip(FillList::of(&program, true)).map(|(a, b)| [a, b]);
+        program
     }
 }
 

@@ -6,7 +6,7 @@ use hta_model::formula::{SlotLayout, TimeVar};
 use hta_model::{ParamId, StateId};
 
 use crate::error::{Problem, RunErrors};
-use crate::program::Program;
+use crate::program::{FillList, Program};
 
 /// Slack allowed on a row summing to 1, and on a complement dipping below 0 by rounding.
 pub const ROW_TOLERANCE: f64 = 1e-9;
@@ -219,6 +219,10 @@ impl<'p> Resolver<'p> {
     fn fill(&mut self, varying: bool, cycle: usize) {
         let program = self.program;
         let width = program.layout.width();
+        if let Some(lists) = &program.fill_lists {
+            self.fill_listed(&lists[usize::from(varying)], cycle);
+            return;
+        }
         for (f, formula) in program.formulas.iter().enumerate() {
             if formula.varies == varying && !formula.state_time {
                 self.formula_values[f] = formula.expr.eval(&self.slots);
@@ -267,6 +271,38 @@ impl<'p> Resolver<'p> {
                         Problem::TransitionValue { from: StateId::new(from), to: StateId::new(to), slot, value: v };
                     self.report(cycle, problem);
                 }
+            }
+        }
+    }
+
+    /// [`Self::fill`] for a program without `state_time`: the same numbers written, and the same
+    /// problems reported in the same order, from the precomputed lists.
+    fn fill_listed(&mut self, list: &FillList, cycle: usize) {
+        let program = self.program;
+        let width = program.layout.width();
+        for &f in &list.formulas {
+            self.formula_values[f] = program.formulas[f].expr.eval(&self.slots);
+        }
+        for &(i, f) in &list.entries {
+            self.inputs.probs[i] = self.formula_values[f];
+        }
+        for &(x, slot, f) in &list.state_values {
+            let v = self.formula_values[f];
+            self.inputs.state_values[x * width + slot] = v;
+            if !v.is_finite() {
+                let state = StateId::new(program.user_state[x]);
+                self.report(cycle, Problem::StateValue { state, slot, value: v });
+            }
+        }
+        for &(e, slot, f) in &list.events {
+            let v = self.formula_values[f];
+            self.inputs.event_values[e * width + slot] = v;
+            if !v.is_finite() {
+                let entry = &program.entries[program.events[e].entry];
+                let (from, to) = (program.user_state[entry.from], program.user_state[entry.to]);
+                let problem =
+                    Problem::TransitionValue { from: StateId::new(from), to: StateId::new(to), slot, value: v };
+                self.report(cycle, problem);
             }
         }
     }
