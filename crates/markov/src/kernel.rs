@@ -43,19 +43,22 @@ pub fn add_state_rewards(
     discounted: &mut [f64],
 ) {
     let width = undiscounted.len();
-    let at = |pair: (f64, f64), s: usize| pair.0 * m_prev[s] + pair.1 * m_next[s];
-    for s in 0..m_prev.len() {
-        let counted = at(weights.counting, s);
-        let cost = at(weights.costs, s);
-        let effect = at(weights.effects, s) * weights.cycle_years;
-        let row = &state_values[s * width..(s + 1) * width];
-        for v in 0..n_categories {
-            undiscounted[v] += counted * row[v];
-            discounted[v] += cost * row[v];
+    let w = weights;
+    let (und_costs, und_effects) = undiscounted.split_at_mut(n_categories);
+    let (disc_costs, disc_effects) = discounted.split_at_mut(n_categories);
+    for ((&prev, &next), row) in m_prev.iter().zip(m_next).zip(state_values.chunks_exact(width)) {
+        let counted = w.counting.0 * prev + w.counting.1 * next;
+        let cost = w.costs.0 * prev + w.costs.1 * next;
+        let effect = (w.effects.0 * prev + w.effects.1 * next) * w.cycle_years;
+        let counted_years = counted * w.cycle_years;
+        let (costs, effects) = row.split_at(n_categories);
+        for ((und, disc), x) in und_costs.iter_mut().zip(disc_costs.iter_mut()).zip(costs) {
+            *und += counted * x;
+            *disc += cost * x;
         }
-        for v in n_categories..width {
-            undiscounted[v] += counted * weights.cycle_years * row[v];
-            discounted[v] += effect * row[v];
+        for ((und, disc), x) in und_effects.iter_mut().zip(disc_effects.iter_mut()).zip(effects) {
+            *und += counted_years * x;
+            *disc += effect * x;
         }
     }
 }

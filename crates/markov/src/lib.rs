@@ -32,7 +32,7 @@ pub mod tree;
 
 pub use block::{run_totals_block, BlockRunner};
 pub use error::{Problem, RunError, RunErrors};
-pub use program::{Program, ValueLayout};
+pub use program::{Program, Schedule, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};
 pub use run::{run, run_program, run_program_with, run_totals, StrategyResult, Totals};
 pub use tree::{compose, compose_totals, TreeProgram, TreeValues};

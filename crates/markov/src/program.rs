@@ -155,9 +155,9 @@ pub struct Program {
     /// Run-time checks of every curve's parameters.
     pub curve_checks: Vec<(hta_model::CurveId, hta_model::curve::CurveCheck)>,
     /// Counting and discount weights of cycle k at index k - 1 (the same in every run).
-    pub weights: Vec<crate::kernel::CycleWeights>,
+    pub weights: std::sync::Arc<[crate::kernel::CycleWeights]>,
     /// Discount factors (costs, effects) of transition values in cycle k at index k - 1.
-    pub event_factors: Vec<(f64, f64)>,
+    pub event_factors: std::sync::Arc<[(f64, f64)]>,
     /// Destination of each entry (for the kernel).
     pub entry_to: Vec<usize>,
     /// Origin state of each transition value's entry.
@@ -346,9 +346,32 @@ impl Builder<'_> {
     }
 }
 
+/// The counting and discount weights of every cycle: the same for every strategy of a model,
+/// so worked out once and shared by the programs compiled with it ([`Program::with_schedule`]).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    weights: std::sync::Arc<[crate::kernel::CycleWeights]>,
+    event_factors: std::sync::Arc<[(f64, f64)]>,
+}
+
+impl Schedule {
+    pub fn new(model: &Model) -> Schedule {
+        let cycles = 1..=model.settings.n_cycles;
+        Schedule {
+            weights: cycles.clone().map(|k| crate::run::cycle_weights_for(model, k)).collect(),
+            event_factors: cycles.map(|k| crate::run::event_factors(model, k)).collect(),
+        }
+    }
+}
+
 impl Program {
     /// Compiles strategy `strategy`. The model must be valid (as `hta-spec` returns it).
     pub fn new(model: &Model, strategy: StrategyId) -> Program {
+        Program::with_schedule(model, strategy, &Schedule::new(model))
+    }
+
+    /// [`Program::new`] with the model's [`Schedule`] made once for all its strategies.
+    pub fn with_schedule(model: &Model, strategy: StrategyId, schedule: &Schedule) -> Program {
         let n_params = model.parameters.len();
         let definitions: Vec<&Formula> = (0..n_params).map(|p| model.definition(strategy, ParamId::new(p))).collect();
         let reads: Vec<Vec<ParamId>> = definitions.iter().map(|f| f.expr.params().collect()).collect();
@@ -508,8 +531,8 @@ impl Program {
             initial,
             any_varying,
             has_rows: !s.rows.is_empty(),
-            weights: (1..=model.settings.n_cycles).map(|k| crate::run::cycle_weights_for(model, k)).collect(),
-            event_factors: (1..=model.settings.n_cycles).map(|k| crate::run::event_factors(model, k)).collect(),
+            weights: schedule.weights.clone(),
+            event_factors: schedule.event_factors.clone(),
             entry_to,
             event_from,
             step_atoms,

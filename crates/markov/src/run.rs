@@ -54,8 +54,9 @@ impl StrategyResult {
 pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
     let mut errors = RunErrors::default();
     let mut arms = Vec::with_capacity(model.arms.len());
+    let schedule = crate::program::Schedule::new(model);
     for k in 0..model.arms.len() {
-        match run_program(model, &Program::new(model, model.arm_id(k))) {
+        match run_program(model, &Program::with_schedule(model, model.arm_id(k), &schedule)) {
             Ok(result) => arms.push(result),
             Err(e) => errors.extend(e),
         }
@@ -64,7 +65,7 @@ pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
     for strategy in model.strategy_ids() {
         let outcome = match crate::tree::TreeProgram::new(model, strategy) {
             Some(tree) => tree.evaluate(&[]).map(|values| crate::tree::compose(strategy, model, &values, &arms)),
-            None => run_program(model, &Program::new(model, strategy)),
+            None => run_program(model, &Program::with_schedule(model, strategy, &schedule)),
         };
         match outcome {
             Ok(result) => results.push(result),

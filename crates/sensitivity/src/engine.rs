@@ -40,10 +40,14 @@ impl<'m> Evaluator<'m> {
     pub fn new(model: &'m Model) -> Self {
         let trees: Vec<Option<TreeProgram>> = model.strategy_ids().map(|s| TreeProgram::new(model, s)).collect();
         let (programs, arm_programs) = match model.structure {
-            Structure::Markov => (
-                model.strategy_ids().zip(&trees).map(|(s, t)| t.is_none().then(|| Program::new(model, s))).collect(),
-                (0..model.arms.len()).map(|k| Program::new(model, model.arm_id(k))).collect(),
-            ),
+            Structure::Markov => {
+                let schedule = hta_markov::Schedule::new(model);
+                let compile = |s| Program::with_schedule(model, s, &schedule);
+                (
+                    model.strategy_ids().zip(&trees).map(|(s, t)| t.is_none().then(|| compile(s))).collect(),
+                    (0..model.arms.len()).map(|k| compile(model.arm_id(k))).collect(),
+                )
+            }
             Structure::PartitionedSurvival => (Vec::new(), Vec::new()),
         };
         Evaluator { model, programs, arm_programs, trees }

@@ -28,18 +28,28 @@ pub struct OneWayFailure {
     pub errors: RunErrors,
 }
 
-/// Runs every (parameter, low, high).
+/// Runs every (parameter, low, high): the parameter sets run in lockstep blocks
+/// ([`Evaluator::evaluate_block_in`]), one block per parallel task, so each gets the numbers it
+/// gets alone. A failure reported is the first in the order of `ranges` (low before high).
 pub fn one_way(evaluator: &Evaluator, ranges: &[(ParamId, f64, f64)]) -> Result<Vec<OneWayRow>, OneWayFailure> {
     use rayon::prelude::*;
-    ranges
-        .par_iter()
-        .map(|&(param, low, high)| {
-            let at = |value: f64| {
-                evaluator.evaluate(&[(param, value)]).map_err(|errors| OneWayFailure { param, value, errors })
-            };
-            Ok(OneWayRow { param, low, high, at_low: at(low)?, at_high: at(high)? })
-        })
-        .collect()
+    let sets: Vec<Vec<(ParamId, f64)>> =
+        ranges.iter().flat_map(|&(param, low, high)| [vec![(param, low)], vec![(param, high)]]).collect();
+    let results: Vec<Result<Vec<Outcome>, RunErrors>> = sets
+        .par_chunks(hta_markov::kernel::LANES)
+        .map_init(|| evaluator.workspace(), |workspace, block| evaluator.evaluate_block_in(workspace, block))
+        .flatten_iter()
+        .collect();
+    let mut results = sets.iter().zip(results).map(|(set, result)| {
+        let (param, value) = set[0];
+        result.map_err(|errors| OneWayFailure { param, value, errors })
+    });
+    let mut rows = Vec::with_capacity(ranges.len());
+    for &(param, low, high) in ranges {
+        let (Some(at_low), Some(at_high)) = (results.next(), results.next()) else { break };
+        rows.push(OneWayRow { param, low, high, at_low: at_low?, at_high: at_high? });
+    }
+    Ok(rows)
 }
 
 /// Result of a threshold search.
