@@ -101,3 +101,24 @@ fn w3_psa_1000_draws(bencher: divan::Bencher) {
     let thresholds = steps(100_000.0, 1_000.0);
     bencher.bench(|| run_psa(divan::black_box(&model), 1_000, &thresholds));
 }
+
+/// W3, one lockstep block: strategy `tx1` (20 states x 600 monthly cycles) for one block of
+/// `LANES` PSA draws on the buffers a PSA thread reuses, engine only (sampling and compiling
+/// outside the timing). Divide by LANES x 20 x 600 for the time per draw-state-cycle
+/// (docs/performance.md).
+#[divan::bench(sample_count = 50)]
+fn w3_one_block_of_draws(bencher: divan::Bencher) {
+    let Some(model) = psa_model("benches/models/w3_synthetic.yaml") else { return };
+    let Ok(sampler) = hta_sensitivity::Sampler::new(&model) else { return };
+    let Some(tx1) = model.strategy_ids().nth(1) else { return };
+    let program = hta_markov::Program::new(&model, tx1);
+    let pins: Vec<Vec<(hta_model::ParamId, f64)>> = (0..hta_markov::kernel::LANES as u64)
+        .map(|draw| {
+            let mut pins = Vec::new();
+            sampler.draw(1, draw, &mut pins);
+            pins
+        })
+        .collect();
+    let mut runner = hta_markov::BlockRunner::new(&model, &program);
+    bencher.bench_local(|| runner.run(divan::black_box(&pins)).len());
+}

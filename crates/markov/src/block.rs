@@ -163,17 +163,20 @@ impl<'p> BlockRunner<'p> {
         out
     }
 
-    /// One block of at most [`LANES`] parameter sets; the lanes past the last are padded with
-    /// copies of it (their results are dropped).
+    /// One block of at most [`LANES`] parameter sets. The lanes past the last are not resolved:
+    /// their inputs stay zero, so the kernels carry zeros there (no NaN, nothing read back).
     fn run_block<P: AsRef<[(ParamId, f64)]>>(&mut self, pins: &[P], out: &mut Vec<Result<Totals, RunErrors>>) {
-        let Some(last) = pins.last() else { return };
+        if pins.is_empty() {
+            return;
+        }
         let (program, settings) = (self.program, &self.model.settings);
         let n_categories = program.layout.n_categories;
         let block = &mut self.lanes;
         block.reset(program);
-        for (lane, resolver) in self.resolvers.iter_mut().enumerate() {
+        let used = pins.len();
+        for (lane, resolver) in self.resolvers.iter_mut().take(used).enumerate() {
             resolver.reset();
-            resolver.pin(pins.get(lane).unwrap_or(last).as_ref());
+            resolver.pin(pins[lane].as_ref());
             self.start.fill(0.0);
             resolver.start(&mut self.start);
             for (slot, value) in self.start.iter().enumerate() {
@@ -183,7 +186,7 @@ impl<'p> BlockRunner<'p> {
         }
         block.end_cycle();
         for k in 1..=settings.n_cycles {
-            for (lane, resolver) in self.resolvers.iter_mut().enumerate() {
+            for (lane, resolver) in self.resolvers.iter_mut().take(used).enumerate() {
                 if resolver.cycle(k) {
                     block.load(lane, &resolver.inputs);
                 }

@@ -63,8 +63,8 @@ pub fn add_state_rewards(
     }
 }
 
-/// Parameter sets a lockstep block holds ([`crate::run_totals_block`] pads the last block of a
-/// run): one number per lane in each `[f64; LANES]`, a width the compiler unrolls and
+/// Parameter sets a lockstep block holds (a shorter block leaves its last lanes unresolved, at
+/// zero): one number per lane in each `[f64; LANES]`, a width the compiler unrolls and
 /// vectorises (four AVX-512 registers). Chosen by measurement (docs/performance.md: W3 with
 /// 1,000 draws on one thread took 0.16-0.23 s with 8 lanes, 0.137 s with 16, 0.121 s with 32
 /// and 0.128 s with 64); the numbers do not depend on it (tests/lockstep.rs).

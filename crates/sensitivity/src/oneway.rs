@@ -35,8 +35,10 @@ pub fn one_way(evaluator: &Evaluator, ranges: &[(ParamId, f64, f64)]) -> Result<
     use rayon::prelude::*;
     let sets: Vec<Vec<(ParamId, f64)>> =
         ranges.iter().flat_map(|&(param, low, high)| [vec![(param, low)], vec![(param, high)]]).collect();
+    // Blocks of at most LANES sets, and at least one block per thread when there are few.
+    let block = sets.len().div_ceil(rayon::current_num_threads().max(1)).clamp(1, hta_markov::kernel::LANES);
     let results: Vec<Result<Vec<Outcome>, RunErrors>> = sets
-        .par_chunks(hta_markov::kernel::LANES)
+        .par_chunks(block)
         .map_init(|| evaluator.workspace(), |workspace, block| evaluator.evaluate_block_in(workspace, block))
         .flatten_iter()
         .collect();
