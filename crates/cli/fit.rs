@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use hta_fit::{kaplan_meier, Fit, FitOptions, Model, PatientData, Status};
+use hta_fit::{kaplan_meier_with_entry, Fit, FitOptions, Model, PatientData, Status};
 use hta_model::survival::Family;
 use hta_report::figures::{Figure, Plot, Series};
 
@@ -18,7 +18,10 @@ use crate::exit::Exit;
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Patient data: CSV with a header naming `time` (> 0), `event` (1 event, 0 censored),
-    /// optionally `arm`, and any further numeric columns (covariates; not used in the fits yet).
+    /// optionally `arm`, optionally `entry` (delayed entry: the time a patient came under
+    /// observation, at least 0 and less than `time`; the fits and the Kaplan–Meier estimate
+    /// condition on survival to it), and any further numeric columns (covariates; not used in
+    /// the fits yet).
     pub data: PathBuf,
     /// Directory for the outputs (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -195,11 +198,12 @@ fn fit_everything(data: &PatientData, models: &Models) -> Vec<Fitted> {
     let mut out = Vec::new();
     for (a, arm) in data.arms.iter().enumerate() {
         let (t, e) = data.times_events(Some(a));
+        let entry = data.entries(Some(a));
         for model in models.for_data(&t, &e) {
             out.push(Fitted {
                 arm: arm.clone(),
                 arms: Vec::new(),
-                fit: hta_fit::fit_model(&model, &t, &e, &[], &[], &[], options),
+                fit: hta_fit::fit_model(&model, &t, &e, &entry, &[], &[], options),
             });
         }
     }
@@ -212,7 +216,7 @@ fn fit_everything(data: &PatientData, models: &Models) -> Vec<Fitted> {
             .collect();
         let names: Vec<String> = data.arms[1..].iter().map(|a| format!("arm_{}", identifier(a))).collect();
         for model in models.for_data(&t, &e) {
-            let fit = hta_fit::fit_model(&model, &t, &e, &[], &x, &names, options);
+            let fit = hta_fit::fit_model(&model, &t, &e, &data.entries(None), &x, &names, options);
             out.push(Fitted { arm: "pooled".into(), arms: data.arms.clone(), fit });
         }
     }
@@ -313,7 +317,7 @@ fn at_risk_csv(data: &PatientData) -> String {
     let mut out = String::from("arm,time,at_risk,km_survival\n");
     for (a, arm) in data.arms.iter().enumerate() {
         let (t, e) = data.times_events(Some(a));
-        let km = kaplan_meier(&t, &e);
+        let km = kaplan_meier_with_entry(&t, &e, &data.entries(Some(a)));
         for step in 0..=10 {
             let time = km.max_time() * step as f64 / 10.0;
             let _ = writeln!(out, "{},{},{},{}", csv_field(arm), time, km.at_risk_at(time), km.survival_at(time));
@@ -329,7 +333,7 @@ fn json(data: &PatientData, fitted: &[Fitted], source: &str, sha256: &str) -> St
         .enumerate()
         .map(|(a, arm)| {
             let (t, e) = data.times_events(Some(a));
-            serde_json::json!({ "arm": arm, "n": t.len(), "events": e.iter().filter(|&&x| x).count(), "kaplan_meier": kaplan_meier(&t, &e) })
+            serde_json::json!({ "arm": arm, "n": t.len(), "events": e.iter().filter(|&&x| x).count(), "kaplan_meier": kaplan_meier_with_entry(&t, &e, &data.entries(Some(a))) })
         })
         .collect();
     let fits: Vec<serde_json::Value> = fitted
@@ -481,7 +485,7 @@ fn figures(data: &PatientData, fitted: &[Fitted], horizon: f64, unit: &str) -> V
     let grid: Vec<f64> = (1..=200).map(|i| horizon * i as f64 / 200.0).collect();
     for (a, arm) in data.arms.iter().enumerate() {
         let (t, e) = data.times_events(Some(a));
-        let km = kaplan_meier(&t, &e);
+        let km = kaplan_meier_with_entry(&t, &e, &data.entries(Some(a)));
         let fits: Vec<&Fit> = fitted.iter().filter(|f| f.arm == *arm).map(|f| &f.fit).collect();
         let name = identifier(arm);
         let mut survival = vec![

@@ -43,6 +43,9 @@ impl std::error::Error for DataError {}
 pub struct Observation {
     pub time: f64,
     pub event: bool,
+    /// Delayed entry (left truncation): the time the patient came under observation, 0 without
+    /// an `entry` column; always less than `time`.
+    pub entry: f64,
     pub arm: usize,
     pub covariates: Vec<f64>,
     pub line: usize,
@@ -56,6 +59,8 @@ pub struct PatientData {
     pub arms: Vec<String>,
     pub covariates: Vec<String>,
     pub observations: Vec<Observation>,
+    /// Whether the file has an `entry` column (delayed entry).
+    pub entry_column: bool,
 }
 
 impl PatientData {
@@ -67,6 +72,15 @@ impl PatientData {
     /// Times and event indicators of arm `arm` (all arms for `None`).
     pub fn times_events(&self, arm: Option<usize>) -> (Vec<f64>, Vec<bool>) {
         self.observations.iter().filter(|o| arm.is_none_or(|a| o.arm == a)).map(|o| (o.time, o.event)).unzip()
+    }
+
+    /// Entry times of arm `arm` (all arms for `None`), in the order of [`Self::times_events`];
+    /// empty when the file has no `entry` column (no delayed entry).
+    pub fn entries(&self, arm: Option<usize>) -> Vec<f64> {
+        if !self.entry_column {
+            return Vec::new();
+        }
+        self.observations.iter().filter(|o| arm.is_none_or(|a| o.arm == a)).map(|o| o.entry).collect()
     }
 }
 
@@ -143,7 +157,7 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
         }
     }
     let find = |wanted: &str| names.iter().position(|n| n == wanted);
-    let (time_col, event_col, arm_col) = (find("time"), find("event"), find("arm"));
+    let (time_col, event_col, arm_col, entry_col) = (find("time"), find("event"), find("arm"), find("entry"));
     for (col, wanted) in [(time_col, "time"), (event_col, "event")] {
         if col.is_none() {
             let found: Vec<String> = names.iter().map(|n| shown(n)).collect();
@@ -161,13 +175,15 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
     if !problems.list.is_empty() {
         return Err(problems.list);
     }
-    let covariate_cols: Vec<usize> =
-        (0..names.len()).filter(|&i| i != time_col && i != event_col && Some(i) != arm_col).collect();
+    let covariate_cols: Vec<usize> = (0..names.len())
+        .filter(|&i| i != time_col && i != event_col && Some(i) != arm_col && Some(i) != entry_col)
+        .collect();
     let mut data = PatientData {
         source: file.to_string(),
         arms: Vec::new(),
         covariates: covariate_cols.iter().map(|&i| names[i].clone()).collect(),
         observations: Vec::new(),
+        entry_column: entry_col.is_some(),
     };
     let mut first_line_of_arm: Vec<usize> = Vec::new();
     for record in records {
@@ -259,6 +275,20 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
                 }
             },
         };
+        let entry = match entry_col {
+            None => Some(0.0),
+            Some(col) => match (number(col, "an entry time of at least 0", &mut problems), time) {
+                (Some(e), Some(t)) if !(0.0..t).contains(&e) => {
+                    problems.at(
+                        line,
+                        Some((col, &names[col])),
+                        format!("found {e}; the entry time must be at least 0 and less than the row's time ({t})"),
+                    );
+                    None
+                }
+                (entry, _) => entry,
+            },
+        };
         let mut covariates = Vec::with_capacity(covariate_cols.len());
         for &col in &covariate_cols {
             match number(
@@ -270,7 +300,7 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
                 None => row_ok = false,
             }
         }
-        let (Some(time), Some(event), Some(arm), true) = (time, event, arm, row_ok) else {
+        let (Some(time), Some(event), Some(arm), Some(entry), true) = (time, event, arm, entry, row_ok) else {
             continue;
         };
         let arm = match data.arms.iter().position(|a| *a == arm) {
@@ -281,7 +311,7 @@ pub fn parse_ipd(file: &str, bytes: &[u8]) -> Result<PatientData, Vec<DataError>
                 data.arms.len() - 1
             }
         };
-        data.observations.push(Observation { time, event, arm, covariates, line });
+        data.observations.push(Observation { time, event, entry, arm, covariates, line });
     }
     if !problems.list.is_empty() {
         return Err(problems.list);
@@ -328,7 +358,25 @@ mod tests {
         assert_eq!(data.covariates, ["age"]);
         assert_eq!(
             data.observations[2],
-            Observation { time: 3.0, event: true, arm: 1, covariates: vec![65.0], line: 4 }
+            Observation { time: 3.0, event: true, entry: 0.0, arm: 1, covariates: vec![65.0], line: 4 }
+        );
+        assert!(!data.entry_column && data.entries(None).is_empty());
+    }
+
+    #[test]
+    fn reads_delayed_entry_and_refuses_entry_at_or_after_the_time() {
+        let data =
+            parse_ipd("d.csv", b"time,event,entry,age\n1.5,1,0.5,60\n2,0,0,70\n").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(data.covariates, ["age"], "entry is not a covariate");
+        assert_eq!(data.entries(None), [0.5, 0.0]);
+        let e = errors("time,event,entry\n1,1,1\n2,1,-1\n3,1,x\n");
+        assert_eq!(
+            e,
+            [
+                "d.csv:2:3: column `entry`: found 1; the entry time must be at least 0 and less than the row's time (1)",
+                "d.csv:3:3: column `entry`: found -1; the entry time must be at least 0 and less than the row's time (2)",
+                "d.csv:4:3: column `entry`: found \"x\"; expected an entry time of at least 0",
+            ]
         );
     }
 

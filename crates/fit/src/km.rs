@@ -23,6 +23,9 @@ pub struct KaplanMeier {
     pub upper: Vec<f64>,
     /// All follow-up times, sorted, for numbers at risk at any time.
     follow_up: Vec<f64>,
+    /// All delayed-entry times, sorted (empty without delayed entry).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    entries: Vec<f64>,
 }
 
 /// z for a two-sided 95% interval.
@@ -31,6 +34,16 @@ const Z95: f64 = 1.959963984540054;
 /// The Kaplan–Meier estimate for `times` with `events` (true = event). Times must be finite and
 /// non-negative (the data reader checks them); a NaN time is skipped.
 pub fn kaplan_meier(times: &[f64], events: &[bool]) -> KaplanMeier {
+    kaplan_meier_with_entry(times, events, &[])
+}
+
+/// [`kaplan_meier`] with delayed entry (left truncation): patient i is at risk at t when
+/// `entry[i] < t <= times[i]` (an entry at the very time of an event is not yet at risk for
+/// it). `entry` is empty for none, else one time per patient, each less than its time.
+pub fn kaplan_meier_with_entry(times: &[f64], events: &[bool], entry: &[f64]) -> KaplanMeier {
+    let mut entries: Vec<f64> = times.iter().zip(entry).filter(|(t, _)| !t.is_nan()).map(|(_, &e)| e).collect();
+    entries.sort_by(f64::total_cmp);
+    let not_yet_entered = |t: f64| entries.len() - entries.partition_point(|&e| e < t);
     let mut order: Vec<(f64, bool)> =
         times.iter().copied().zip(events.iter().copied()).filter(|(t, _)| !t.is_nan()).collect();
     order.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -45,13 +58,14 @@ pub fn kaplan_meier(times: &[f64], events: &[bool]) -> KaplanMeier {
         lower: Vec::new(),
         upper: Vec::new(),
         follow_up,
+        entries: Vec::new(),
     };
     let (mut s, mut greenwood) = (1.0_f64, 0.0_f64);
     let mut i = 0;
     let n = order.len();
     while i < n {
         let t = order[i].0;
-        let at_risk = n - i;
+        let at_risk = (n - i) - not_yet_entered(t);
         let mut d = 0;
         while i < n && order[i].0 == t {
             d += usize::from(order[i].1);
@@ -75,6 +89,7 @@ pub fn kaplan_meier(times: &[f64], events: &[bool]) -> KaplanMeier {
         km.lower.push(if s > 0.0 && greenwood.is_finite() { s * (-half).exp() } else { f64::NAN });
         km.upper.push(if s > 0.0 && greenwood.is_finite() { (s * half.exp()).min(1.0) } else { f64::NAN });
     }
+    km.entries = entries;
     km
 }
 
@@ -89,9 +104,11 @@ impl KaplanMeier {
         }
     }
 
-    /// Patients at risk at `t`: follow-up time ≥ t.
+    /// Patients at risk at `t` (the table of numbers at risk): followed to t or later and
+    /// entered at or before t, so that everyone entering at 0 is at risk at 0.
     pub fn at_risk_at(&self, t: f64) -> usize {
-        self.follow_up.len() - self.follow_up.partition_point(|&x| x < t)
+        let followed = self.follow_up.len() - self.follow_up.partition_point(|&x| x < t);
+        followed - (self.entries.len() - self.entries.partition_point(|&e| e <= t))
     }
 
     /// The longest follow-up time.
@@ -132,5 +149,34 @@ mod tests {
         assert_eq!(km.at_risk_at(30.0), 5);
         assert_eq!(km.median(), Some(31.0));
         assert_eq!(km.survival_at(13.5), km.survival[1]);
+        let no_delay = kaplan_meier_with_entry(&times, &events, &[0.0; 11]);
+        assert_eq!(no_delay.survival, km.survival, "entry at 0 is no delayed entry");
+    }
+
+    /// Delayed entry worked by hand. Patients (entry, time, event): (0, 2, 1), (0, 5, 0),
+    /// (3, 4, 1), (1, 6, 1), (4.5, 7, 1). At t = 2 the patients entered before 2 and followed
+    /// to 2 or later are the first, second and fourth: 3 at risk, 1 event, S = 2/3. At t = 4:
+    /// the second, third and fourth (the fifth enters at 4.5): 3 at risk, S = 2/3 · 2/3 = 4/9.
+    /// At t = 6: the fourth and fifth: 2 at risk, S = 4/9 · 1/2 = 2/9. At t = 7: the fifth
+    /// alone, S = 0. Greenwood at t = 4: 1/(3·2) + 1/(3·2) = 1/3.
+    #[test]
+    fn delayed_entry_leaves_late_entrants_out_of_earlier_risk_sets() {
+        let times = [2.0, 5.0, 4.0, 6.0, 7.0];
+        let events = [true, false, true, true, true];
+        let entry = [0.0, 0.0, 3.0, 1.0, 4.5];
+        let km = kaplan_meier_with_entry(&times, &events, &entry);
+        assert_eq!(km.times, [2.0, 4.0, 6.0, 7.0]);
+        assert_eq!(km.at_risk, [3, 3, 2, 1]);
+        for (got, want) in km.survival.iter().zip([2.0 / 3.0, 4.0 / 9.0, 2.0 / 9.0, 0.0]) {
+            assert_relative_eq!(*got, want, epsilon = 1e-15);
+        }
+        assert_relative_eq!(km.std_error[1], 4.0 / 9.0 * (1.0_f64 / 3.0).sqrt(), epsilon = 1e-15);
+        // At t = 4.6: followed to 4.6 or later are the second, fourth and fifth, all entered.
+        assert_eq!(km.at_risk_at(4.6), 3);
+        // At t = 3.5: the second, third and fourth (the fifth has not entered).
+        assert_eq!(km.at_risk_at(3.5), 3);
+        assert_eq!(km.at_risk_at(0.5), 2, "the third, fourth and fifth enter later");
+        assert_eq!(km.at_risk_at(0.0), 2, "those entering at 0 are at risk at 0");
+        assert_eq!(kaplan_meier_with_entry(&times, &events, &[0.0; 5]).at_risk_at(0.0), 5);
     }
 }

@@ -16,5 +16,5 @@ pub mod km;
 pub mod mle;
 
 pub use data::{read_ipd, DataError, Observation, PatientData};
-pub use km::{kaplan_meier, KaplanMeier};
+pub use km::{kaplan_meier, kaplan_meier_with_entry, KaplanMeier};
 pub use mle::{fit, fit_all, fit_model, rank, spline_knots, Fit, FitOptions, Model, Status};
