@@ -140,44 +140,25 @@ fn covariates_act_on_the_scale() {
 /// The Weibull with entry at 0 is the fit without entry; with later entry its log-likelihood is
 /// the conditional one, which the fit reports at its own optimum (higher than the unconditional
 /// fit's estimates give there).
+/// A fit of `family` without covariates, with delayed `entry` times.
+fn fit_with_entry(family: Family, t: &[f64], e: &[bool], entry: &[f64]) -> hta_fit::Fit {
+    hta_fit::fit_model(&hta_fit::Model::Parametric(family), t, e, entry, &[], &[], FitOptions::default())
+}
+
 #[test]
 fn delayed_entry_conditions_on_survival_to_entry() {
     let (t, e) = ovarian();
     let entry: Vec<f64> = t.iter().enumerate().map(|(i, &ti)| if i % 3 == 0 { 0.4 * ti } else { 0.0 }).collect();
     let exposure: f64 = t.iter().zip(&entry).map(|(ti, ei)| ti - ei).sum();
     let rate = 12.0 / exposure;
-    let exp = hta_fit::fit_model(
-        &hta_fit::Model::Parametric(Family::Exponential),
-        &t,
-        &e,
-        &entry,
-        &[],
-        &[],
-        FitOptions::default(),
-    );
+    let exp = fit_with_entry(Family::Exponential, &t, &e, &entry);
     assert_eq!(exp.status, Status::Converged);
     assert_relative_eq!(exp.estimates[0], rate, max_relative = EST_TOL);
     assert_relative_eq!(exp.loglik, 12.0 * rate.ln() - 12.0, max_relative = TOL);
     let none = fit(Family::Weibull, &t, &e, &[], &[], FitOptions::default());
-    let zeros = hta_fit::fit_model(
-        &hta_fit::Model::Parametric(Family::Weibull),
-        &t,
-        &e,
-        &vec![0.0; t.len()],
-        &[],
-        &[],
-        FitOptions::default(),
-    );
+    let zeros = fit_with_entry(Family::Weibull, &t, &e, &vec![0.0; t.len()]);
     assert_relative_eq!(zeros.loglik, none.loglik, max_relative = 1e-12);
-    let delayed = hta_fit::fit_model(
-        &hta_fit::Model::Parametric(Family::Weibull),
-        &t,
-        &e,
-        &entry,
-        &[],
-        &[],
-        FitOptions::default(),
-    );
+    let delayed = fit_with_entry(Family::Weibull, &t, &e, &entry);
     assert_eq!(delayed.status, Status::Converged);
     assert!(delayed.loglik > none.loglik, "conditioning on survival to entry raises the likelihood");
 }
@@ -189,14 +170,6 @@ fn the_entry_column_is_read_as_delayed_entry() {
     let text = "time,event,entry\n10,1,0\n20,0,5\n30,1,12\n40,1,0\n";
     let data = hta_fit::data::parse_ipd("d.csv", text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
     let (t, e) = data.times_events(None);
-    let fit = hta_fit::fit_model(
-        &hta_fit::Model::Parametric(Family::Exponential),
-        &t,
-        &e,
-        &data.entries(None),
-        &[],
-        &[],
-        FitOptions::default(),
-    );
+    let fit = fit_with_entry(Family::Exponential, &t, &e, &data.entries(None));
     assert_relative_eq!(fit.estimates[0], 3.0 / (10.0 + 15.0 + 18.0 + 40.0), max_relative = EST_TOL);
 }
