@@ -195,6 +195,10 @@ pub(crate) fn fail(error: Error) -> Exit {
             eprintln!("error: {m}");
             Exit::Io
         }
+        Error::Within { context, error } => {
+            eprintln!("{context}");
+            fail(*error)
+        }
     }
 }
 

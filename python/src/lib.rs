@@ -42,11 +42,11 @@ fn to_py_err(py: Python<'_>, error: Error) -> PyErr {
         message.push_str("\n  ");
         message.push_str(&d.one_line());
     }
-    let err = match &error {
+    let err = match error.innermost() {
         Error::Invalid(_) | Error::Model(_) => ModelError::new_err(message),
         Error::RunFailed { .. } | Error::Analysis(_) => RunError::new_err(message),
         Error::Usage(_) => UsageError::new_err(message),
-        Error::Io(_) => ModelError::new_err(message),
+        Error::Io(_) | Error::Within { .. } => ModelError::new_err(message),
     };
     let value = err.value(py);
     let _ = value.setattr("diagnostics", PyList::new(py, diagnostics).ok());

@@ -8,11 +8,14 @@
 pub mod budget;
 pub mod budget_psa;
 pub mod budget_regions;
+pub mod compare;
 pub mod dsa;
 mod error;
 pub mod psa;
 pub mod run_errors;
 pub mod scenarios;
+pub mod threshold;
+pub mod twoway;
 
 use std::path::Path;
 
