@@ -308,15 +308,6 @@ fn schema(out: Option<&Path>) -> Result<(), Exit> {
     }
 }
 
-/// Reads a text file named on the command line or beside a shard; anything but a regular file
-/// (a FIFO would block for ever) is refused.
-pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("not a regular file (a pipe, device or directory?)"));
-    }
-    std::fs::read_to_string(path)
-}
-
 pub(crate) fn io_error(path: &Path, error: &std::io::Error) -> Exit {
     eprintln!("error: cannot write {}: {error}", path.display());
     Exit::Io

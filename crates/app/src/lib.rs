@@ -11,6 +11,7 @@ pub mod budget_regions;
 pub mod compare;
 pub mod dsa;
 mod error;
+pub mod merge;
 pub mod psa;
 pub mod run_errors;
 pub mod scenarios;

@@ -10,6 +10,16 @@ use hta_spec::Loaded;
 
 use crate::{Error, Progress};
 
+/// What identifies the draws: recorded in psa.json and checked when shards are merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawRecord {
+    pub seed: u64,
+    pub first_draw: u64,
+    pub draws_requested: u64,
+    /// `stop` or `skip` ([`OnInvalid::name`]).
+    pub on_invalid: &'static str,
+}
+
 /// What to draw.
 #[derive(Debug, Clone)]
 pub struct PsaOptions {
