@@ -160,11 +160,6 @@ pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResul
     Ok((results, warnings))
 }
 
-/// Prints run-time problems as diagnostics; the exit code for them.
-fn report_run_errors(loaded: &Loaded, errors: &hta_markov::RunErrors) -> Exit {
-    fail(Error::run(loaded, errors))
-}
-
 /// Prints why a workflow of the analysis layer stopped; the exit code for it.
 pub(crate) fn fail(error: Error) -> Exit {
     match error {

@@ -6,6 +6,7 @@
 //! line (`crates/cli`) and the Python package (`python/`) render these results.
 
 pub mod budget;
+pub mod budget_price;
 pub mod budget_psa;
 pub mod budget_regions;
 pub mod compare;
