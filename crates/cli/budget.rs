@@ -16,6 +16,12 @@ use crate::{load, number, write_files};
 pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
     let spec = hta_app::budget::load_spec(&args.file).map_err(crate::fail)?;
     let loaded = load(&spec.model_path, &hta_app::budget::model_overrides(&spec, &args.set))?;
+    budget_of(args, spec, loaded)
+}
+
+/// `hta budget` on a budget file already read and its model loaded with the budget's
+/// overrides (`hta_app::budget::model_overrides`).
+pub fn budget_of(args: &BudgetArgs, spec: BudgetSpec, loaded: hta_spec::Loaded) -> Result<Extra, Exit> {
     let analysis = hta_app::budget::analyse(spec, loaded).map_err(crate::fail)?;
     for w in &analysis.warnings {
         eprintln!("warning: {w}");

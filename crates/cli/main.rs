@@ -125,7 +125,12 @@ fn main() -> ExitCode {
 }
 
 fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
-    match hta_spec::load(model, set) {
+    loaded_or_exit(hta_spec::load(model, set))
+}
+
+/// A loaded model with its warnings printed, or the exit code of its problems.
+fn loaded_or_exit(result: Result<Loaded, Diagnostics>) -> Result<Loaded, Exit> {
+    match result {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 crate::emit(true, &render::diagnostic(warning));
@@ -134,6 +139,12 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
         }
         Err(diagnostics) => Err(report_load_failure(&diagnostics)),
     }
+}
+
+/// As [`load`] of `path` with `set`, from the text `loaded` was read from
+/// (`hta_spec::relower`): for `hta report`, which reads its model file once.
+fn relower(loaded: &Loaded, path: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
+    loaded_or_exit(hta_spec::relower(loaded, Some(path), set))
 }
 
 pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {

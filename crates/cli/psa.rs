@@ -19,6 +19,11 @@ use crate::{load, number, write_files};
 
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
+    psa_of(&loaded, args)
+}
+
+/// `hta psa` on a loaded model (`args.model` and `args.set` are not read again).
+pub fn psa_of(loaded: &Loaded, args: &PsaArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
     // Arguments that depend on the model are checked before the draws are run.
     hta_app::psa::grid(model, args.report.wtp_grid.as_deref()).map_err(crate::fail)?;
@@ -41,7 +46,7 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         evppi_names: args.report.evppi.iter().chain(&args.report.evppi_group).cloned().collect(),
     };
     let started = std::time::Instant::now();
-    let run = crate::with_progress(args.draws, "draws", |tick| hta_app::psa::run(&loaded, &options, Some(tick)));
+    let run = crate::with_progress(args.draws, "draws", |tick| hta_app::psa::run(loaded, &options, Some(tick)));
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let record = DrawRecord {
@@ -59,7 +64,7 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         run.params.len(),
         run.skipped.len(),
     );
-    report(&loaded, &record, &run, &args.report)
+    report(loaded, &record, &run, &args.report)
 }
 
 /// Summarises a PSA, prints it and writes the files.

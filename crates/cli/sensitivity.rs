@@ -14,6 +14,12 @@ use crate::{load, number, write_files};
 
 pub fn dsa(args: &DsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
+    dsa_of(&loaded, args).map(|(extra, _)| extra)
+}
+
+/// `hta dsa` on a loaded model (`args.model` and `args.set` are not read again); the report's
+/// part and the bars.
+pub fn dsa_of(loaded: &Loaded, args: &DsaArgs) -> Result<(Extra, Vec<Bar>), Exit> {
     let model = &loaded.model;
     let measure = match args.outcome {
         DsaOutcome::Inmb => Measure::Inmb,
@@ -23,7 +29,7 @@ pub fn dsa(args: &DsaArgs) -> Result<Extra, Exit> {
         DsaOutcome::Icer => Measure::Icer,
     };
     let Tornado { bars, base: base_values, wtp } =
-        hta_app::dsa::one_way(&loaded, measure, args.wtp, args.range_percent).map_err(crate::fail)?;
+        hta_app::dsa::one_way(loaded, measure, args.wtp, args.range_percent).map_err(crate::fail)?;
     print_tornado(model, args, wtp, &bars, &base_values);
     let mut csv = String::from(
         "parameter,low,high,comparison,outcome_at_low,outcome_at_high,width,quadrant_at_low,quadrant_at_high\n",
@@ -64,7 +70,7 @@ pub fn dsa(args: &DsaArgs) -> Result<Extra, Exit> {
             crate::write_figures(dir, &extra.figures)?;
         }
     }
-    Ok(extra)
+    Ok((extra, bars))
 }
 
 fn fmt(v: f64) -> String {

@@ -36,6 +36,13 @@ pub fn load(model: &Path, set: &[Override]) -> Result<Loaded, Error> {
     hta_spec::load(model, set).map_err(Error::Invalid)
 }
 
+/// The model of `loaded` lowered again from the text it was read from (the file is not read
+/// again; its tables are), with `set` in place of its overrides; `path` names it as
+/// [`hta_spec::relower`] says.
+pub fn relower(loaded: &Loaded, path: Option<&Path>, set: &[Override]) -> Result<Loaded, Error> {
+    hta_spec::relower(loaded, path, set).map_err(Error::Invalid)
+}
+
 /// Parses `NAME=VALUE` overrides (as `--set` takes them).
 pub fn overrides<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Result<Vec<Override>, Error> {
     pairs.into_iter().map(|(name, value)| format!("{name}={value}").parse::<Override>().map_err(Error::Usage)).collect()
