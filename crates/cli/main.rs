@@ -91,6 +91,7 @@ fn main() -> ExitCode {
         }
     }
     output::set_force(cli.force);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     output::set_language(match cli.lang {
         args::Language::En => hta_report::html::Lang::En,
         args::Language::Zh => hta_report::html::Lang::Zh,
@@ -208,12 +209,15 @@ pub(crate) fn fail(error: Error) -> Exit {
     }
 }
 
-/// `1234567.891` -> `1,234,567.89`.
-/// Runs `work` with a progress bar of `total` steps on a terminal (none off a terminal or for
-/// fewer than 1,000 steps); `work` calls the tick once per step.
-fn with_progress<T>(total: u64, unit: &str, work: impl FnOnce(hta_app::Progress) -> T) -> T {
+/// `--quiet`: no progress bars.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `work` with a progress bar of `total` steps on a terminal (none off a terminal, with
+/// `--quiet`, or for fewer than `at_least` steps); `work` calls the tick once per step.
+fn with_progress<T>(total: u64, at_least: u64, unit: &str, work: impl FnOnce(hta_app::Progress) -> T) -> T {
     use std::io::IsTerminal;
-    let bar = (std::io::stderr().is_terminal() && total >= 1000).then(|| {
+    let quiet = QUIET.load(std::sync::atomic::Ordering::Relaxed);
+    let bar = (!quiet && std::io::stderr().is_terminal() && total >= at_least.max(1)).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{eta}} left"))
@@ -233,6 +237,7 @@ fn with_progress<T>(total: u64, unit: &str, work: impl FnOnce(hta_app::Progress)
     result
 }
 
+/// `1234567.891` -> `1,234,567.89`.
 fn number(value: f64, decimals: usize) -> String {
     hta_report::number::grouped(value, decimals)
 }

@@ -46,7 +46,7 @@ pub fn psa_of(loaded: &Loaded, args: &PsaArgs) -> Result<Extra, Exit> {
         evppi_names: args.report.evppi.iter().chain(&args.report.evppi_group).cloned().collect(),
     };
     let started = std::time::Instant::now();
-    let run = crate::with_progress(args.draws, "draws", |tick| hta_app::psa::run(loaded, &options, Some(tick)));
+    let run = crate::with_progress(args.draws, 1000, "draws", |tick| hta_app::psa::run(loaded, &options, Some(tick)));
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let record = DrawRecord {
@@ -222,7 +222,11 @@ fn evppi(
     args: &PsaReportArgs,
     thresholds: &[f64],
 ) -> Result<Vec<(String, Vec<f64>)>, Exit> {
-    hta_app::psa::evppi(model, run, psa, &args.evppi, &args.evppi_group, thresholds).map_err(crate::fail)
+    let total = (args.evppi.len() + args.evppi_group.len()) as u64;
+    crate::with_progress(total, 1, "EVPPI parameters", |tick| {
+        hta_app::psa::evppi(model, run, psa, &args.evppi, &args.evppi_group, thresholds, Some(tick))
+    })
+    .map_err(crate::fail)
 }
 
 fn print_summary(

@@ -264,7 +264,7 @@ pub fn twoway(args: &crate::args::TwowayArgs) -> Result<Extra, Exit> {
 pub fn twoway_of(loaded: &Loaded, args: &crate::args::TwowayArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
     let cells = args.steps.clamp(2, hta_app::twoway::MAX_STEPS).pow(2) as u64;
-    let grid = crate::with_progress(cells, "cells", |tick| {
+    let grid = crate::with_progress(cells, 100, "cells", |tick| {
         hta_app::twoway::two_way(loaded, &args.x, &args.y, args.steps, args.wtp, Some(tick))
     })
     .map_err(crate::fail)?;

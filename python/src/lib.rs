@@ -334,7 +334,7 @@ impl Model {
             let psa = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies)
                 .map_err(|e| Error::Analysis(e.to_string()))?;
             let summary = hta_app::psa::summarise(model, &psa, grid)?;
-            let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid)?;
+            let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid, None)?;
             Ok::<_, Error>((run, summary, evppi))
         });
         let (run, summary, evppi) = computed.map_err(err)?;

@@ -200,7 +200,13 @@ pub fn evppi(
     parameters: &[String],
     groups: &[String],
     thresholds: &[f64],
+    progress: Option<Progress>,
 ) -> Result<Vec<(String, Vec<f64>)>, Error> {
+    let tick = || {
+        if let Some(tick) = progress {
+            tick();
+        }
+    };
     let column = |name: &str| -> Result<Vec<f64>, Error> {
         let p = model.param_by_name(name.trim());
         match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
@@ -216,6 +222,7 @@ pub fn evppi(
         }
         let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
         out.push((name.clone(), values));
+        tick();
     }
     // A multivariate normal group named as a parameter is one parameter set, as a group is.
     let named_groups = parameters.iter().filter(|n| group_members(model, n.trim()).is_some());
@@ -230,6 +237,7 @@ pub fn evppi(
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
         let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;
         out.push((group.clone(), values));
+        tick();
     }
     Ok(out)
 }
