@@ -138,7 +138,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         heading("Budget impact");
         // The budget's model is this model in the budget's perspective, lowered again from the
         // text already read (under the budget file's name for it, as `hta budget` loads it).
-        let set = hta_app::budget::model_overrides(&spec, &args.set);
+        let set = hta_app::budget::model_overrides_with(&spec, &args.set, || model.perspectives.clone());
         let budget_model = crate::relower(&loaded, &spec.model_path, &set)?;
         let budget_args = crate::args::BudgetArgs {
             file: file.clone(),

@@ -355,7 +355,7 @@ impl Model {
         let analysis = py
             .allow_threads(|| {
                 // This model's text lowered again in the budget's perspective (not read again).
-                let set = hta_app::budget::model_overrides(&spec, overrides);
+                let set = hta_app::budget::model_overrides_with(&spec, overrides, || this.model.perspectives.clone());
                 let loaded = hta_app::relower(this, Some(&spec.model_path), &set)?;
                 hta_app::budget::analyse(spec, loaded)
             })
