@@ -2,11 +2,9 @@
 //! `hta-analysis`, print and write. A merged set of shards and a single run over the same draws
 //! go through the same summary code and write identical files.
 
-use std::path::Path;
-
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
 use hta_app::psa::DrawRecord;
-use hta_model::{Model, ParamId};
+use hta_model::Model;
 use hta_sensitivity::{OnInvalid, PsaRun};
 use hta_spec::Loaded;
 
@@ -29,7 +27,7 @@ pub fn psa_of(loaded: &Loaded, args: &PsaArgs) -> Result<Extra, Exit> {
     hta_app::psa::grid(model, args.report.wtp_grid.as_deref()).map_err(crate::fail)?;
     population_factor(model, &args.report)?;
     let external = match &args.draws_file {
-        Some(path) => Some((path.display().to_string(), read_draws(path, model)?)),
+        Some(path) => Some((path.display().to_string(), hta_app::psa::read_draws(path, model).map_err(crate::fail)?)),
         None => None,
     };
     let on_invalid = match args.on_invalid {
@@ -533,44 +531,4 @@ pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
         run.skipped.len()
     );
     report(&loaded, record, run, &args.report)
-}
-
-/// Reads a CSV of parameter values per draw (header: parameter names).
-fn read_draws(path: &Path, model: &Model) -> Result<hta_sensitivity::ExternalDraws, Exit> {
-    let fail = |message: String| {
-        eprintln!("error: {}: {message}", path.display());
-        Exit::Usage
-    };
-    let text = hta_app::merge::read_text(path).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", path.display());
-        Exit::Io
-    })?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
-    for (i, name) in header.iter().enumerate() {
-        if let Some(first) = header[..i].iter().position(|h| h == name) {
-            return Err(fail(format!(
-                "columns {} and {} are both named `{name}`; each parameter may have one column",
-                first + 1,
-                i + 1
-            )));
-        }
-    }
-    let params = header
-        .iter()
-        .map(|name| {
-            model.param_by_name(name).ok_or_else(|| fail(format!("column `{name}` is not a parameter of the model")))
-        })
-        .collect::<Result<Vec<ParamId>, Exit>>()?;
-    let mut rows = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let row = line
-            .split(',')
-            .map(|cell| cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-            .collect::<Option<Vec<f64>>>()
-            .filter(|r| r.len() == params.len())
-            .ok_or_else(|| fail(format!("line {}: expected {} finite numbers", i + 2, params.len())))?;
-        rows.push(row);
-    }
-    Ok(hta_sensitivity::ExternalDraws { params, rows })
 }

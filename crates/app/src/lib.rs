@@ -1,9 +1,13 @@
 //! The analysis layer: the workflows of the toolkit on a model loaded once. Load a model with
-//! overrides ([`load`]), run the base case with its incremental analysis ([`base_case`]), the
-//! probabilistic analysis and its summary ([`psa`]), the one-way analysis ([`dsa`]) and the
-//! budget impact ([`budget`]), and the standard scenarios every dossier reports ([`scenarios`]). Each returns a typed result (numbers, names, the run record) or
-//! an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits. The command
-//! line (`crates/cli`) and the Python package (`python/`) render these results.
+//! overrides ([`load`], [`relower`]), run the base case with its incremental analysis
+//! ([`base_case`]), the probabilistic analysis and its summary ([`psa`], with EVPPI and external
+//! draws), join PSA shards ([`merge`]), the one-way ([`dsa`]), two-way ([`twoway`]) and threshold
+//! ([`threshold`]) analyses, scenarios and subgroups ([`compare`], with the standard scenarios of
+//! [`scenarios`]), and the budget impact ([`budget`]) with its price solver ([`budget_price`]),
+//! regions and probabilistic form. Each returns a typed result (numbers, names, the run record)
+//! or an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits (the files
+//! it reads are model, budget, shard and draws files). The command line (`crates/cli`) and the
+//! Python package (`python/`) render these results.
 
 pub mod budget;
 pub mod budget_price;

@@ -1,7 +1,8 @@
 //! The probabilistic analysis: check the request against the model, run the seeded draws in a
 //! thread pool (progress through a callback), and summarise them (means with 95% intervals,
-//! the probability each strategy is cost-effective, expected loss, EVPI). `hta psa`, `hta
-//! merge`, `hta report` and the Python package all go through here.
+//! the probability each strategy is cost-effective, expected loss, EVPI, EVPPI), with parameter
+//! values from a file (`--draws-file`, [`read_draws`]). `hta psa`, `hta merge`, `hta report`
+//! and the Python package all go through here.
 
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
 use hta_model::Model;
@@ -240,4 +241,39 @@ pub fn evppi(
         tick();
     }
     Ok(out)
+}
+
+/// Reads a CSV of parameter values per draw (`--draws-file`; header: parameter names, one row
+/// of finite numbers per draw), to replace the sampled values of those parameters.
+pub fn read_draws(path: &std::path::Path, model: &Model) -> Result<ExternalDraws, Error> {
+    let fail = |message: String| Error::Usage(format!("{}: {message}", path.display()));
+    let text = crate::merge::read_text(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    for (i, name) in header.iter().enumerate() {
+        if let Some(first) = header[..i].iter().position(|h| h == name) {
+            return Err(fail(format!(
+                "columns {} and {} are both named `{name}`; each parameter may have one column",
+                first + 1,
+                i + 1
+            )));
+        }
+    }
+    let params = header
+        .iter()
+        .map(|name| {
+            model.param_by_name(name).ok_or_else(|| fail(format!("column `{name}` is not a parameter of the model")))
+        })
+        .collect::<Result<Vec<hta_model::ParamId>, Error>>()?;
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row = line
+            .split(',')
+            .map(|cell| cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .filter(|r| r.len() == params.len())
+            .ok_or_else(|| fail(format!("line {}: expected {} finite numbers", i + 2, params.len())))?;
+        rows.push(row);
+    }
+    Ok(ExternalDraws { params, rows })
 }
