@@ -569,3 +569,14 @@ fn standard_scenarios_are_added_and_equal_runs_with_their_settings() {
     hta().args(["scenarios", "models/hiv.yaml", "--out"]).arg(&own).assert().success();
     assert!(!std::fs::read_to_string(own.join("scenarios.csv")).expect("csv").contains("Standard:"));
 }
+
+#[test]
+fn quiet_is_a_global_flag_that_changes_nothing_off_a_terminal() {
+    let args = ["twoway", "models/hiv.yaml", "--x", "rr", "--y", "c_lamivudine", "--steps", "12"];
+    let plain = hta().args(args).assert().success().get_output().clone();
+    let quiet = hta().arg("--quiet").args(args).assert().success().get_output().clone();
+    let after = hta().args(args).arg("-q").assert().success().get_output().clone();
+    assert_eq!(plain.stdout, quiet.stdout);
+    assert_eq!(plain.stdout, after.stdout);
+    assert!(quiet.stderr.is_empty() && plain.stderr.is_empty(), "no progress bar off a terminal");
+}

@@ -1,6 +1,7 @@
 //! The integration-test binary: reference models, worked examples, an oracle for the kernel,
 //! property tests, the command line, malformed inputs and the schema.
 
+mod analysis_layer;
 mod budget;
 mod budget_psa;
 mod cli;

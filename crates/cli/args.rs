@@ -23,6 +23,10 @@ pub struct Cli {
     /// before anything is replaced).
     #[arg(long, global = true)]
     pub force: bool,
+    /// Show no progress bars (they are shown only on a terminal, for long runs: PSA draws,
+    /// two-way grids, EVPPI).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// Also let models read table files under DIR (by default only from the model's own
     /// directory and the folders below it). May be repeated.
     #[arg(long, global = true, value_name = "DIR")]

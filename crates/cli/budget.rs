@@ -2,7 +2,7 @@
 //! per-patient costs from the cost-effectiveness model the budget file names.
 
 use hta_app::budget::{BudgetAnalysis, ScenarioResult};
-use hta_budget::impact::{scheme_impact, BudgetInputs, OptionCosts, Scheme, SchemeImpact};
+use hta_budget::impact::{BudgetInputs, OptionCosts, SchemeImpact};
 use hta_model::Model;
 use hta_spec::budget::BudgetSpec;
 
@@ -16,16 +16,22 @@ use crate::{load, number, write_files};
 pub fn budget(args: &BudgetArgs) -> Result<Extra, Exit> {
     let spec = hta_app::budget::load_spec(&args.file).map_err(crate::fail)?;
     let loaded = load(&spec.model_path, &hta_app::budget::model_overrides(&spec, &args.set))?;
+    budget_of(args, spec, loaded)
+}
+
+/// `hta budget` on a budget file already read and its model loaded with the budget's
+/// overrides (`hta_app::budget::model_overrides`).
+pub fn budget_of(args: &BudgetArgs, spec: BudgetSpec, loaded: hta_spec::Loaded) -> Result<Extra, Exit> {
     let analysis = hta_app::budget::analyse(spec, loaded).map_err(crate::fail)?;
     for w in &analysis.warnings {
         eprintln!("warning: {w}");
     }
-    let BudgetAnalysis { spec, loaded, new, comparator, inputs, impacts, scenarios, .. } = &analysis;
+    let BudgetAnalysis { spec, loaded, inputs, impacts, scenarios, .. } = &analysis;
     let model = &loaded.model;
     print(spec, model, impacts);
     print_scenarios(scenarios, impacts);
     if args.solve_price {
-        solve_prices(args, spec, loaded, inputs, impacts, *new, *comparator)?;
+        solve_prices(args, &analysis)?;
     }
     let mut out = files(spec, loaded, &inputs.categories, impacts, scenarios);
     if !spec.scenarios.is_empty() {
@@ -525,91 +531,34 @@ fn percent(rate: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The highest price meeting the threshold and the budget cap, for each scheme.
-fn solve_prices(
-    args: &BudgetArgs,
-    spec: &BudgetSpec,
-    loaded: &hta_spec::Loaded,
-    inputs: &BudgetInputs,
-    impacts: &[SchemeImpact],
-    new: usize,
-    comparator: usize,
-) -> Result<(), Exit> {
-    let model = &loaded.model;
-    let wtp = args.wtp.or_else(|| model.settings.thresholds.first().map(|t| t.value));
-    let price_param = args.price_param.as_deref().and_then(|n| model.param_by_name(n));
-    let wtp_limit = match (wtp, price_param) {
-        (Some(wtp), Some(param)) => {
-            let evaluator = hta_sensitivity::Evaluator::new(model);
-            let effect = |o: &hta_sensitivity::Outcome| o.effect(model.settings.effect);
-            let inmb = |o: &[hta_sensitivity::Outcome]| {
-                wtp * (effect(&o[new]) - effect(&o[comparator])) - (o[new].cost - o[comparator].cost)
-            };
-            match hta_sensitivity::threshold(&evaluator, param, (0.0, spec.price.max(1.0)), Some(1e15), 1e-9, &inmb) {
-                Ok(hta_sensitivity::Threshold::Found { value, .. }) => Some(value),
-                Ok(_) => None,
-                Err(f) => return Err(crate::report_run_errors(loaded, &f.errors)),
-            }
-        }
-        _ => {
-            eprintln!("note: give --price-param (the model's acquisition-cost parameter) and a threshold to include the willingness-to-pay limit");
-            None
-        }
-    };
-    println!("\nHighest price per patient (list price before the scheme's discount):");
-    let mut rows = Vec::new();
-    for impact in impacts {
-        // The scheme's present value per unit of list price (schedules are linear in the price).
-        let mut unit = impact.scheme.clone();
-        unit.list_price = 1.0;
-        let pv_per_unit = hta_budget::impact::per_patient_schedule(&unit, inputs.timing)
-            .and_then(|s| s.present_value(model.settings.discount.costs))
-            .unwrap_or(f64::NAN);
-        let by_wtp = wtp_limit.map(|acquisition| acquisition / pv_per_unit);
-        let by_budget = args.budget_cap.map(|cap| highest_price_within(inputs, &impact.scheme, cap));
-        let best = [by_wtp, by_budget].into_iter().flatten().fold(f64::INFINITY, f64::min);
-        rows.push(vec![
-            impact.scheme.label.clone().unwrap_or_else(|| impact.scheme.name.clone()),
-            by_wtp.map_or("-".into(), |p| number(p, 0)),
-            by_budget.map_or("-".into(), |p| number(p, 0)),
-            if best.is_finite() { number(best, 0) } else { "-".into() },
-        ]);
+/// Prints the highest price meeting the threshold and the budget cap, for each scheme.
+fn solve_prices(args: &BudgetArgs, analysis: &BudgetAnalysis) -> Result<(), Exit> {
+    let model = &analysis.loaded.model;
+    let limits = hta_app::budget_price::solve_prices(analysis, args.price_param.as_deref(), args.wtp, args.budget_cap)
+        .map_err(crate::fail)?;
+    if limits.wtp.is_none() || limits.price_param.is_none() {
+        eprintln!("note: give --price-param (the model's acquisition-cost parameter) and a threshold to include the willingness-to-pay limit");
     }
+    println!("\nHighest price per patient (list price before the scheme's discount):");
+    let rows = limits
+        .schemes
+        .iter()
+        .map(|p| {
+            let scheme = &analysis.impacts[p.scheme].scheme;
+            vec![
+                scheme.label.clone().unwrap_or_else(|| scheme.name.clone()),
+                p.by_wtp.map_or("-".into(), |v| number(v, 0)),
+                p.by_budget.map_or("-".into(), |v| number(v, 0)),
+                p.best().map_or("-".into(), |v| number(v, 0)),
+            ]
+        })
+        .collect();
     let header = vec![
         "Scheme".to_string(),
-        format!("Meets {} per {}", wtp.map_or("-".into(), |w| number(w, 0)), model.settings.effect.unit()),
-        format!("Meets budget cap {}", args.budget_cap.map_or("-".into(), |c| number(c, 0))),
+        format!("Meets {} per {}", limits.wtp.map_or("-".into(), |w| number(w, 0)), model.settings.effect.unit()),
+        format!("Meets budget cap {}", limits.budget_cap.map_or("-".into(), |c| number(c, 0))),
         "Highest price meeting both".into(),
     ];
     println!("{}", hta_report::terminal::simple_table(header, rows));
     Ok(())
-}
-
-/// The highest list price whose largest yearly net budget impact is at most `cap`, by
-/// bisection (the impact rises with the price); 0 if even a zero price exceeds the cap.
-fn highest_price_within(inputs: &BudgetInputs, scheme: &Scheme, cap: f64) -> f64 {
-    let peak = |price: f64| {
-        let mut s = scheme.clone();
-        s.list_price = price;
-        scheme_impact(inputs, &s)
-            .map(|i| i.years.iter().map(|y| y.net_impact).fold(f64::NEG_INFINITY, f64::max))
-            .unwrap_or(f64::INFINITY)
-    };
-    if peak(0.0) > cap {
-        return 0.0;
-    }
-    let mut high = scheme.list_price.max(1.0);
-    while peak(high) <= cap && high < 1e15 {
-        high *= 2.0;
-    }
-    let mut low = 0.0;
-    for _ in 0..100 {
-        let mid = 0.5 * (low + high);
-        if peak(mid) <= cap {
-            low = mid;
-        } else {
-            high = mid;
-        }
-    }
-    low
 }

@@ -23,8 +23,9 @@ pub fn run(args: &BudgetArgs, analysis: &BudgetAnalysis, draws: u64) -> Result<P
     let options =
         BudgetPsaOptions { seed: args.seed, first_draw: args.first_draw, draws, threads: args.threads, external: None };
     let started = std::time::Instant::now();
-    let run =
-        crate::with_progress(draws, "budget draws", |tick| hta_app::budget_psa::run(analysis, &options, Some(tick)));
+    let run = crate::with_progress(draws, 1000, "budget draws", |tick| {
+        hta_app::budget_psa::run(analysis, &options, Some(tick))
+    });
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let budget = annual_budget(args, analysis);

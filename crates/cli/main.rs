@@ -91,6 +91,7 @@ fn main() -> ExitCode {
         }
     }
     output::set_force(cli.force);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     output::set_language(match cli.lang {
         args::Language::En => hta_report::html::Lang::En,
         args::Language::Zh => hta_report::html::Lang::Zh,
@@ -125,7 +126,12 @@ fn main() -> ExitCode {
 }
 
 fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
-    match hta_spec::load(model, set) {
+    loaded_or_exit(hta_spec::load(model, set))
+}
+
+/// A loaded model with its warnings printed, or the exit code of its problems.
+fn loaded_or_exit(result: Result<Loaded, Diagnostics>) -> Result<Loaded, Exit> {
+    match result {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 crate::emit(true, &render::diagnostic(warning));
@@ -134,6 +140,12 @@ fn load(model: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
         }
         Err(diagnostics) => Err(report_load_failure(&diagnostics)),
     }
+}
+
+/// As [`load`] of `path` with `set`, from the text `loaded` was read from
+/// (`hta_spec::relower`): for `hta report`, which reads its model file once.
+fn relower(loaded: &Loaded, path: &Path, set: &[hta_spec::Override]) -> Result<Loaded, Exit> {
+    loaded_or_exit(hta_spec::relower(loaded, Some(path), set))
 }
 
 pub(crate) fn report_load_failure(diagnostics: &Diagnostics) -> Exit {
@@ -158,11 +170,6 @@ pub(crate) fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResul
         eprintln!("warning: {w}");
     }
     Ok((results, warnings))
-}
-
-/// Prints run-time problems as diagnostics; the exit code for them.
-fn report_run_errors(loaded: &Loaded, errors: &hta_markov::RunErrors) -> Exit {
-    fail(Error::run(loaded, errors))
 }
 
 /// Prints why a workflow of the analysis layer stopped; the exit code for it.
@@ -195,15 +202,22 @@ pub(crate) fn fail(error: Error) -> Exit {
             eprintln!("error: {m}");
             Exit::Io
         }
+        Error::Within { context, error } => {
+            eprintln!("{context}");
+            fail(*error)
+        }
     }
 }
 
-/// `1234567.891` -> `1,234,567.89`.
-/// Runs `work` with a progress bar of `total` steps on a terminal (none off a terminal or for
-/// fewer than 1,000 steps); `work` calls the tick once per step.
-fn with_progress<T>(total: u64, unit: &str, work: impl FnOnce(hta_app::Progress) -> T) -> T {
+/// `--quiet`: no progress bars.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `work` with a progress bar of `total` steps on a terminal (none off a terminal, with
+/// `--quiet`, or for fewer than `at_least` steps); `work` calls the tick once per step.
+fn with_progress<T>(total: u64, at_least: u64, unit: &str, work: impl FnOnce(hta_app::Progress) -> T) -> T {
     use std::io::IsTerminal;
-    let bar = (std::io::stderr().is_terminal() && total >= 1000).then(|| {
+    let quiet = QUIET.load(std::sync::atomic::Ordering::Relaxed);
+    let bar = (!quiet && std::io::stderr().is_terminal() && total >= at_least.max(1)).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit}, {{eta}} left"))
@@ -223,6 +237,7 @@ fn with_progress<T>(total: u64, unit: &str, work: impl FnOnce(hta_app::Progress)
     result
 }
 
+/// `1234567.891` -> `1,234,567.89`.
 fn number(value: f64, decimals: usize) -> String {
     hta_report::number::grouped(value, decimals)
 }
@@ -302,15 +317,6 @@ fn schema(out: Option<&Path>) -> Result<(), Exit> {
             Ok(())
         }
     }
-}
-
-/// Reads a text file named on the command line or beside a shard; anything but a regular file
-/// (a FIFO would block for ever) is refused.
-pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("not a regular file (a pipe, device or directory?)"));
-    }
-    std::fs::read_to_string(path)
 }
 
 pub(crate) fn io_error(path: &Path, error: &std::io::Error) -> Exit {

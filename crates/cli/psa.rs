@@ -2,11 +2,10 @@
 //! `hta-analysis`, print and write. A merged set of shards and a single run over the same draws
 //! go through the same summary code and write identical files.
 
-use std::path::Path;
-
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
-use hta_model::{Model, ParamId};
-use hta_sensitivity::{OnInvalid, Outcome, PsaRun};
+use hta_app::psa::DrawRecord;
+use hta_model::Model;
+use hta_sensitivity::{OnInvalid, PsaRun};
 use hta_spec::Loaded;
 
 use hta_report::html::{Extra, Part};
@@ -16,23 +15,19 @@ use crate::args::{MergeArgs, OnInvalidArg, PsaArgs, PsaReportArgs};
 use crate::exit::Exit;
 use crate::{load, number, write_files};
 
-/// What identifies the draws: recorded in psa.json and checked when shards are merged.
-#[derive(Debug, Clone, PartialEq)]
-struct DrawRecord {
-    seed: u64,
-    first_draw: u64,
-    draws_requested: u64,
-    on_invalid: &'static str,
-}
-
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
+    psa_of(&loaded, args)
+}
+
+/// `hta psa` on a loaded model (`args.model` and `args.set` are not read again).
+pub fn psa_of(loaded: &Loaded, args: &PsaArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
     // Arguments that depend on the model are checked before the draws are run.
     hta_app::psa::grid(model, args.report.wtp_grid.as_deref()).map_err(crate::fail)?;
     population_factor(model, &args.report)?;
     let external = match &args.draws_file {
-        Some(path) => Some((path.display().to_string(), read_draws(path, model)?)),
+        Some(path) => Some((path.display().to_string(), hta_app::psa::read_draws(path, model).map_err(crate::fail)?)),
         None => None,
     };
     let on_invalid = match args.on_invalid {
@@ -49,7 +44,7 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         evppi_names: args.report.evppi.iter().chain(&args.report.evppi_group).cloned().collect(),
     };
     let started = std::time::Instant::now();
-    let run = crate::with_progress(args.draws, "draws", |tick| hta_app::psa::run(&loaded, &options, Some(tick)));
+    let run = crate::with_progress(args.draws, 1000, "draws", |tick| hta_app::psa::run(loaded, &options, Some(tick)));
     let run = run.map_err(crate::fail)?;
     let elapsed = started.elapsed().as_secs_f64();
     let record = DrawRecord {
@@ -67,7 +62,7 @@ pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
         run.params.len(),
         run.skipped.len(),
     );
-    report(&loaded, &record, &run, &args.report)
+    report(loaded, &record, &run, &args.report)
 }
 
 /// Summarises a PSA, prints it and writes the files.
@@ -225,7 +220,11 @@ fn evppi(
     args: &PsaReportArgs,
     thresholds: &[f64],
 ) -> Result<Vec<(String, Vec<f64>)>, Exit> {
-    hta_app::psa::evppi(model, run, psa, &args.evppi, &args.evppi_group, thresholds).map_err(crate::fail)
+    let total = (args.evppi.len() + args.evppi_group.len()) as u64;
+    crate::with_progress(total, 1, "EVPPI parameters", |tick| {
+        hta_app::psa::evppi(model, run, psa, &args.evppi, &args.evppi_group, thresholds, Some(tick))
+    })
+    .map_err(crate::fail)
 }
 
 fn print_summary(
@@ -469,10 +468,6 @@ fn files(
     files
 }
 
-fn sha256(text: &str) -> String {
-    hta_spec::InputFile::new("", text.as_bytes()).sha256
-}
-
 fn summary_json(
     c: &Context,
     names: &[&str],
@@ -512,7 +507,7 @@ fn summary_json(
             "generator": "ChaCha8 (rand_chacha 0.10), stream = draw number; rand_distr 0.6",
             "sampled_parameters": param_names,
         },
-        "files": files.iter().map(|(name, text)| (name.to_string(), serde_json::Value::from(sha256(text)))).collect::<serde_json::Map<_, _>>(),
+        "files": files.iter().map(|(name, text)| (name.to_string(), serde_json::Value::from(hta_app::merge::sha256(text)))).collect::<serde_json::Map<_, _>>(),
         "effect": c.model.settings.effect.name(),
         "reference_strategy": names[c.model.settings.reference.index()],
         "thresholds": c.thresholds,
@@ -521,250 +516,19 @@ fn summary_json(
     serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
 }
 
-/// One shard's files read back.
-struct Shard {
-    record: DrawRecord,
-    skipped: Vec<u64>,
-    draws: Vec<(u64, Vec<Outcome>, Vec<f64>)>,
-    param_names: Vec<String>,
-    /// SHA-256 of each input file (model first, then tables) and the overrides, as recorded.
-    inputs: Vec<String>,
-    overrides: Vec<(String, String)>,
-}
-
-/// Reads one shard and checks that its files belong together (the checksums in psa.json).
-fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
-    let read = |name: &str| crate::read_text(&dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
-    let json: serde_json::Value = serde_json::from_str(&read("psa.json")?).map_err(|e| format!("psa.json: {e}"))?;
-    let run = &json["run"];
-    let field = |key: &str| run[key].as_u64().ok_or_else(|| format!("psa.json: run.{key} is missing"));
-    let on_invalid = match run["on_invalid"].as_str() {
-        Some("skip") => "skip",
-        _ => "stop",
-    };
-    let record = DrawRecord {
-        seed: field("seed")?,
-        first_draw: field("first_draw")?,
-        draws_requested: field("draws_requested")?,
-        on_invalid,
-    };
-    let (draws_text, parameters) = (read("psa_draws.csv")?, read("psa_parameters.csv")?);
-    let Some(checksums) = json["files"].as_object() else {
-        return Err("psa.json lists no file checksums (written by an older hta?); run this shard again".into());
-    };
-    for (name, text) in [("psa_draws.csv", &draws_text), ("psa_parameters.csv", &parameters)] {
-        if checksums.get(name).and_then(|v| v.as_str()) != Some(sha256(text).as_str()) {
-            return Err(format!(
-                "{name} does not match the checksum in psa.json: the files come from different runs (an interrupted --force rewrite?); run this shard again"
-            ));
-        }
-    }
-    let inputs = run["inputs"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|i| i["sha256"].as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    let overrides = run["overrides"]
-        .as_array()
-        .map(|a| {
-            a.iter().filter_map(|o| Some((o.get(0)?.as_str()?.to_string(), o.get(1)?.as_str()?.to_string()))).collect()
-        })
-        .unwrap_or_default();
-    let skipped =
-        run["draws_skipped"].as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
-    let n = model.strategies.len();
-    let parse = |s: &str| s.parse::<f64>().map_err(|_| format!("`{s}` is not a number"));
-    let mut draws: Vec<(u64, Vec<Outcome>, Vec<f64>)> = Vec::new();
-    for (i, line) in draws_text.lines().skip(1).enumerate() {
-        let cells: Vec<&str> = line.split(',').collect();
-        let [draw, strategy, cost, _, qaly, ly] = cells[..] else {
-            return Err(format!("psa_draws.csv line {}: expected 6 columns", i + 2));
-        };
-        let draw: u64 = draw.parse().map_err(|_| format!("psa_draws.csv line {}: bad draw", i + 2))?;
-        if model.strategies.get(i % n).map(|s| s.name.as_str()) != Some(strategy) {
-            return Err(format!("psa_draws.csv line {}: strategy `{strategy}` does not match the model", i + 2));
-        }
-        let outcome = Outcome { cost: parse(cost)?, qaly: parse(qaly)?, ly: parse(ly)? };
-        if i % n == 0 {
-            draws.push((draw, Vec::with_capacity(n), Vec::new()));
-        }
-        if let Some(last) = draws.last_mut() {
-            last.1.push(outcome);
-        }
-    }
-    let mut lines = parameters.lines();
-    let param_names: Vec<String> = lines.next().unwrap_or_default().split(',').skip(1).map(String::from).collect();
-    for (row, line) in lines.enumerate() {
-        let values = line.split(',').skip(1).map(parse).collect::<Result<Vec<f64>, String>>()?;
-        match draws.get_mut(row) {
-            Some(d) => d.2 = values,
-            None => return Err("psa_parameters.csv has more rows than psa_draws.csv".into()),
-        }
-    }
-    Ok(Shard { record, skipped, draws, param_names, inputs, overrides })
-}
-
-/// Why a shard cannot be part of this analysis of this model, if it cannot.
-fn foreign_shard(shard: &Shard, first: &Shard, loaded: &Loaded) -> Option<String> {
-    let inputs: Vec<&str> = loaded.inputs.iter().map(|i| i.sha256.as_str()).collect();
-    let overrides: Vec<(String, String)> = loaded.overrides.iter().map(|o| (o.name.clone(), o.value.clone())).collect();
-    if shard.inputs.iter().map(String::as_str).ne(inputs.iter().copied()) {
-        Some(
-            "it was run on a different model file or different tables (their SHA-256 differ from the files given now)"
-                .into(),
-        )
-    } else if shard.overrides != overrides {
-        let show = |o: &[(String, String)]| {
-            if o.is_empty() {
-                "none".to_string()
-            } else {
-                o.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ")
-            }
-        };
-        Some(format!("it was run with overrides {}, this merge has {}", show(&shard.overrides), show(&overrides)))
-    } else if shard.record.seed != first.record.seed {
-        Some(format!("its seed is {}, the first shard's is {}", shard.record.seed, first.record.seed))
-    } else if shard.record.on_invalid != first.record.on_invalid {
-        Some(format!(
-            "its failure policy is {}, the first shard's is {}",
-            shard.record.on_invalid, first.record.on_invalid
-        ))
-    } else if shard.param_names != first.param_names {
-        Some("it sampled different parameters from the first shard".into())
-    } else {
-        None
-    }
-}
-
 pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
-    let mut seen: Vec<(std::path::PathBuf, &Path)> = Vec::new();
-    for dir in &args.shards {
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-        if let Some((_, earlier)) = seen.iter().find(|(c, _)| *c == canonical) {
-            eprintln!(
-                "error: {} and {} are the same shard twice; give each shard directory once",
-                earlier.display(),
-                dir.display()
-            );
-            return Err(Exit::Usage);
-        }
-        seen.push((canonical, dir));
-    }
-    let mut shards = Vec::new();
-    for dir in &args.shards {
-        let shard = read_shard(dir, model).map_err(|e| {
-            eprintln!("error: shard {}: {e}", dir.display());
-            Exit::Io
-        })?;
-        shards.push((dir, shard));
-    }
-    for (dir, shard) in &shards {
-        if let Some(why) = foreign_shard(shard, &shards[0].1, &loaded) {
-            eprintln!("error: shard {} is not part of this analysis: {why}; nothing was merged", dir.display());
-            return Err(Exit::InvalidModel);
-        }
-    }
-    shards.sort_by_key(|(_, s)| s.record.first_draw);
-    for pair in shards.windows(2) {
-        let ((a_dir, a), (b_dir, b)) = (&pair[0], &pair[1]);
-        if a.record.first_draw == b.record.first_draw && a.record.draws_requested == b.record.draws_requested {
-            eprintln!(
-                "error: {} and {} hold the same draws {}..{} (the same shard twice, copied?); give each shard once",
-                a_dir.display(),
-                b_dir.display(),
-                a.record.first_draw,
-                a.record.first_draw + a.record.draws_requested
-            );
-            return Err(Exit::Usage);
-        }
-    }
-    let first = &shards[0].1;
-    let mut expected_next = first.record.first_draw;
-    for (_, s) in &shards {
-        if s.record.first_draw != expected_next {
-            let (a, b) = (expected_next.min(s.record.first_draw), expected_next.max(s.record.first_draw));
-            let what = if s.record.first_draw > expected_next { "are missing" } else { "are in two shards" };
-            eprintln!("error: draws {a}..{b} {what}: each shard must start where the previous one ended");
-            return Err(Exit::Usage);
-        }
-        expected_next = s.record.first_draw + s.record.draws_requested;
-    }
-    let params: Vec<ParamId> = first.param_names.iter().filter_map(|n| model.param_by_name(n)).collect();
-    if params.len() != first.param_names.len() {
-        eprintln!("error: the shards sampled parameters this model does not have");
-        return Err(Exit::Usage);
-    }
-    let mut run = PsaRun {
-        n_strategies: model.strategies.len(),
-        draws: Vec::new(),
-        outcomes: Vec::new(),
-        params,
-        values: Vec::new(),
-        skipped: Vec::new(),
-    };
-    for (_, s) in &shards {
-        for (draw, outcomes, values) in &s.draws {
-            run.draws.push(*draw);
-            run.outcomes.extend(outcomes.iter().copied());
-            run.values.extend(values);
-        }
-        run.skipped.extend(s.skipped.iter().map(|d| (*d, hta_markov::RunErrors::default())));
-    }
-    let record = DrawRecord {
-        seed: first.record.seed,
-        first_draw: first.record.first_draw,
-        draws_requested: expected_next - first.record.first_draw,
-        on_invalid: first.record.on_invalid,
-    };
+    let merged = hta_app::merge::merge(&loaded, &args.shards).map_err(crate::fail)?;
+    let (run, record) = (&merged.run, &merged.record);
     println!("{}", model.metadata.title);
     println!(
         "Merged {} shards: {} draws (from draw {}), seed {}, {} skipped",
-        shards.len(),
+        merged.shards,
         run.n_draws(),
         record.first_draw,
         record.seed,
         run.skipped.len()
     );
-    report(&loaded, &record, &run, &args.report)
-}
-
-/// Reads a CSV of parameter values per draw (header: parameter names).
-fn read_draws(path: &Path, model: &Model) -> Result<hta_sensitivity::ExternalDraws, Exit> {
-    let fail = |message: String| {
-        eprintln!("error: {}: {message}", path.display());
-        Exit::Usage
-    };
-    let text = crate::read_text(path).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", path.display());
-        Exit::Io
-    })?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
-    for (i, name) in header.iter().enumerate() {
-        if let Some(first) = header[..i].iter().position(|h| h == name) {
-            return Err(fail(format!(
-                "columns {} and {} are both named `{name}`; each parameter may have one column",
-                first + 1,
-                i + 1
-            )));
-        }
-    }
-    let params = header
-        .iter()
-        .map(|name| {
-            model.param_by_name(name).ok_or_else(|| fail(format!("column `{name}` is not a parameter of the model")))
-        })
-        .collect::<Result<Vec<ParamId>, Exit>>()?;
-    let mut rows = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let row = line
-            .split(',')
-            .map(|cell| cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-            .collect::<Option<Vec<f64>>>()
-            .filter(|r| r.len() == params.len())
-            .ok_or_else(|| fail(format!("line {}: expected {} finite numbers", i + 2, params.len())))?;
-        rows.push(row);
-    }
-    Ok(hta_sensitivity::ExternalDraws { params, rows })
+    report(&loaded, record, run, &args.report)
 }

@@ -1,7 +1,8 @@
-//! `hta report MODEL --out DIR`: the dossier pack in one command. Runs the base case and every
-//! analysis the model supports (one-way if parameters have low/high, scenarios if the model
-//! names any, PSA if parameters have distributions, budget impact with `--budget`), each through
-//! the same code as its own subcommand, then writes report.html, report.xlsx and report.md.
+//! `hta report MODEL --out DIR`: the dossier pack in one command. Loads the model file once and
+//! runs the base case and every analysis the model supports on it (one-way if parameters have
+//! low/high, two-way over the widest two, scenarios and subgroups if the model names any, PSA if
+//! parameters have distributions, budget impact with `--budget`), each through the same code as
+//! its own subcommand, then writes report.html, report.xlsx and report.md.
 
 use std::path::Path;
 
@@ -27,9 +28,10 @@ fn heading(text: &str) {
 pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
-    if let Some(budget) = &args.budget {
-        same_model(budget, &args.model)?;
-    }
+    let budget = match &args.budget {
+        Some(budget) => Some(same_model(budget, &args.model)?),
+        None => None,
+    };
     let dir = &args.out;
     heading("Base case");
     let base = base_case(&loaded)?;
@@ -42,29 +44,35 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     if ranged {
         heading("One-way sensitivity analysis");
         let incremental = model.strategies.len() > 1 && !model.settings.thresholds.is_empty();
-        extras.push(crate::sensitivity::dsa(&DsaArgs {
-            model: args.model.clone(),
-            outcome: if incremental { DsaOutcome::Inmb } else { DsaOutcome::Cost },
-            wtp: None,
-            range_percent: None,
-            out: Some(dir.clone()),
-            set: args.set.clone(),
-        })?);
+        let (one_way, bars) = crate::sensitivity::dsa_of(
+            &loaded,
+            &DsaArgs {
+                model: args.model.clone(),
+                outcome: if incremental { DsaOutcome::Inmb } else { DsaOutcome::Cost },
+                wtp: None,
+                range_percent: None,
+                out: Some(dir.clone()),
+                set: args.set.clone(),
+            },
+        )?;
+        extras.push(one_way);
         // A two-way grid over the two parameters with the widest bars.
-        let widest = widest_parameters(extras.last());
-        if let [x, y] = &widest[..] {
+        if let [x, y] = &widest_parameters(&bars)[..] {
             if incremental {
                 heading("Two-way sensitivity analysis");
-                extras.push(crate::sensitivity::twoway(&crate::args::TwowayArgs {
-                    model: args.model.clone(),
-                    x: x.clone(),
-                    y: y.clone(),
-                    steps: 11,
-                    // At the model's primary (first) threshold, as the one-way analysis above.
-                    wtp: None,
-                    out: Some(dir.clone()),
-                    set: args.set.clone(),
-                })?);
+                extras.push(crate::sensitivity::twoway_of(
+                    &loaded,
+                    &crate::args::TwowayArgs {
+                        model: args.model.clone(),
+                        x: x.clone(),
+                        y: y.clone(),
+                        steps: 11,
+                        // At the model's primary (first) threshold, as the one-way analysis above.
+                        wtp: None,
+                        out: Some(dir.clone()),
+                        set: args.set.clone(),
+                    },
+                )?);
             }
         }
     } else {
@@ -74,19 +82,15 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         ));
     }
 
-    // Scenarios and subgroups take the same arguments.
-    let side_by_side =
-        crate::args::ScenariosArgs { model: args.model.clone(), out: Some(dir.clone()), set: args.set.clone() };
     // The model's scenarios and the standard ones it does not name (no discounting, the
     // jurisdiction's alternative rates, half the horizon).
     if !model.scenarios.is_empty() || !hta_app::scenarios::standard(model).is_empty() {
         heading("Scenarios");
-        let args = crate::args::ScenarioArgs { runs: side_by_side.clone(), standard: true };
-        extras.push(crate::sensitivity::scenarios(&args)?);
+        extras.push(crate::sensitivity::scenarios_of(&loaded, true, Some(dir))?);
     }
     if !model.subgroups.is_empty() {
         heading("Subgroups");
-        extras.push(crate::sensitivity::subgroups(&side_by_side)?);
+        extras.push(crate::sensitivity::subgroups_of(&loaded, Some(dir))?);
     }
 
     let sampled: Vec<String> = model
@@ -99,25 +103,28 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     if can_sample && args.draws > 0 {
         heading("Probabilistic sensitivity analysis");
         let evppi = if sampled.len() <= MAX_EVPPI_PARAMETERS { sampled } else { Vec::new() };
-        extras.push(crate::psa::psa(&PsaArgs {
-            model: args.model.clone(),
-            draws: args.draws,
-            first_draw: 0,
-            seed: args.seed,
-            threads: args.threads,
-            on_invalid: OnInvalidArg::Stop,
-            draws_file: None,
-            report: PsaReportArgs {
-                wtp_grid: None,
-                evppi,
-                evppi_group: Vec::new(),
-                population: None,
-                population_years: 10,
-                population_discount: None,
-                out: Some(dir.clone()),
+        extras.push(crate::psa::psa_of(
+            &loaded,
+            &PsaArgs {
+                model: args.model.clone(),
+                draws: args.draws,
+                first_draw: 0,
+                seed: args.seed,
+                threads: args.threads,
+                on_invalid: OnInvalidArg::Stop,
+                draws_file: None,
+                report: PsaReportArgs {
+                    wtp_grid: None,
+                    evppi,
+                    evppi_group: Vec::new(),
+                    population: None,
+                    population_years: 10,
+                    population_discount: None,
+                    out: Some(dir.clone()),
+                },
+                set: args.set.clone(),
             },
-            set: args.set.clone(),
-        })?);
+        )?);
     } else {
         let why = if can_sample {
             "Not run: --draws 0.".to_string()
@@ -127,9 +134,13 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         extras.push(skipped(Part::Psa, why));
     }
 
-    if let Some(file) = &args.budget {
+    if let (Some(file), Some(spec)) = (&args.budget, budget) {
         heading("Budget impact");
-        extras.push(crate::budget::budget(&crate::args::BudgetArgs {
+        // The budget's model is this model in the budget's perspective, lowered again from the
+        // text already read (under the budget file's name for it, as `hta budget` loads it).
+        let set = hta_app::budget::model_overrides_with(&spec, &args.set, || model.perspectives.clone());
+        let budget_model = crate::relower(&loaded, &spec.model_path, &set)?;
+        let budget_args = crate::args::BudgetArgs {
             file: file.clone(),
             out: Some(dir.clone()),
             solve_price: false,
@@ -142,7 +153,8 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
             seed: 1,
             threads: None,
             annual_budget: None,
-        })?);
+        };
+        extras.push(crate::budget::budget_of(&budget_args, spec, budget_model)?);
     }
 
     heading("Dossier pack");
@@ -202,14 +214,12 @@ fn write_tree_figures(dir: &Path, model: &hta_model::Model) -> Result<(), Exit> 
     Ok(())
 }
 
-/// The first two distinct parameters of a one-way analysis's sheet (sorted widest first).
-fn widest_parameters(one_way: Option<&Extra>) -> Vec<String> {
+/// The first two distinct parameters of a one-way analysis (its bars sorted widest first).
+fn widest_parameters(bars: &[hta_app::dsa::Bar]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let Some((_, csv)) = one_way.and_then(|e| e.sheets.first()) else { return names };
-    let Some(table) = hta_report::tables::Table::from_csv("", csv) else { return names };
-    for row in &table.rows {
-        if let Some(name) = row.first().filter(|n| !names.contains(n)) {
-            names.push(name.clone());
+    for b in bars {
+        if !names.contains(&b.param) {
+            names.push(b.param.clone());
         }
         if names.len() == 2 {
             break;
@@ -219,7 +229,8 @@ fn widest_parameters(one_way: Option<&Extra>) -> Vec<String> {
 }
 
 /// The budget file must name the report's model, or its numbers would belong to another model.
-fn same_model(budget: &Path, model: &Path) -> Result<(), Exit> {
+/// Returns the budget file read.
+fn same_model(budget: &Path, model: &Path) -> Result<hta_spec::budget::BudgetSpec, Exit> {
     let spec = hta_spec::budget::load_budget(budget).map_err(|d| crate::report_load_failure(&d))?;
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     if canonical(&spec.model_path) != canonical(model) {
@@ -231,5 +242,5 @@ fn same_model(budget: &Path, model: &Path) -> Result<(), Exit> {
         );
         return Err(Exit::Usage);
     }
-    Ok(())
+    Ok(spec)
 }

@@ -5,6 +5,8 @@
     base = m.run()            # base.summary, base.trace, base.values, base.incremental (DataFrames)
     psa = m.psa(draws=10_000, seed=1, threads=0)
     psa.draws, psa.ceac       # DataFrames
+    m.twoway("rr", "c_lamivudine").cells, m.threshold("c_lamivudine").rows
+    m.scenarios().table, m.subgroups().table
 
 Models are validated on load; an invalid file raises :class:`ModelError` whose ``diagnostics``
 list every problem with file, line, column, code and message. Runs release the GIL.
@@ -33,6 +35,9 @@ __all__ = [
     "PsaResult",
     "DsaResult",
     "BudgetResult",
+    "TwowayResult",
+    "ThresholdResult",
+    "ComparisonResult",
     "HtaError",
     "ModelError",
     "RunError",
@@ -132,6 +137,66 @@ class BudgetResult:
     warnings: List[str]
 
 
+@dataclass
+class TwowayResult:
+    """A two-way analysis: a grid over two parameters, the optimal strategy in each cell."""
+
+    x: str
+    y: str
+    wtp: float
+    """The threshold the net monetary benefit is taken at."""
+    cells: pd.DataFrame
+    """twoway.csv: one row per cell (``x`` fastest): the two parameters' values (columns named
+    after them), ``optimal`` and ``nmb_<strategy>`` for each strategy, float64."""
+    x_values: np.ndarray
+    y_values: np.ndarray
+
+    def optimal_grid(self) -> pd.DataFrame:
+        """The optimal strategy as a grid: rows are values of ``y``, columns values of ``x``."""
+        return self.cells.pivot(index=self.y, columns=self.x, values="optimal")
+
+
+@dataclass
+class ThresholdResult:
+    """A threshold analysis of one parameter."""
+
+    parameter: str
+    base: float
+    """The parameter's base value (1 if it is a formula)."""
+    strategy: str
+    comparator: Optional[str]
+    """The comparator; None for the best other strategy (``vs="best"``)."""
+    range: tuple
+    """(low, high) of the range searched (the upper end may have been doubled, to 1e15)."""
+    rows: pd.DataFrame
+    """One row per threshold: threshold (label), wtp, result (icer, net_benefit,
+    optimal_between, always_optimal, never_optimal, no_sign_change), value (the parameter
+    value found), check (the ICER, or the net benefit over the best other strategy, of the
+    model re-run at it), lower/upper with lower_found/upper_found (the range where the strategy
+    stays optimal; ``*_found`` False where it is the end searched), inmb_at_low/inmb_at_high;
+    NaN where a column does not apply."""
+
+
+@dataclass
+class ComparisonResult:
+    """Runs side by side (scenarios or subgroups), each with its incremental analysis."""
+
+    table: pd.DataFrame
+    """scenarios.csv / subgroups.csv: run (label), name, kind (base_case, scenario,
+    standard_scenario, subgroup, weighted_total), weight (subgroups), strategy, cost, effect,
+    status (frontier code), icer, inmb_vs_reference (at the first threshold); NaN where none."""
+    effect: str
+    total_equals_base_case: Optional[bool] = None
+    """Subgroups: whether the weighted total equals the base case within 1e-9."""
+
+
+def _comparison(raw: Dict[str, Any]) -> ComparisonResult:
+    table = pd.DataFrame(raw["rows"])
+    for column in ("run", "name", "kind", "strategy", "status"):
+        table[column] = table[column].astype("string")
+    return ComparisonResult(table=table, effect=raw["effect"], total_equals_base_case=raw.get("total_equals_base_case"))
+
+
 class Model:
     """A loaded and validated model. Create with :func:`load`."""
 
@@ -196,6 +261,59 @@ class Model:
         base = pd.DataFrame(raw["base"])
         base["comparison"] = base["comparison"].astype("string")
         return DsaResult(bars=bars, base=base, wtp=raw["wtp"])
+
+    def twoway(self, x: str, y: str, steps: int = 11, wtp: Optional[float] = None) -> TwowayResult:
+        """Two-way analysis (``hta twoway``): ``steps`` values each of parameters ``x`` and ``y``
+        over their ``low``/``high`` (else ±20% of a numeric base value), the others at base; in
+        each cell the net monetary benefit of every strategy at ``wtp`` (default: the first
+        threshold) and the optimal strategy."""
+        raw = self._inner.twoway(x, y, steps=steps, wtp=wtp)
+        cells = pd.DataFrame(raw["cells"])
+        cells = cells.rename(columns={"x": raw["x"], "y": raw["y"]})
+        cells["optimal"] = pd.Categorical(cells["optimal"], categories=list(raw["strategies"]))
+        return TwowayResult(
+            x=raw["x"],
+            y=raw["y"],
+            wtp=raw["wtp"],
+            cells=cells,
+            x_values=np.asarray(raw["x_values"], dtype=np.float64),
+            y_values=np.asarray(raw["y_values"], dtype=np.float64),
+        )
+
+    def threshold(
+        self,
+        param: str,
+        strategy: Optional[str] = None,
+        vs: Optional[str] = None,
+        wtp: Optional[List[float]] = None,
+    ) -> ThresholdResult:
+        """Threshold analysis (``hta threshold``): the value of ``param`` at which ``strategy``
+        (default: the last) has ICER = threshold against ``vs`` (default: the reference), or with
+        ``vs="best"`` where it stops being optimal; at each of ``wtp`` (default: the model's
+        thresholds). Each value found is checked by running the model at it (``check``)."""
+        raw = self._inner.threshold(param, strategy=strategy, vs=vs, wtp=wtp)
+        rows = pd.DataFrame(raw["rows"])
+        for column in ("threshold", "result"):
+            rows[column] = rows[column].astype("string")
+        return ThresholdResult(
+            parameter=raw["parameter"],
+            base=raw["base"],
+            strategy=raw["strategy"],
+            comparator=raw["comparator"],
+            range=tuple(raw["range"]),
+            rows=rows,
+        )
+
+    def scenarios(self, standard: bool = False) -> ComparisonResult:
+        """Scenarios (``hta scenarios``): the base case and every scenario of the model file
+        (with ``standard``, also the standard ones it does not name: no discounting, the
+        jurisdiction's other rates, half the horizon), each with its incremental analysis."""
+        return _comparison(self._inner.scenarios(standard=standard))
+
+    def subgroups(self) -> ComparisonResult:
+        """Subgroups (``hta subgroups``): each subgroup of the model file, then the population
+        total weighted by their shares (costs and effects averaged, then compared)."""
+        return _comparison(self._inner.subgroups())
 
     def budget(self, path: Union[str, os.PathLike]) -> BudgetResult:
         """Budget impact (``hta budget``) of a budget file that names this model, with this

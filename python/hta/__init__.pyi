@@ -2,7 +2,7 @@
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,31 @@ class BudgetResult:
     scenarios: pd.DataFrame
     warnings: List[str]
 
+@dataclass
+class TwowayResult:
+    x: str
+    y: str
+    wtp: float
+    cells: pd.DataFrame
+    x_values: np.ndarray
+    y_values: np.ndarray
+    def optimal_grid(self) -> pd.DataFrame: ...
+
+@dataclass
+class ThresholdResult:
+    parameter: str
+    base: float
+    strategy: str
+    comparator: Optional[str]
+    range: Tuple[float, float]
+    rows: pd.DataFrame
+
+@dataclass
+class ComparisonResult:
+    table: pd.DataFrame
+    effect: str
+    total_equals_base_case: Optional[bool]
+
 class Model:
     @property
     def path(self) -> str: ...
@@ -68,6 +93,16 @@ class Model:
     def currency(self) -> str: ...
     def run(self) -> RunResult: ...
     def dsa(self, outcome: str = "inmb", wtp: Optional[float] = None, range_percent: Optional[float] = None) -> DsaResult: ...
+    def twoway(self, x: str, y: str, steps: int = 11, wtp: Optional[float] = None) -> TwowayResult: ...
+    def threshold(
+        self,
+        param: str,
+        strategy: Optional[str] = None,
+        vs: Optional[str] = None,
+        wtp: Optional[List[float]] = None,
+    ) -> ThresholdResult: ...
+    def scenarios(self, standard: bool = False) -> ComparisonResult: ...
+    def subgroups(self) -> ComparisonResult: ...
     def budget(self, path: Union[str, os.PathLike]) -> BudgetResult: ...
     def report(
         self,

@@ -42,11 +42,11 @@ fn to_py_err(py: Python<'_>, error: Error) -> PyErr {
         message.push_str("\n  ");
         message.push_str(&d.one_line());
     }
-    let err = match &error {
+    let err = match error.innermost() {
         Error::Invalid(_) | Error::Model(_) => ModelError::new_err(message),
         Error::RunFailed { .. } | Error::Analysis(_) => RunError::new_err(message),
         Error::Usage(_) => UsageError::new_err(message),
-        Error::Io(_) => ModelError::new_err(message),
+        Error::Io(_) | Error::Within { .. } => ModelError::new_err(message),
     };
     let value = err.value(py);
     let _ = value.setattr("diagnostics", PyList::new(py, diagnostics).ok());
@@ -206,6 +206,138 @@ impl Model {
         Ok(result)
     }
 
+    /// Two-way analysis: a grid of `steps` values of `x` and of `y` over their ranges; per cell
+    /// the net monetary benefit of each strategy at `wtp` and the optimal one (twoway.csv).
+    #[pyo3(signature = (x, y, steps=11, wtp=None))]
+    fn twoway<'py>(
+        &self,
+        py: Python<'py>,
+        x: &str,
+        y: &str,
+        steps: usize,
+        wtp: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let loaded = &self.loaded;
+        let grid = py
+            .allow_threads(|| hta_app::twoway::two_way(loaded, x, y, steps, wtp, None))
+            .map_err(|e| to_py_err(py, e))?;
+        let names = self.strategies();
+        let cells = PyDict::new(py);
+        cells.set_item("x", grid.cells.iter().map(|c| c.x).collect::<Vec<_>>())?;
+        cells.set_item("y", grid.cells.iter().map(|c| c.y).collect::<Vec<_>>())?;
+        cells.set_item("optimal", grid.cells.iter().map(|c| names[c.optimal].clone()).collect::<Vec<_>>())?;
+        for (j, name) in names.iter().enumerate() {
+            cells.set_item(format!("nmb_{name}"), grid.cells.iter().map(|c| c.nmb[j]).collect::<Vec<_>>())?;
+        }
+        let out = PyDict::new(py);
+        out.set_item("x", &grid.x)?;
+        out.set_item("y", &grid.y)?;
+        out.set_item("x_values", grid.xs.clone())?;
+        out.set_item("y_values", grid.ys.clone())?;
+        out.set_item("wtp", grid.wtp)?;
+        out.set_item("strategies", names)?;
+        out.set_item("cells", cells)?;
+        Ok(out)
+    }
+
+    /// Threshold analysis of `param` (`hta threshold`): per threshold the value at which
+    /// `strategy` (default: the last) has ICER = threshold against `vs` (a strategy, default
+    /// the reference), or with `vs="best"` where it stops being optimal.
+    #[pyo3(signature = (param, strategy=None, vs=None, wtp=None))]
+    fn threshold<'py>(
+        &self,
+        py: Python<'py>,
+        param: &str,
+        strategy: Option<String>,
+        vs: Option<String>,
+        wtp: Option<Vec<f64>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        use hta_app::threshold::{Edge, ThresholdOutcome, ThresholdRequest, Versus};
+        let request = ThresholdRequest {
+            param: param.to_string(),
+            strategy,
+            versus: match vs.as_deref() {
+                None => Versus::Reference,
+                Some("best") => Versus::Best,
+                Some(name) => Versus::Strategy(name.to_string()),
+            },
+            wtp: wtp.unwrap_or_default(),
+        };
+        let loaded = &self.loaded;
+        let analysis =
+            py.allow_threads(|| hta_app::threshold::threshold(loaded, &request)).map_err(|e| to_py_err(py, e))?;
+        let model = &loaded.model;
+        let rows = &analysis.rows;
+        let nan = f64::NAN;
+        let edge = |e: Edge| match e {
+            Edge::Found(v) => (v, true),
+            Edge::SearchEnd(v) => (v, false),
+        };
+        // result, value, check (re-run ICER or net benefit), lower, lower_found, upper,
+        // upper_found, at_low, at_high
+        type Columns = (&'static str, f64, f64, f64, bool, f64, bool, f64, f64);
+        let columns: Vec<Columns> = rows
+            .iter()
+            .map(|r| match r.outcome {
+                ThresholdOutcome::Icer { value, icer } => ("icer", value, icer, nan, false, nan, false, nan, nan),
+                ThresholdOutcome::NetBenefit { value, net_benefit } => {
+                    ("net_benefit", value, net_benefit, nan, false, nan, false, nan, nan)
+                }
+                ThresholdOutcome::OptimalBetween { below, above } => {
+                    let ((lo, lo_found), (hi, hi_found)) = (edge(below), edge(above));
+                    ("optimal_between", nan, nan, lo, lo_found, hi, hi_found, nan, nan)
+                }
+                ThresholdOutcome::AlwaysOrNever { optimal } => {
+                    let kind = if optimal { "always_optimal" } else { "never_optimal" };
+                    (kind, nan, nan, analysis.range.0, false, analysis.range.1, false, nan, nan)
+                }
+                ThresholdOutcome::NoSignChange { at_low, at_high } => {
+                    ("no_sign_change", nan, nan, analysis.range.0, false, analysis.range.1, false, at_low, at_high)
+                }
+            })
+            .collect();
+        let table = PyDict::new(py);
+        table.set_item("threshold", rows.iter().map(|r| r.label.clone()).collect::<Vec<_>>())?;
+        table.set_item("wtp", rows.iter().map(|r| r.wtp).collect::<Vec<_>>())?;
+        table.set_item("result", columns.iter().map(|c| c.0).collect::<Vec<_>>())?;
+        table.set_item("value", columns.iter().map(|c| c.1).collect::<Vec<_>>())?;
+        table.set_item("check", columns.iter().map(|c| c.2).collect::<Vec<_>>())?;
+        table.set_item("lower", columns.iter().map(|c| c.3).collect::<Vec<_>>())?;
+        table.set_item("lower_found", columns.iter().map(|c| c.4).collect::<Vec<_>>())?;
+        table.set_item("upper", columns.iter().map(|c| c.5).collect::<Vec<_>>())?;
+        table.set_item("upper_found", columns.iter().map(|c| c.6).collect::<Vec<_>>())?;
+        table.set_item("inmb_at_low", columns.iter().map(|c| c.7).collect::<Vec<_>>())?;
+        table.set_item("inmb_at_high", columns.iter().map(|c| c.8).collect::<Vec<_>>())?;
+        let out = PyDict::new(py);
+        out.set_item("parameter", model.parameters[analysis.param.index()].name.clone())?;
+        out.set_item("base", analysis.base)?;
+        out.set_item("strategy", model.strategies[analysis.strategy].name.clone())?;
+        out.set_item("comparator", analysis.comparator.map(|c| model.strategies[c].name.clone()))?;
+        out.set_item("range", analysis.range)?;
+        out.set_item("rows", table)?;
+        Ok(out)
+    }
+
+    /// Scenarios (`hta scenarios`): the base case and each scenario of the model file, with
+    /// `standard` also the standard ones it does not name; one row per run and strategy.
+    #[pyo3(signature = (standard=false))]
+    fn scenarios<'py>(&self, py: Python<'py>, standard: bool) -> PyResult<Bound<'py, PyDict>> {
+        let loaded = &self.loaded;
+        let result =
+            py.allow_threads(|| hta_app::compare::scenarios(loaded, standard)).map_err(|e| to_py_err(py, e))?;
+        side_by_side(py, &loaded.model, &result.runs)
+    }
+
+    /// Subgroups (`hta subgroups`): each subgroup, then the weighted total; one row per run
+    /// and strategy.
+    fn subgroups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let loaded = &self.loaded;
+        let result = py.allow_threads(|| hta_app::compare::subgroups(loaded)).map_err(|e| to_py_err(py, e))?;
+        let out = side_by_side(py, &loaded.model, &result.runs)?;
+        out.set_item("total_equals_base_case", result.total_differs(&loaded.model).is_none())?;
+        Ok(out)
+    }
+
     /// Budget impact of a budget file that names this model, run with this model's overrides.
     fn budget<'py>(&self, py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
         let err = |e| to_py_err(py, e);
@@ -219,10 +351,12 @@ impl Model {
                 self.path.display()
             )));
         }
-        let overrides = &self.overrides;
+        let (overrides, this) = (&self.overrides, &self.loaded);
         let analysis = py
             .allow_threads(|| {
-                let loaded = hta_app::load(&spec.model_path, &hta_app::budget::model_overrides(&spec, overrides))?;
+                // This model's text lowered again in the budget's perspective (not read again).
+                let set = hta_app::budget::model_overrides_with(&spec, overrides, || this.model.perspectives.clone());
+                let loaded = hta_app::relower(this, Some(&spec.model_path), &set)?;
                 hta_app::budget::analyse(spec, loaded)
             })
             .map_err(err)?;
@@ -334,7 +468,7 @@ impl Model {
             let psa = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies)
                 .map_err(|e| Error::Analysis(e.to_string()))?;
             let summary = hta_app::psa::summarise(model, &psa, grid)?;
-            let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid)?;
+            let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid, None)?;
             Ok::<_, Error>((run, summary, evppi))
         });
         let (run, summary, evppi) = computed.map_err(err)?;
@@ -405,6 +539,55 @@ impl Model {
         out.set_item("evpi", evpi)?;
         Ok(out)
     }
+}
+
+/// Runs side by side as columns: run (label), name, kind, weight, strategy, cost, effect, status,
+/// icer, inmb_vs_reference (NaN where there is none).
+fn side_by_side<'py>(
+    py: Python<'py>,
+    model: &hta_model::Model,
+    runs: &[hta_app::compare::Run],
+) -> PyResult<Bound<'py, PyDict>> {
+    use hta_app::compare::RunKind;
+    let rows: Vec<(&hta_app::compare::Run, &hta_app::compare::Row)> =
+        runs.iter().flat_map(|run| run.rows.iter().map(move |row| (run, row))).collect();
+    let (name, kind, weight): (Vec<Option<String>>, Vec<&str>, Vec<f64>) = rows
+        .iter()
+        .map(|(run, _)| match &run.kind {
+            RunKind::BaseCase => (None, "base_case", f64::NAN),
+            RunKind::Scenario { name, standard } => {
+                (Some(name.clone()), if *standard { "standard_scenario" } else { "scenario" }, f64::NAN)
+            }
+            RunKind::Subgroup { name, weight } => (Some(name.clone()), "subgroup", *weight),
+            RunKind::WeightedTotal => (None, "weighted_total", 1.0),
+        })
+        .fold((Vec::new(), Vec::new(), Vec::new()), |(mut a, mut b, mut c), (x, y, z)| {
+            a.push(x);
+            b.push(y);
+            c.push(z);
+            (a, b, c)
+        });
+    let table = PyDict::new(py);
+    table.set_item("run", rows.iter().map(|(run, _)| run.label.clone()).collect::<Vec<_>>())?;
+    table.set_item("name", name)?;
+    table.set_item("kind", kind)?;
+    table.set_item("weight", weight)?;
+    table.set_item(
+        "strategy",
+        rows.iter().map(|(_, r)| model.strategies[r.strategy].name.clone()).collect::<Vec<_>>(),
+    )?;
+    table.set_item("cost", rows.iter().map(|(_, r)| r.cost).collect::<Vec<_>>())?;
+    table.set_item("effect", rows.iter().map(|(_, r)| r.effect).collect::<Vec<_>>())?;
+    table.set_item("status", rows.iter().map(|(_, r)| r.status.code()).collect::<Vec<_>>())?;
+    table.set_item("icer", rows.iter().map(|(_, r)| r.icer.unwrap_or(f64::NAN)).collect::<Vec<_>>())?;
+    table.set_item(
+        "inmb_vs_reference",
+        rows.iter().map(|(_, r)| r.inmb_vs_reference.unwrap_or(f64::NAN)).collect::<Vec<_>>(),
+    )?;
+    let out = PyDict::new(py);
+    out.set_item("rows", table)?;
+    out.set_item("effect", model.settings.effect.name())?;
+    Ok(out)
 }
 
 /// Loads and validates a model file; `set` overrides parameters or settings as `--set` does.

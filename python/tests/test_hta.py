@@ -313,3 +313,144 @@ def test_report_to_a_temporary_directory(tmp_path, hiv_run):
     with pytest.raises(FileExistsError):
         m.report(tmp_path / "pack")
     m.report(tmp_path / "pack", force=True)
+
+
+# The analyses moved into hta-app: two-way, threshold, scenarios, subgroups. Each is checked
+# against the command line's files (or its printed values) for the same model, and against the
+# model run again with overrides.
+
+EGFR = ROOT / "models" / "egfr_test_and_treat.yaml"
+
+
+def cli(tmp_path, *args):
+    binary = hta_binary()
+    if binary is None:
+        pytest.skip("the hta binary is not built")
+    done = subprocess.run([binary, *args], check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+def assert_numbers_equal(got, expected, rtol=1e-12):
+    got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert got.shape == expected.shape
+    assert np.array_equal(np.isnan(got), np.isnan(expected))
+    keep = ~np.isnan(expected)
+    np.testing.assert_allclose(got[keep], expected[keep], rtol=rtol, atol=0)
+
+
+def test_twoway_equals_cli_twoway_csv(hiv, tmp_path):
+    cli(tmp_path, "twoway", "models/hiv.yaml", "--x", "rr", "--y", "c_lamivudine", "--steps", "4", "--out", tmp_path)
+    csv = hta._csv((tmp_path / "twoway.csv").read_text())
+    grid = hiv.twoway("rr", "c_lamivudine", steps=4)
+    assert list(grid.cells.columns) == list(csv.columns) == ["rr", "c_lamivudine", "optimal", "nmb_mono", "nmb_comb"]
+    for column in ("rr", "c_lamivudine", "nmb_mono", "nmb_comb"):
+        assert grid.cells[column].dtype == np.float64
+        assert_numbers_equal(grid.cells[column], csv[column])
+    assert list(grid.cells["optimal"].astype(str)) == list(csv["optimal"])
+
+
+def test_twoway_cells_equal_the_model_run_with_both_values(hiv):
+    grid = hiv.twoway("rr", "c_lamivudine", steps=3, wtp=25000)
+    assert grid.wtp == 25000
+    assert grid.optimal_grid().shape == (3, 3)
+    assert np.array_equal(grid.x_values, np.unique(grid.cells["rr"]))
+    cell = grid.cells.iloc[5]
+    run = hta.load("models/hiv.yaml", set={"rr": float(cell["rr"]), "c_lamivudine": float(cell["c_lamivudine"])}).run()
+    s = run.strategies.set_index("strategy")
+    for name in ("mono", "comb"):
+        assert cell[f"nmb_{name}"] == pytest.approx(25000 * s.loc[name, "ly"] - s.loc[name, "cost"], rel=1e-12)
+    best = "comb" if cell["nmb_comb"] > cell["nmb_mono"] else "mono"
+    assert cell["optimal"] == best
+
+
+def test_twoway_unknown_parameter_is_a_usage_error(hiv):
+    with pytest.raises(hta.UsageError, match="did you mean `rr`"):
+        hiv.twoway("rrr", "c_lamivudine")
+
+
+def _printed_values(stdout, name):
+    # "  LABEL (...): NAME = 9,236.985897  (re-run: ...)" -> 9236.985897
+    return [float(line.split(f"{name} = ")[1].split()[0].replace(",", "")) for line in stdout.splitlines() if f"{name} = " in line]
+
+
+def test_threshold_equals_cli_and_gives_the_threshold_icer(hiv, tmp_path):
+    stdout = cli(tmp_path, "threshold", "models/hiv.yaml", "--param", "c_lamivudine")
+    result = hiv.threshold("c_lamivudine")
+    rows = result.rows
+    assert list(rows["result"]) == ["icer", "icer"]
+    assert rows["value"].dtype == np.float64
+    assert_numbers_equal(rows["value"].round(6), _printed_values(stdout, "c_lamivudine"))
+    assert (result.strategy, result.comparator) == ("comb", "mono")
+    for value, wtp, check in zip(rows["value"], rows["wtp"], rows["check"]):
+        s = hta.load("models/hiv.yaml", set={"c_lamivudine": float(value)}).run().strategies.set_index("strategy")
+        icer = (s.loc["comb", "cost"] - s.loc["mono", "cost"]) / (s.loc["comb", "ly"] - s.loc["mono", "ly"])
+        assert icer == pytest.approx(wtp, rel=1e-7)
+        assert check == pytest.approx(icer, rel=1e-9)
+
+
+def test_threshold_against_the_best_gives_the_range_where_optimal(hiv, tmp_path):
+    stdout = cli(tmp_path, "threshold", "models/hiv.yaml", "--param", "c_lamivudine", "--vs", "best")
+    rows = hiv.threshold("c_lamivudine", vs="best").rows
+    assert list(rows["result"]) == ["optimal_between", "optimal_between"]
+    assert not rows["lower_found"].any() and rows["upper_found"].all()
+    printed = [float(line.split(" to ")[1].split()[0].replace(",", "")) for line in stdout.splitlines() if " to " in line]
+    assert_numbers_equal(rows["upper"].round(6), printed)
+    assert rows["value"].isna().all()
+
+
+def test_threshold_with_own_thresholds_and_errors(hiv):
+    rows = hiv.threshold("rr", wtp=[20000.0, 50000.0]).rows
+    assert list(rows["threshold"]) == ["20000", "50000"]
+    assert list(rows["wtp"]) == [20000.0, 50000.0]
+    with pytest.raises(hta.UsageError, match="unknown parameter"):
+        hiv.threshold("c_lamivudin")
+    with pytest.raises(hta.UsageError, match="the same"):
+        hiv.threshold("rr", strategy="comb", vs="comb")
+
+
+def test_scenarios_equal_cli_scenarios_csv(hiv, tmp_path):
+    cli(tmp_path, "scenarios", "models/hiv.yaml", "--standard", "--out", tmp_path)
+    csv = hta._csv((tmp_path / "scenarios.csv").read_text())
+    table = hiv.scenarios(standard=True).table
+    assert list(table["run"]) == list(csv["scenario"])
+    assert list(table["strategy"]) == list(csv["strategy"])
+    assert list(table["status"]) == list(csv["status"])
+    for column in ("cost", "effect", "icer", "inmb_vs_reference"):
+        assert table[column].dtype == np.float64
+        assert_numbers_equal(table[column], csv[column])
+    assert table["kind"].iloc[0] == "base_case"
+    assert "standard_scenario" in set(table["kind"]) and "scenario" in set(table["kind"])
+
+
+def test_scenario_rows_equal_the_model_run_with_its_overrides(hiv):
+    table = hiv.scenarios().table
+    undiscounted = table[table["name"] == "undiscounted"].set_index("strategy")
+    assert len(undiscounted) == 2
+    s = hta.load("models/hiv.yaml", set={"discount.costs": 0, "discount.effects": 0}).run().strategies
+    s = s.set_index("strategy")
+    for name in ("mono", "comb"):
+        assert undiscounted.loc[name, "cost"] == pytest.approx(s.loc[name, "cost"], rel=1e-12)
+
+
+def test_subgroups_equal_cli_subgroups_csv_and_weight_to_the_total(tmp_path):
+    cli(tmp_path, "subgroups", "models/egfr_test_and_treat.yaml", "--out", tmp_path)
+    csv = hta._csv((tmp_path / "subgroups.csv").read_text())
+    result = hta.load("models/egfr_test_and_treat.yaml").subgroups()
+    table = result.table
+    assert list(table["strategy"]) == list(csv["strategy"])
+    for column in ("cost", "effect", "icer", "inmb_vs_reference"):
+        assert_numbers_equal(table[column], csv[column])
+    groups = table[table["kind"] == "subgroup"]
+    assert groups["weight"].groupby(groups["name"]).first().sum() == pytest.approx(1.0, abs=1e-15)
+    total = table[table["kind"] == "weighted_total"].set_index("strategy")
+    weighted = (groups["cost"] * groups["weight"]).groupby(groups["strategy"]).sum()
+    for name, cost in weighted.items():
+        assert total.loc[name, "cost"] == pytest.approx(cost, rel=1e-12)
+    assert isinstance(result.total_equals_base_case, bool)
+
+
+def test_models_without_scenarios_or_subgroups_raise_usage_errors(hiv):
+    with pytest.raises(hta.UsageError, match="no `subgroups:`"):
+        hiv.subgroups()
+    with pytest.raises(hta.UsageError, match="no `scenarios:`"):
+        hta.load("models/dominance.yaml").scenarios()

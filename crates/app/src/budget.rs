@@ -69,10 +69,19 @@ pub fn analyse(spec: BudgetSpec, loaded: Loaded) -> Result<BudgetAnalysis, Error
 /// budget file's perspective or else the first the model lists (budgets are the payer's; the
 /// cost-effectiveness default `settings.perspective` does not apply to them).
 pub fn model_overrides(spec: &BudgetSpec, set: &[Override]) -> Vec<Override> {
+    model_overrides_with(spec, set, || hta_spec::perspectives_of(&spec.model_path))
+}
+
+/// As [`model_overrides`], with the model's perspectives known (a model already loaded:
+/// `Model::perspectives`), so that its file is not read for them.
+pub fn model_overrides_with(
+    spec: &BudgetSpec,
+    set: &[Override],
+    perspectives: impl FnOnce() -> Vec<String>,
+) -> Vec<Override> {
     let mut set = set.to_vec();
     if !set.iter().any(|o| o.name == "perspective") {
-        let chosen =
-            spec.perspective.clone().or_else(|| hta_spec::perspectives_of(&spec.model_path).into_iter().next());
+        let chosen = spec.perspective.clone().or_else(|| perspectives().into_iter().next());
         if let Some(value) = chosen {
             set.push(Override { name: "perspective".into(), value });
         }

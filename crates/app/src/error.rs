@@ -20,6 +20,8 @@ pub enum Error {
     Analysis(String),
     /// A file could not be read.
     Io(String),
+    /// Another error, with a line of context in front (which scenario or subgroup it was).
+    Within { context: String, error: Box<Error> },
 }
 
 impl Error {
@@ -28,13 +30,21 @@ impl Error {
         Error::RunFailed { context: Vec::new(), diagnostics: crate::run_errors::diagnostics(loaded, errors) }
     }
 
-    /// The same run failure with a line of context in front.
+    /// The same error with a line of context in front.
     pub fn with_context(self, line: String) -> Error {
         match self {
             Error::RunFailed { mut context, diagnostics } => {
                 context.insert(0, line);
                 Error::RunFailed { context, diagnostics }
             }
+            other => Error::Within { context: line, error: Box::new(other) },
+        }
+    }
+
+    /// The error under any lines of context.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::Within { error, .. } => error.innermost(),
             other => other,
         }
     }
@@ -44,6 +54,7 @@ impl Error {
         match self {
             Error::Invalid(d) => &d.0,
             Error::RunFailed { diagnostics, .. } => diagnostics,
+            Error::Within { error, .. } => error.diagnostics(),
             _ => &[],
         }
     }
@@ -63,6 +74,7 @@ impl std::fmt::Display for Error {
                 write!(f, "the model failed its run-time checks")
             }
             Error::Usage(m) | Error::Model(m) | Error::Analysis(m) | Error::Io(m) => f.write_str(m),
+            Error::Within { context, error } => write!(f, "{context}\n{error}"),
         }
     }
 }

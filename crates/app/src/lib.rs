@@ -1,18 +1,27 @@
 //! The analysis layer: the workflows of the toolkit on a model loaded once. Load a model with
-//! overrides ([`load`]), run the base case with its incremental analysis ([`base_case`]), the
-//! probabilistic analysis and its summary ([`psa`]), the one-way analysis ([`dsa`]) and the
-//! budget impact ([`budget`]), and the standard scenarios every dossier reports ([`scenarios`]). Each returns a typed result (numbers, names, the run record) or
-//! an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits. The command
-//! line (`crates/cli`) and the Python package (`python/`) render these results.
+//! overrides ([`load`], [`relower`]), run the base case with its incremental analysis
+//! ([`base_case`]), the probabilistic analysis and its summary ([`psa`], with EVPPI and external
+//! draws), join PSA shards ([`merge`]), the one-way ([`dsa`]), two-way ([`twoway`]) and threshold
+//! ([`threshold`]) analyses, scenarios and subgroups ([`compare`], with the standard scenarios of
+//! [`scenarios`]), and the budget impact ([`budget`]) with its price solver ([`budget_price`]),
+//! regions and probabilistic form. Each returns a typed result (numbers, names, the run record)
+//! or an [`Error`] carrying diagnostics; nothing here prints, writes a file or exits (the files
+//! it reads are model, budget, shard and draws files). The command line (`crates/cli`) and the
+//! Python package (`python/`) render these results.
 
 pub mod budget;
+pub mod budget_price;
 pub mod budget_psa;
 pub mod budget_regions;
+pub mod compare;
 pub mod dsa;
 mod error;
+pub mod merge;
 pub mod psa;
 pub mod run_errors;
 pub mod scenarios;
+pub mod threshold;
+pub mod twoway;
 
 use std::path::Path;
 
@@ -29,6 +38,13 @@ pub type Progress<'a> = &'a (dyn Fn() + Sync);
 /// in [`Loaded::warnings`]; a model with errors gives every diagnostic at once.
 pub fn load(model: &Path, set: &[Override]) -> Result<Loaded, Error> {
     hta_spec::load(model, set).map_err(Error::Invalid)
+}
+
+/// The model of `loaded` lowered again from the text it was read from (the file is not read
+/// again; its tables are), with `set` in place of its overrides; `path` names it as
+/// [`hta_spec::relower`] says.
+pub fn relower(loaded: &Loaded, path: Option<&Path>, set: &[Override]) -> Result<Loaded, Error> {
+    hta_spec::relower(loaded, path, set).map_err(Error::Invalid)
 }
 
 /// Parses `NAME=VALUE` overrides (as `--set` takes them).

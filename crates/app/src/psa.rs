@@ -1,7 +1,8 @@
 //! The probabilistic analysis: check the request against the model, run the seeded draws in a
 //! thread pool (progress through a callback), and summarise them (means with 95% intervals,
-//! the probability each strategy is cost-effective, expected loss, EVPI). `hta psa`, `hta
-//! merge`, `hta report` and the Python package all go through here.
+//! the probability each strategy is cost-effective, expected loss, EVPI, EVPPI), with parameter
+//! values from a file (`--draws-file`, [`read_draws`]). `hta psa`, `hta merge`, `hta report`
+//! and the Python package all go through here.
 
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
 use hta_model::Model;
@@ -9,6 +10,16 @@ use hta_sensitivity::{Evaluator, ExternalDraws, OnInvalid, PsaRun, PsaSettings, 
 use hta_spec::Loaded;
 
 use crate::{Error, Progress};
+
+/// What identifies the draws: recorded in psa.json and checked when shards are merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawRecord {
+    pub seed: u64,
+    pub first_draw: u64,
+    pub draws_requested: u64,
+    /// `stop` or `skip` ([`OnInvalid::name`]).
+    pub on_invalid: &'static str,
+}
 
 /// What to draw.
 #[derive(Debug, Clone)]
@@ -190,7 +201,13 @@ pub fn evppi(
     parameters: &[String],
     groups: &[String],
     thresholds: &[f64],
+    progress: Option<Progress>,
 ) -> Result<Vec<(String, Vec<f64>)>, Error> {
+    let tick = || {
+        if let Some(tick) = progress {
+            tick();
+        }
+    };
     let column = |name: &str| -> Result<Vec<f64>, Error> {
         let p = model.param_by_name(name.trim());
         match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
@@ -206,6 +223,7 @@ pub fn evppi(
         }
         let values = hta_analysis::voi::evppi_binned(psa, &column(name)?, thresholds, None).map_err(fail)?;
         out.push((name.clone(), values));
+        tick();
     }
     // A multivariate normal group named as a parameter is one parameter set, as a group is.
     let named_groups = parameters.iter().filter(|n| group_members(model, n.trim()).is_some());
@@ -220,6 +238,42 @@ pub fn evppi(
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
         let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;
         out.push((group.clone(), values));
+        tick();
     }
     Ok(out)
+}
+
+/// Reads a CSV of parameter values per draw (`--draws-file`; header: parameter names, one row
+/// of finite numbers per draw), to replace the sampled values of those parameters.
+pub fn read_draws(path: &std::path::Path, model: &Model) -> Result<ExternalDraws, Error> {
+    let fail = |message: String| Error::Usage(format!("{}: {message}", path.display()));
+    let text = crate::merge::read_text(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').map(str::trim).collect();
+    for (i, name) in header.iter().enumerate() {
+        if let Some(first) = header[..i].iter().position(|h| h == name) {
+            return Err(fail(format!(
+                "columns {} and {} are both named `{name}`; each parameter may have one column",
+                first + 1,
+                i + 1
+            )));
+        }
+    }
+    let params = header
+        .iter()
+        .map(|name| {
+            model.param_by_name(name).ok_or_else(|| fail(format!("column `{name}` is not a parameter of the model")))
+        })
+        .collect::<Result<Vec<hta_model::ParamId>, Error>>()?;
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let row = line
+            .split(',')
+            .map(|cell| cell.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .filter(|r| r.len() == params.len())
+            .ok_or_else(|| fail(format!("line {}: expected {} finite numbers", i + 2, params.len())))?;
+        rows.push(row);
+    }
+    Ok(ExternalDraws { params, rows })
 }

@@ -81,6 +81,11 @@ pub struct Loaded {
     /// Warnings (never errors: a load with errors returns `Err`).
     pub warnings: Vec<Diagnostic>,
     pub source: Source,
+    /// The model file's text as read (`source` shows control characters as `?`), so that it can
+    /// be lowered again with other overrides without reading the file again ([`relower`]).
+    pub text: std::sync::Arc<str>,
+    /// The directory its table files are resolved against.
+    pub base_dir: std::path::PathBuf,
 }
 
 /// Directories outside a model's own directory tree from which it may read table files (the
@@ -207,10 +212,32 @@ pub fn load_str(text: &str, name: &str, base_dir: &Path, overrides: &[Override])
     diagnostics.sort();
     limit_diagnostics(&mut diagnostics);
     match model {
-        Some(model) if !diagnostics.has_errors() => {
-            Ok(Loaded { model, inputs: lowerer.inputs, overrides: overrides.to_vec(), warnings: diagnostics.0, source })
-        }
+        Some(model) if !diagnostics.has_errors() => Ok(Loaded {
+            model,
+            inputs: lowerer.inputs,
+            overrides: overrides.to_vec(),
+            warnings: diagnostics.0,
+            source,
+            text: text.into(),
+            base_dir: base_dir.to_path_buf(),
+        }),
         _ => Err(diagnostics),
+    }
+}
+
+/// Lowers the text `loaded` was read from again, with `overrides` in place of its own, as
+/// [`load`] of the same file would (its table files are read again). `path` names the file in
+/// diagnostics and the run record and resolves its tables, as in [`load`] (a budget file names
+/// its model by a path of its own); `None` keeps the first load's.
+pub fn relower(loaded: &Loaded, path: Option<&Path>, overrides: &[Override]) -> Result<Loaded, Diagnostics> {
+    match path {
+        Some(path) => {
+            load_str(&loaded.text, &path.display().to_string(), path.parent().unwrap_or(Path::new(".")), overrides)
+        }
+        None => {
+            let name = loaded.inputs.first().map_or("", |i| i.path.as_str());
+            load_str(&loaded.text, name, &loaded.base_dir, overrides)
+        }
     }
 }
 
