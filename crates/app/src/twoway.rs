@@ -73,7 +73,7 @@ pub(crate) fn as_outcomes(model: &Model, outcomes: &[Outcome]) -> Vec<hta_analys
 }
 
 /// Runs the grid of `steps` values of each parameter (clamped to 2..=[`MAX_STEPS`]) at `wtp`
-/// (or the model's first threshold), in parallel; `progress` is called once per cell.
+/// (or the model's first threshold), in parallel lockstep blocks; `progress` is called once per cell.
 pub fn two_way(
     loaded: &Loaded,
     x: &str,
@@ -82,7 +82,6 @@ pub fn two_way(
     wtp: Option<f64>,
     progress: Option<Progress>,
 ) -> Result<TwoWay, Error> {
-    use rayon::prelude::*;
     let model = &loaded.model;
     let (px, py) = (param_named(model, x)?, param_named(model, y)?);
     let steps = steps.clamp(2, MAX_STEPS);
@@ -95,16 +94,8 @@ pub fn two_way(
     let ys: Vec<f64> = (0..steps).map(|j| at(y0, y1, j)).collect();
     let points: Vec<(f64, f64)> = ys.iter().flat_map(|&yv| xs.iter().map(move |&xv| (xv, yv))).collect();
     let evaluator = Evaluator::new(model);
-    let results: Vec<Result<Vec<Outcome>, hta_markov::RunErrors>> = points
-        .par_iter()
-        .map(|&(xv, yv)| {
-            let result = evaluator.evaluate(&[(px, xv), (py, yv)]);
-            if let Some(tick) = progress {
-                tick();
-            }
-            result
-        })
-        .collect();
+    let sets: Vec<Vec<(ParamId, f64)>> = points.iter().map(|&(xv, yv)| vec![(px, xv), (py, yv)]).collect();
+    let results = evaluator.evaluate_many(&sets, progress);
     let mut cells = Vec::with_capacity(points.len());
     for (&(xv, yv), result) in points.iter().zip(results) {
         let outcomes = result

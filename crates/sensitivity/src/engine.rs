@@ -94,6 +94,31 @@ impl<'m> Evaluator<'m> {
         self.evaluate_block_in(&mut self.workspace(), pins)
     }
 
+    /// [`Self::evaluate`] for many parameter sets, in order: in lockstep blocks of at most
+    /// [`hta_markov::kernel::LANES`] sets (at least one block per thread when there are few),
+    /// in parallel; `progress` is called once per set. Each set gets the numbers it gets alone.
+    pub fn evaluate_many(
+        &self,
+        sets: &[Vec<(ParamId, f64)>],
+        progress: Option<&(dyn Fn() + Sync)>,
+    ) -> Vec<Result<Vec<Outcome>, RunErrors>> {
+        use rayon::prelude::*;
+        let block = sets.len().div_ceil(rayon::current_num_threads().max(1)).clamp(1, hta_markov::kernel::LANES);
+        sets.par_chunks(block)
+            .map_init(
+                || self.workspace(),
+                |workspace, chunk| {
+                    let results = self.evaluate_block_in(workspace, chunk);
+                    if let Some(tick) = progress {
+                        chunk.iter().for_each(|_| tick());
+                    }
+                    results
+                },
+            )
+            .flatten_iter()
+            .collect()
+    }
+
     /// The buffers of [`Self::evaluate_block_in`], made once per thread and reused for every
     /// block it evaluates.
     pub fn workspace(&self) -> Workspace<'_> {

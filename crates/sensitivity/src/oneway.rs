@@ -32,16 +32,9 @@ pub struct OneWayFailure {
 /// ([`Evaluator::evaluate_block_in`]), one block per parallel task, so each gets the numbers it
 /// gets alone. A failure reported is the first in the order of `ranges` (low before high).
 pub fn one_way(evaluator: &Evaluator, ranges: &[(ParamId, f64, f64)]) -> Result<Vec<OneWayRow>, OneWayFailure> {
-    use rayon::prelude::*;
     let sets: Vec<Vec<(ParamId, f64)>> =
         ranges.iter().flat_map(|&(param, low, high)| [vec![(param, low)], vec![(param, high)]]).collect();
-    // Blocks of at most LANES sets, and at least one block per thread when there are few.
-    let block = sets.len().div_ceil(rayon::current_num_threads().max(1)).clamp(1, hta_markov::kernel::LANES);
-    let results: Vec<Result<Vec<Outcome>, RunErrors>> = sets
-        .par_chunks(block)
-        .map_init(|| evaluator.workspace(), |workspace, block| evaluator.evaluate_block_in(workspace, block))
-        .flatten_iter()
-        .collect();
+    let results = evaluator.evaluate_many(&sets, None);
     let mut results = sets.iter().zip(results).map(|(set, result)| {
         let (param, value) = set[0];
         result.map_err(|errors| OneWayFailure { param, value, errors })
