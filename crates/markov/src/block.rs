@@ -186,7 +186,12 @@ impl<'p> BlockRunner<'p> {
         }
         block.end_cycle();
         for k in 1..=settings.n_cycles {
+            // A cycle that every clean lane would keep is not visited lane by lane.
+            let reused = program.reuses_cycle(k);
             for (lane, resolver) in self.resolvers.iter_mut().take(used).enumerate() {
+                if reused && resolver.errors.is_empty() {
+                    continue;
+                }
                 if resolver.cycle(k) {
                     block.load(lane, &resolver.inputs);
                 }

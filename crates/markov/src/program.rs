@@ -550,6 +550,15 @@ impl Program {
     }
 }
 
+impl Program {
+    /// Whether cycle `k` keeps the previous cycle's inputs for every parameter set whose run has
+    /// found no problem: nothing varies, or the step inputs read only the clock and do not
+    /// change at `k` ([`crate::resolve::Resolver::cycle`] would return false without resolving).
+    pub fn reuses_cycle(&self, k: usize) -> bool {
+        k > 1 && (!self.any_varying || (self.step_atoms.is_some() && self.step_changes.as_ref().is_some_and(|c| !c[k])))
+    }
+}
+
 /// Whether step inputs that read only the clock change at each cycle (see
 /// [`Program::step_changes`]): the same evaluation, on the same clock, as a run's resolver does.
 fn step_changes(atoms: &[CompiledExpr], n_params: usize, settings: &hta_model::Settings) -> Vec<bool> {
