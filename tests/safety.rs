@@ -464,6 +464,16 @@ fn chinese_reports_have_chinese_figure_text() {
     assert!(!html.contains(">One-way sensitivity: "), "an English figure title is left");
     // The executive summary is in Chinese and calls strategies by their labels.
     assert!(html.contains("采用分区生存模型比较了 2 个方案"), "executive summary");
+    // The CHEERS checklist: topics and places in Chinese, the places named as the sections are.
+    assert!(
+        html.contains("<td>患者及其他受研究影响者的参与方式</td><td>由作者报告（hta 不生成）</td>"),
+        "CHEERS item 21"
+    );
+    assert!(html.contains("<td>分析方法与假设</td><td>贴现与周期校正；模型结构（转移）</td>"), "CHEERS item 17");
+    assert!(
+        !html.contains("Approach to engagement") && !html.contains("to be reported by the authors"),
+        "English CHEERS text"
+    );
     assert!(html.contains("CAR-T cell therapy (one-time infusion)与Salvage chemotherapy"), "labels in sentences");
     // The figure files on disk are Chinese too, legends included (the CEAF keeps its band).
     let figures = out.join("figures");

@@ -406,7 +406,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     }
 
     w.section("cheers", "CHEERS 2022 checklist", "");
-    w.table(&cheers_checklist(has(Part::Subgroups), extras.iter().any(|e| e.part != Part::Subgroups)));
+    w.table(&cheers_checklist(w.lang, has(Part::Subgroups), extras.iter().any(|e| e.part != Part::Subgroups)));
     w.end_section();
 
     w.section("run-record", "Run record", "");
@@ -581,44 +581,122 @@ fn executive_summary(run: &CeaRun, lang: Lang) -> Vec<String> {
 }
 
 /// CHEERS 2022 (Husereau et al., Value Health 2022;25:3-9): each item and where this report
-/// gives it; items only the authors can write are marked as such.
-fn cheers_checklist(subgroups: bool, uncertainty: bool) -> Table {
-    let authors = "to be reported by the authors (not produced by hta)";
-    let items: [(&str, &str, &str); 28] = [
-        ("1", "Title", "report title (identify as an economic evaluation in the dossier title)"),
-        ("2", "Abstract", "Executive summary (the structured abstract is the authors')"),
-        ("3", "Background and objectives", authors),
-        ("4", "Health economic analysis plan", authors),
-        ("5", "Study population", "Setting and perspective (cohort, start age)"),
-        ("6", "Setting and location", "Setting and perspective"),
-        ("7", "Comparators", "Comparators"),
-        ("8", "Perspective", "Setting and perspective"),
-        ("9", "Time horizon", "Time horizon"),
-        ("10", "Discount rate", "Discounting and counting"),
-        ("11", "Selection of outcomes", "Outcomes and thresholds"),
-        ("12", "Measurement of outcomes", "Parameters (sources)"),
-        ("13", "Valuation of outcomes", "Parameters (utilities and their sources)"),
-        ("14", "Measurement and valuation of resources and costs", "Parameters (costs and their sources)"),
-        ("15", "Currency, price date and conversion", "Setting and perspective (currency, price year)"),
-        ("16", "Rationale and description of model", "Model structure"),
-        ("17", "Analytics and assumptions", "Discounting and counting; Model structure (transitions)"),
+/// gives it; items only the authors can write are marked as such. In Chinese the topics follow
+/// the Chinese translation of the checklist's item names and the places name the report's
+/// own (translated) section headings.
+fn cheers_checklist(lang: Lang, subgroups: bool, uncertainty: bool) -> Table {
+    let zh = lang == Lang::Zh;
+    let pick = |en: &str, zh_text: &str| if zh { zh_text.to_string() } else { en.to_string() };
+    let sec = |name: &str| translate(lang, name);
+    let space = if zh { "" } else { " " };
+    let with = |name: &str, en: &str, zh_text: &str| format!("{}{space}{}", sec(name), pick(en, zh_text));
+    let and = if zh { "；" } else { "; " };
+    let authors = pick("to be reported by the authors (not produced by hta)", "由作者报告（hta 不生成）");
+    let not_analysed = pick("not analysed in this report", "本报告未分析");
+    let uncertainty_at = if uncertainty { sec("Uncertainty") } else { not_analysed.clone() };
+    let items: [(&str, &str, &str, String); 28] = [
+        (
+            "1",
+            "Title",
+            "标题",
+            pick(
+                "report title (identify as an economic evaluation in the dossier title)",
+                "报告标题（在申报材料标题中注明为经济学评价）",
+            ),
+        ),
+        (
+            "2",
+            "Abstract",
+            "摘要",
+            with("Executive summary", "(the structured abstract is the authors')", "（结构式摘要由作者撰写）"),
+        ),
+        ("3", "Background and objectives", "背景与目的", authors.clone()),
+        ("4", "Health economic analysis plan", "卫生经济学分析计划", authors.clone()),
+        (
+            "5",
+            "Study population",
+            "研究人群",
+            with("Setting and perspective", "(cohort, start age)", "（队列、起始年龄）"),
+        ),
+        ("6", "Setting and location", "研究场景与地点", sec("Setting and perspective")),
+        ("7", "Comparators", "对照", sec("Comparators")),
+        ("8", "Perspective", "研究角度", sec("Setting and perspective")),
+        ("9", "Time horizon", "研究时限", sec("Time horizon")),
+        ("10", "Discount rate", "贴现率", sec("Discounting and counting")),
+        ("11", "Selection of outcomes", "结局指标的选择", sec("Outcomes and thresholds")),
+        ("12", "Measurement of outcomes", "结局指标的测量", with("Parameters", "(sources)", "（来源）")),
+        (
+            "13",
+            "Valuation of outcomes",
+            "结局指标的估值",
+            with("Parameters", "(utilities and their sources)", "（效用值及其来源）"),
+        ),
+        (
+            "14",
+            "Measurement and valuation of resources and costs",
+            "资源与成本的测量和估值",
+            with("Parameters", "(costs and their sources)", "（成本及其来源）"),
+        ),
+        (
+            "15",
+            "Currency, price date and conversion",
+            "货币、价格年份与换算",
+            with("Setting and perspective", "(currency, price year)", "（货币、价格年份）"),
+        ),
+        ("16", "Rationale and description of model", "模型的选择依据与描述", sec("Model structure")),
+        (
+            "17",
+            "Analytics and assumptions",
+            "分析方法与假设",
+            format!("{}{and}{}", sec("Discounting and counting"), with("Model structure", "(transitions)", "（转移）")),
+        ),
         (
             "18",
             "Characterising heterogeneity",
-            if subgroups { "Heterogeneity (subgroups)" } else { "not analysed: the model defines no subgroups" },
+            "异质性的描述",
+            if subgroups {
+                sec("Heterogeneity (subgroups)")
+            } else {
+                pick("not analysed: the model defines no subgroups", "未分析：模型未定义亚组")
+            },
         ),
-        ("19", "Characterising distributional effects", authors),
-        ("20", "Characterising uncertainty", if uncertainty { "Uncertainty" } else { "not analysed in this report" }),
-        ("21", "Approach to engagement with patients and others affected by the study", authors),
-        ("22", "Study parameters", "Parameters (values, ranges, distributions, sources)"),
-        ("23", "Summary of main results", "Base-case results; Executive summary"),
-        ("24", "Effect of uncertainty", if uncertainty { "Uncertainty" } else { "not analysed in this report" }),
-        ("25", "Effect of engagement with patients and others affected by the study", authors),
-        ("26", "Study findings, limitations, generalisability and current knowledge", authors),
-        ("27", "Source of funding", authors),
-        ("28", "Conflicts of interest", authors),
+        ("19", "Characterising distributional effects", "分配效应的描述", authors.clone()),
+        ("20", "Characterising uncertainty", "不确定性的描述", uncertainty_at.clone()),
+        (
+            "21",
+            "Approach to engagement with patients and others affected by the study",
+            "患者及其他受研究影响者的参与方式",
+            authors.clone(),
+        ),
+        (
+            "22",
+            "Study parameters",
+            "研究参数",
+            with("Parameters", "(values, ranges, distributions, sources)", "（取值、范围、分布、来源）"),
+        ),
+        (
+            "23",
+            "Summary of main results",
+            "主要结果概述",
+            format!("{}{and}{}", sec("Base-case results"), sec("Executive summary")),
+        ),
+        ("24", "Effect of uncertainty", "不确定性的影响", uncertainty_at),
+        (
+            "25",
+            "Effect of engagement with patients and others affected by the study",
+            "患者及其他受研究影响者参与的影响",
+            authors.clone(),
+        ),
+        (
+            "26",
+            "Study findings, limitations, generalisability and current knowledge",
+            "研究发现、局限性、可推广性及与现有知识的关系",
+            authors.clone(),
+        ),
+        ("27", "Source of funding", "资金来源", authors.clone()),
+        ("28", "Conflicts of interest", "利益冲突", authors),
     ];
-    let rows = items.iter().map(|(n, item, at)| vec![n.to_string(), item.to_string(), at.to_string()]).collect();
+    let rows = items.into_iter().map(|(n, en, zh_topic, at)| vec![n.to_string(), pick(en, zh_topic), at]).collect();
     Table::text("CHEERS 2022 items and where this report gives them", &["item", "topic", "reported_in"], rows)
 }
 
