@@ -358,7 +358,7 @@ fn side_by_side(model: &Model, kind: &str, runs: &[hta_app::compare::Run]) -> St
     for run in runs {
         let label = match run.kind {
             RunKind::Subgroup { weight, .. } => format!("{} ({}%)", run.label, number(100.0 * weight, 1)),
-            _ => run.label.clone(),
+            _ => hta_report::language::scenario_label(crate::output::language(), &run.label),
         };
         for row in &run.rows {
             let mut cells = vec![
@@ -403,15 +403,20 @@ pub fn scenarios_of(base: &Loaded, standard: bool, out: Option<&std::path::Path>
     let mut extra = Extra::new(Part::Scenarios);
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let (own, added) = (result.own, result.standard);
-    extra.notes.push(match added {
-        0 => format!(
+    let zh = crate::output::language() == hta_report::html::Lang::Zh;
+    extra.notes.push(match (added, zh) {
+        (0, false) => format!(
             "The base case and {own} named scenario{} of the model file, each with the incremental analysis.",
             plural(own)
         ),
-        _ => format!(
+        (_, false) => format!(
             "The base case, {own} named scenario{} of the model file and {added} standard scenario{} it does not name (labelled \"Standard\": no discounting, the alternative discount rates of its country's guideline, half the horizon), each with the incremental analysis.",
             plural(own),
             plural(added)
+        ),
+        (0, true) => format!("基础分析及模型文件中命名的 {own} 个情景，各附增量分析。"),
+        (_, true) => format!(
+            "基础分析、模型文件中命名的 {own} 个情景，以及模型未命名的 {added} 个标准情景（标为“标准情景”：不贴现、所在国家指南的其他贴现率、研究时限减半），各附增量分析。"
         ),
     });
     extra.tables.extend(Table::from_csv("Scenario results", &csv));

@@ -228,6 +228,33 @@ pub enum LegendWord {
 }
 
 /// A legend word in `lang`.
+/// The label of a standard scenario (`hta_app::scenarios::standard`: "Standard: no
+/// discounting (0% costs and effects)", "Standard: R% a year for costs and effects
+/// (GUIDELINE)", "Standard: horizon of N years (half the base case)") in `lang`; any other
+/// label (the model's own) as it is.
+pub fn scenario_label(lang: Lang, label: &str) -> String {
+    let Some(rest) = label.strip_prefix("Standard: ").filter(|_| lang == Lang::Zh) else {
+        return label.to_string();
+    };
+    if rest == "no discounting (0% costs and effects)" {
+        return "标准情景：不贴现（成本与效果均为 0%）".to_string();
+    }
+    if let Some((rate, guideline)) = rest.split_once("% a year for costs and effects (") {
+        let guideline = match guideline.strip_suffix(')').unwrap_or(guideline) {
+            "China guidelines (2020)" => "《中国药物经济学评价指南》（2020）",
+            "NICE manual (2022)" => "NICE 卫生技术评估方法手册（2022）",
+            "CADTH guidelines (2017)" => "CADTH 经济学评价指南（2017）",
+            "US Second Panel (2016)" => "美国第二届成本效果专家组（2016）",
+            other => other,
+        };
+        return format!("标准情景：成本与效果每年贴现 {rate}%（{guideline}）");
+    }
+    if let Some(years) = rest.strip_prefix("horizon of ").and_then(|r| r.strip_suffix(" years (half the base case)")) {
+        return format!("标准情景：研究时限 {years} 年（基础分析的一半）");
+    }
+    label.to_string()
+}
+
 pub fn legend_word(lang: Lang, word: LegendWord) -> &'static str {
     match (lang, word) {
         (Lang::En, LegendWord::Wtp) => "WTP",
@@ -302,4 +329,28 @@ pub fn figure(lang: Lang, figure: &Figure) -> Figure {
         Plot::Tornado { .. } | Plot::Grid { .. } | Plot::Bars { .. } => {}
     }
     out
+}
+
+#[cfg(test)]
+mod scenario_tests {
+    use super::*;
+
+    #[test]
+    fn standard_scenario_labels_in_chinese() {
+        let zh = |l: &str| scenario_label(Lang::Zh, l);
+        assert_eq!(zh("Standard: no discounting (0% costs and effects)"), "标准情景：不贴现（成本与效果均为 0%）");
+        assert_eq!(
+            zh("Standard: 1.5% a year for costs and effects (NICE manual (2022))"),
+            "标准情景：成本与效果每年贴现 1.5%（NICE 卫生技术评估方法手册（2022））"
+        );
+        assert_eq!(
+            zh("Standard: horizon of 10 years (half the base case)"),
+            "标准情景：研究时限 10 年（基础分析的一半）"
+        );
+        assert_eq!(zh("Half-cycle correction"), "Half-cycle correction", "the model's own labels stay");
+        assert_eq!(
+            scenario_label(Lang::En, "Standard: horizon of 10 years (half the base case)"),
+            "Standard: horizon of 10 years (half the base case)"
+        );
+    }
 }
