@@ -49,10 +49,15 @@ pub fn dsa_of(loaded: &Loaded, args: &DsaArgs) -> Result<(Extra, Vec<Bar>), Exit
         ));
     }
     let mut extra = Extra::new(Part::OneWay);
-    extra.notes.push(format!(
-        "{}; each parameter at its low and high value, the others at their base values.",
-        what(model, args, wtp)
-    ));
+    extra.notes.push(match crate::output::language() {
+        hta_report::html::Lang::Zh => {
+            format!("{}；各参数分别取其低值和高值，其余参数取基础值。", what_zh(model, args, wtp))
+        }
+        hta_report::html::Lang::En => format!(
+            "{}; each parameter at its low and high value, the others at their base values.",
+            what(model, args, wtp)
+        ),
+    });
     if let Some(table) = Table::from_csv("One-way results, widest bars first", &csv) {
         extra.tables.push(table.head(15));
     }
@@ -138,6 +143,21 @@ fn what(model: &Model, args: &DsaArgs, wtp: Option<f64>) -> String {
         (DsaOutcome::Cost, _) => "discounted cost".into(),
         (DsaOutcome::Effect, _) => format!("discounted {}s", model.settings.effect.unit()),
         _ => "ICER (with the quadrant where there is no ratio)".into(),
+    }
+}
+
+/// [`what`] in Chinese, for the report's note.
+fn what_zh(model: &Model, args: &DsaArgs, wtp: Option<f64>) -> String {
+    let unit = match model.settings.effect {
+        hta_model::EffectMeasure::Qaly => "QALY",
+        hta_model::EffectMeasure::LifeYears => "生命年",
+    };
+    match (args.outcome, wtp) {
+        (DsaOutcome::Inmb, Some(w)) => format!("意愿支付阈值为每{unit} {} 时的增量净货币效益", number(w, 0)),
+        (DsaOutcome::Nmb, Some(w)) => format!("意愿支付阈值为每{unit} {} 时的净货币效益", number(w, 0)),
+        (DsaOutcome::Cost, _) => "贴现后成本".into(),
+        (DsaOutcome::Effect, _) => format!("贴现后{unit}"),
+        _ => "增量成本效果比（无比值时给出象限）".into(),
     }
 }
 
