@@ -449,7 +449,8 @@ fn the_pack_uses_the_primary_threshold_everywhere_and_labels_it() {
 fn chinese_reports_have_chinese_figure_text() {
     let out = temp_dir("zh").join("pack");
     hta()
-        .args(["report", "models/cart_lbcl_psm.yaml", "--lang", "zh", "--draws", "50", "--out"])
+        .args(["report", "models/cart_lbcl_psm.yaml", "--lang", "zh", "--draws", "50"])
+        .args(["--budget", "models/budgets/cart_china.yaml", "--out"])
         .arg(&out)
         .assert()
         .success();

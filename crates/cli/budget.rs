@@ -122,26 +122,42 @@ fn report_extra(
     let mut summary = String::from(
         "scheme,label,payers_net_cost_over_horizon,manufacturer_pays,patients_pay,net_impact_over_horizon,committed_after_horizon,nominal_per_patient,present_value_per_patient,break_even_year\n",
     );
-    extra.notes.push(
-        "Per scheme, the payers' own net cost comes first: the net budget impact less what the manufacturer (its share of each payment) and patients (co-payments) pay themselves; the net impact over all payers follows, and budget_payers.csv splits each year by payer.".into(),
-    );
+    extra.notes.push(match crate::output::language() {
+        hta_report::html::Lang::Zh => "各方案先列支付方自付净成本：净预算影响减去生产企业（其在每笔支付中的份额）和患者（共付）自行承担的部分；随后为全部支付方的净预算影响，budget_payers.csv 按支付方拆分各年。".into(),
+        hta_report::html::Lang::En => "Per scheme, the payers' own net cost comes first: the net budget impact less what the manufacturer (its share of each payment) and patients (co-payments) pay themselves; the net impact over all payers follows, and budget_payers.csv splits each year by payer.".into(),
+    });
     for i in impacts {
         let over = i.years_over_cap();
         if let Some((cap, next_year)) = i.scheme.annual_cap.filter(|_| !over.is_empty()) {
             let years: Vec<String> = over.iter().map(u32::to_string).collect();
-            extra.notes.push(format!(
-                "{} pays more than its cap of {} {} a year in year{} {}: {}",
-                i.scheme.shown(),
-                number(cap, 0),
-                model.metadata.currency,
-                if over.len() == 1 { "" } else { "s" },
-                years.join(", "),
-                if next_year {
-                    "the manufacturer's rebate of a year's excess is received the following year, so a year of growing spending is paid in full and its rebate arrives a year later (the last year's rebate after the horizon)."
-                } else {
-                    "payments there include earmarked amounts or payers outside the cap."
-                }
-            ));
+            let note = match crate::output::language() {
+                hta_report::html::Lang::Zh => format!(
+                    "{}在第 {} 年的支付超过其每年 {} {} 的上限：{}",
+                    i.scheme.shown(),
+                    years.join("、"),
+                    number(cap, 0),
+                    model.metadata.currency,
+                    if next_year {
+                        "生产企业对某年超额部分的返还在次年到账，因此支出增长的年份先全额支付，返还晚一年到账（最后一年的返还在研究期之后）。"
+                    } else {
+                        "这些年份的支付包含专项资金或上限以外的支付方。"
+                    }
+                ),
+                hta_report::html::Lang::En => format!(
+                    "{} pays more than its cap of {} {} a year in year{} {}: {}",
+                    i.scheme.shown(),
+                    number(cap, 0),
+                    model.metadata.currency,
+                    if over.len() == 1 { "" } else { "s" },
+                    years.join(", "),
+                    if next_year {
+                        "the manufacturer's rebate of a year's excess is received the following year, so a year of growing spending is paid in full and its rebate arrives a year later (the last year's rebate after the horizon)."
+                    } else {
+                        "payments there include earmarked amounts or payers outside the cap."
+                    }
+                ),
+            };
+            extra.notes.push(note);
         }
         summary.push_str(&format!(
             "{},\"{}\",{},{},{},{},{},{},{},{}\n",
