@@ -361,6 +361,39 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
             )?;
         }
     }
+    // Incremental analysis: hta's frontier order and dominance, the ICERs as formulas.
+    let outcomes: Vec<hta_analysis::Outcome> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let effect = if s.effect == EffectMeasure::Qaly { r.qaly(true) } else { r.life_years(true) };
+            hta_analysis::Outcome::new(&model.strategies[i].name, r.total_cost(true), effect)
+        })
+        .collect();
+    let fbase = base + 3 + ns;
+    res.write_string_with_format(
+        fbase,
+        0,
+        "incremental analysis (frontier order and dominance as computed by hta; ICERs as formulas)",
+        &bold,
+    )?;
+    for (c, h) in ["strategy", "status", "compared with", "ICER"].iter().enumerate() {
+        res.write_string_with_format(fbase + 1, c as u16, *h, &bold)?;
+    }
+    for (i, row) in hta_analysis::incremental(&outcomes).iter().enumerate() {
+        let r = fbase + 2 + i as u32;
+        res.write_string(r, 0, &model.strategies[row.strategy].name)?;
+        res.write_string(r, 1, row.status.code())?;
+        if let Some(j) = row.compared_with {
+            let (a, b) = (1 + row.strategy as u32, 1 + j as u32);
+            res.write_string(r, 2, &model.strategies[j].name)?;
+            res.write_formula(
+                r,
+                3,
+                Formula::new(format!("=({}-{})/({}-{})", cell(1, a), cell(1, b), cell(4, a), cell(4, b))),
+            )?;
+        }
+    }
     let _ = last;
     wb.save(path)?;
     Ok(Written { sheets, values_only })
