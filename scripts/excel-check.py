@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 # Models that must export (a refusal is a failure); the others are reported when refused.
-EXPECTED = ["hiv"]
+EXPECTED = ["age_mortality", "dominance", "hiv"]
 
 # Input edits: (model, Inputs-sheet name, value, the `hta run --set` override).
 EDITS = [
@@ -44,6 +44,12 @@ EDITS = [
     ("hiv", "treatment_years", 3.0, "treatment_years=3"),
     ("hiv", "hta_disc_costs", 0.035, "discount.costs=0.035"),
     ("hiv", "hta_disc_effects", 0.035, "discount.effects=0.035"),
+    ("age_mortality", "hr_treatment", 0.7, "hr_treatment=0.7"),
+    ("age_mortality", "c_end_of_life", 8000.0, "c_end_of_life=8000"),
+    ("age_mortality", "hta_start_age", 55.0, "cohort.start_age=55"),
+    ("dominance", "c_invite", 50.0, "c_invite=50"),
+    ("dominance", "c_surgery", 9000.0, "c_surgery=9000"),
+    ("dominance", "h_late", 0.35, "h_late=0.35"),
 ]
 
 ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}

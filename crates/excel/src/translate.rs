@@ -3,7 +3,7 @@
 //! precedence rules (unary minus binds tighter than `^`) cannot change a formula's meaning.
 
 use hta_model::formula::{BinaryOp, Expr, ExprKind, Function, Reference, TimeVar};
-use hta_model::ParamId;
+use hta_model::{Interpolation, LookupTable, Outside, ParamId, TableId};
 
 /// What a name or time variable becomes in a cell formula.
 pub trait Cells {
@@ -11,6 +11,60 @@ pub trait Cells {
     fn param(&self, id: ParamId) -> String;
     /// The Excel text for a time variable, or `None` where it is not available.
     fn time(&self, var: TimeVar) -> Option<String>;
+    /// The lookup table `id`, whose columns are the defined names of [`table_range`].
+    fn table(&self, _id: TableId) -> Option<&LookupTable> {
+        None
+    }
+}
+
+/// The defined name of a lookup table's key column (`column: None`) or of one of its columns
+/// in the Tables sheet.
+pub fn table_range(table: &LookupTable, column: Option<usize>) -> String {
+    let clean = |s: &str| -> String { s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect() };
+    match column.and_then(|c| table.columns.get(c)) {
+        Some(c) => format!("tbl_{}_{}", clean(&table.name), clean(&c.name)),
+        None => format!("tbl_{}_key", clean(&table.name)),
+    }
+}
+
+/// `lookup(table.column, x)` as INDEX/MATCH over the Tables sheet, following the table's
+/// interpolation and its rule for keys outside it (`NA()` where the model stops with an error),
+/// as [`LookupTable::lookup`] does.
+pub fn lookup(table: &LookupTable, column: usize, x: &str) -> String {
+    let (keys, values) = (table_range(table, None), table_range(table, Some(column)));
+    let n = table.keys.len();
+    let key = |i: String| format!("INDEX({keys},{i})");
+    let value = |i: String| format!("INDEX({values},{i})");
+    let (low, high) = match table.outside {
+        Outside::Error => ("NA()".to_string(), "NA()".to_string()),
+        Outside::Hold => (value("1".into()), value(n.to_string())),
+    };
+    match table.interpolation {
+        Interpolation::Step => {
+            // The engine's slack for keys computed a rounding error below a whole number.
+            let xs = format!("({x}+1E-9*MAX(ABS({x}),1))");
+            let inside = value(format!("MATCH({xs},{keys},1)"));
+            let above = if n >= 2 {
+                let last = key(n.to_string());
+                format!("IF({xs}>=({last}+({last}-{})),{high},{inside})", key((n - 1).to_string()))
+            } else {
+                inside
+            };
+            format!("IF({xs}<{},{low},{above})", key("1".into()))
+        }
+        Interpolation::Linear => {
+            let i = format!("MATCH({x},{keys},1)");
+            let k0 = key(i.clone());
+            let v0 = value(i.clone());
+            let inside = format!(
+                "IF({i}>={n},{},{v0}+(({x}-{k0})/({}-{k0}))*({}-{v0}))",
+                value(n.to_string()),
+                key(format!("{i}+1")),
+                value(format!("{i}+1"))
+            );
+            format!("IF({x}<{},{low},IF({x}>{},{high},{inside}))", key("1".into()), key(n.to_string()))
+        }
+    }
 }
 
 /// Why a formula cannot be written as an Excel formula.
@@ -46,6 +100,13 @@ pub fn to_excel(expr: &Expr, cells: &dyn Cells) -> Result<String, Unsupported> {
                 }
             }
         }
+        ExprKind::Call(Function::Lookup, args) => match (args.first().map(|a| &a.kind), args.get(1)) {
+            (Some(ExprKind::Ref(Reference::Column { table, column })), Some(key)) => {
+                let t = cells.table(*table).ok_or_else(|| Unsupported("a lookup table".into()))?;
+                lookup(t, *column, &to_excel(key, cells)?)
+            }
+            _ => return Err(Unsupported("a malformed lookup".into())),
+        },
         ExprKind::Call(function, args) => call(*function, args, cells)?,
     })
 }
@@ -141,8 +202,44 @@ mod tests {
         assert!(text == "(-(2^2))", "{text}");
     }
 
+    fn life_table(interpolation: Interpolation, outside: Outside) -> LookupTable {
+        LookupTable {
+            name: "lt".into(),
+            key_name: "age".into(),
+            keys: vec![60.0, 61.0, 62.0],
+            columns: vec![hta_model::TableColumn { name: "qx".into(), values: vec![0.1, 0.2, 0.4] }],
+            interpolation,
+            outside,
+            source: None,
+        }
+    }
+
     #[test]
-    fn helpers_are_spelled_out_and_lookups_refused() {
+    fn step_lookup_matches_at_or_below_with_the_engine_slack() {
+        let t = life_table(Interpolation::Step, Outside::Error);
+        let xs = "(a+1E-9*MAX(ABS(a),1))";
+        let expected = format!(
+            "IF({xs}<INDEX(tbl_lt_key,1),NA(),IF({xs}>=(INDEX(tbl_lt_key,3)+(INDEX(tbl_lt_key,3)-INDEX(tbl_lt_key,2))),\
+             NA(),INDEX(tbl_lt_qx,MATCH({xs},tbl_lt_key,1))))"
+        );
+        assert_eq!(lookup(&t, 0, "a"), expected);
+    }
+
+    #[test]
+    fn linear_lookup_holds_outside() {
+        let t = life_table(Interpolation::Linear, Outside::Hold);
+        let text = lookup(&t, 0, "a");
+        assert!(
+            text.starts_with(
+                "IF(a<INDEX(tbl_lt_key,1),INDEX(tbl_lt_qx,1),IF(a>INDEX(tbl_lt_key,3),INDEX(tbl_lt_qx,3),"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("((a-INDEX(tbl_lt_key,MATCH(a,tbl_lt_key,1)))/"), "{text}");
+    }
+
+    #[test]
+    fn helpers_are_spelled_out_and_survival_functions_refused() {
         let expr = parse("rate_to_prob(0.1)").expect("valid");
         assert_eq!(to_excel(&expr, &NoCells).expect("translates"), "(1-EXP(-0.1*cycle_years))");
         assert!(to_excel(&parse("cycle_prob(x)").expect("valid"), &NoCells).is_err());

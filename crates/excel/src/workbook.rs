@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use hta_model::formula::{Expr, ExprKind, Reference, TimeVar};
-use hta_model::{DiscountTiming, EffectMeasure, EntryValue, EventTiming, Model, ParamId, StrategyId, Structure};
+use hta_model::{
+    DiscountTiming, EffectMeasure, EntryValue, EventTiming, LookupTable, Model, ParamId, StrategyId, Structure, TableId,
+};
 use rust_xlsxwriter::{
     Color, ConditionalFormatCell, ConditionalFormatCellRule, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
-use crate::translate::{number, to_excel, Cells, Unsupported};
+use crate::translate::{table_range, to_excel, Cells, Unsupported};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExcelError {
@@ -105,17 +107,8 @@ fn unsupported_features(model: &Model) -> Vec<String> {
     if model.has_trees() {
         out.push("decision trees".to_string());
     }
-    if !model.tables.is_empty() {
-        out.push("lookup tables".to_string());
-    }
-    if !model.transition_values.is_empty() || model.strategies.iter().any(|s| !s.at_start.is_empty()) {
-        out.push("one-off and transition values".to_string());
-    }
     if model.states.iter().any(|s| s.track_cycles.is_some()) {
         out.push("time in state (tunnel states)".to_string());
-    }
-    if model.settings.transition_timing != EventTiming::EndOfCycle {
-        out.push("mid-cycle transitions".to_string());
     }
     out
 }
@@ -155,6 +148,9 @@ impl Cells for NameCells<'_> {
             TimeVar::CycleYears => Some("hta_cycle_years".to_string()),
             TimeVar::StateTime => None,
         }
+    }
+    fn table(&self, id: TableId) -> Option<&LookupTable> {
+        self.model.tables.get(id.index()).map(|t| &**t)
     }
 }
 
@@ -268,6 +264,11 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
         for i in 0..s.thresholds.len() {
             wb.define_name(format!("hta_wtp_{}", i + 1), &format!("=Inputs!$B${}", tbase + 2 + i as u32))?;
         }
+    }
+
+    if !model.tables.is_empty() {
+        sheets.push("Tables".to_string());
+        write_tables(&mut wb, model, &bold, &blue)?;
     }
 
     // Trace sheets.
@@ -399,6 +400,78 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
     Ok(Written { sheets, values_only })
 }
 
+/// The lookup tables side by side, each a block of columns (key, then its columns) with a
+/// defined name per column ([`table_range`]), values blue as inputs.
+fn write_tables(wb: &mut Workbook, model: &Model, bold: &Format, blue: &Format) -> Result<(), ExcelError> {
+    let ws = wb.add_worksheet().set_name("Tables")?;
+    ws.set_freeze_panes(2, 0)?;
+    let mut names = Vec::new();
+    let mut col = 0u16;
+    for t in &model.tables {
+        let rule = match t.interpolation {
+            hta_model::Interpolation::Step => "step (the row at or below the key)",
+            hta_model::Interpolation::Linear => "linear between neighbouring keys",
+        };
+        let outside = match t.outside {
+            hta_model::Outside::Error => "keys outside the table are an error (#N/A)",
+            hta_model::Outside::Hold => "outside the table the first or last value holds",
+        };
+        let mut title = format!("{}: {rule}; {outside}", t.name);
+        if let Some(src) = &t.source {
+            title.push_str(&format!("; source: {src}"));
+        }
+        ws.write_string_with_format(0, col, title, bold)?;
+        let last = 2 + t.keys.len() as u32 - 1;
+        let columns: Vec<(Option<usize>, &str, &[f64])> = std::iter::once((None, t.key_name.as_str(), &t.keys[..]))
+            .chain(t.columns.iter().enumerate().map(|(j, c)| (Some(j), c.name.as_str(), &c.values[..])))
+            .collect();
+        for (name_col, header, values) in columns {
+            ws.write_string_with_format(1, col, header, bold)?;
+            for (i, v) in values.iter().enumerate() {
+                ws.write_number_with_format(2 + i as u32, col, *v, blue)?;
+            }
+            names.push((table_range(t, name_col), format!("=Tables!{}:{}", cell(col, 2), cell(col, last))));
+            col += 1;
+        }
+        col += 1;
+    }
+    for (name, range) in names {
+        wb.define_name(name, &range)?;
+    }
+    Ok(())
+}
+
+/// Translates `expr`, or records why not (the cell gets 0 and the workbook is refused).
+fn translate_or_note(expr: &Expr, cells: &dyn Cells, what: &str, strategy: &str, problems: &mut Vec<String>) -> String {
+    match to_excel(expr, cells) {
+        Ok(t) => t,
+        Err(Unsupported(why)) => {
+            problems.push(format!("{what} in strategy {strategy}: {why}"));
+            "0".to_string()
+        }
+    }
+}
+
+/// The row's parameters that vary by cycle or are set by the strategy.
+fn write_local_params(
+    model: &Model,
+    sid: StrategyId,
+    ws: &mut Worksheet,
+    nm: &NameCells<'_>,
+    local_col: &[Option<u16>],
+    problems: &mut Vec<String>,
+) -> Result<(), ExcelError> {
+    for (i, c) in local_col.iter().enumerate() {
+        if let Some(c) = c {
+            let def = model.definition(sid, ParamId::new(i));
+            let what = format!("parameter {}", model.parameters[i].name);
+            let t = translate_or_note(&def.expr, nm, &what, &model.strategy(sid).name, problems);
+            ws.write_formula(nm.row, *c, Formula::new(format!("={t}")))?;
+        }
+    }
+    Ok(())
+}
+
 fn trace_sheet_name(name: &str) -> String {
     let clean: String = name.chars().filter(|c| !"[]:*?/\\'".contains(*c)).take(25).collect();
     format!("Trace {clean}")
@@ -439,11 +512,20 @@ fn write_trace(
     }
     col += model.n_states() as u16;
     let wa = col;
-    let heads = ["weight start", "weight end", "df costs start", "df costs end", "df effects start", "df effects end"];
+    let heads = [
+        "weight start",
+        "weight end",
+        "df costs start",
+        "df costs end",
+        "df effects start",
+        "df effects end",
+        "df transitions costs",
+        "df transitions effects",
+    ];
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, wa + i as u16, *h, bold)?;
     }
-    let cat0 = wa + 6;
+    let cat0 = wa + heads.len() as u16;
     for (c, name) in model.categories.iter().enumerate() {
         ws.write_string_with_format(0, cat0 + c as u16, format!("cost {name}"), bold)?;
     }
@@ -462,31 +544,44 @@ fn write_trace(
 
     // Row 1: cycle 0, the initial cohort.
     ws.write_number(1, cycle_col, 0.0)?;
+    ws.write_formula(1, time_col, Formula::new(format!("=MAX(0,{}-1)*hta_cycle_years", cell(cycle_col, 1))))?;
     for (k, v) in strategy.initial.iter().enumerate() {
         ws.write_number(1, state0 + k as u16, *v)?;
+    }
+    // Values charged at model start (cycle 0), undiscounted; they read cycle 0's parameters.
+    {
+        let nm = NameCells { model, local: local_col.clone(), row: 1, time_col, cycle_col };
+        let at_start = &strategy.at_start;
+        let formulas: Vec<&Expr> =
+            at_start.costs.iter().map(|(_, f)| &f.expr).chain(at_start.qaly.iter().map(|f| &f.expr)).collect();
+        if formulas.iter().any(|e| refs_time(e, &local)) {
+            write_local_params(model, sid, ws, &nm, &local_col, problems)?;
+        }
+        let mut tr = |e: &Expr| translate_or_note(e, &nm, "a value at start", &strategy.name, problems);
+        for (c, f) in &at_start.costs {
+            let t = tr(&f.expr);
+            ws.write_formula(1, cat0 + c.index() as u16, Formula::new(format!("={t}")))?;
+        }
+        if let Some(q) = &at_start.qaly {
+            let t = tr(&q.expr);
+            ws.write_formula(1, qcol, Formula::new(format!("={t}")))?;
+        }
     }
     let df = |rate: &str, t: String| format!("(1+{rate})^(-MAX(0,{t}-hta_disc_start_year))");
     for k in 1..=n {
         let r = k + 1;
         let nm = NameCells { model, local: local_col.clone(), row: r, time_col, cycle_col };
-        let tr = |e: &Expr, what: &str, problems: &mut Vec<String>| match to_excel(e, &nm) {
-            Ok(t) => t,
-            Err(Unsupported(why)) => {
-                problems.push(format!("{} in strategy {}: {why}", what, strategy.name));
-                "0".to_string()
-            }
+        let tr = |e: &Expr, what: &str, problems: &mut Vec<String>| {
+            translate_or_note(e, &nm, what, &strategy.name, problems)
         };
         ws.write_number(r, cycle_col, f64::from(k))?;
-        ws.write_formula(r, time_col, Formula::new(format!("=({}-1)*hta_cycle_years", cell(cycle_col, r))))?;
-        for (i, c) in local_col.iter().enumerate() {
-            if let Some(c) = c {
-                let def = model.definition(sid, ParamId::new(i));
-                let t = tr(&def.expr, &format!("parameter {}", model.parameters[i].name), problems);
-                ws.write_formula(r, *c, Formula::new(format!("={t}")))?;
-            }
-        }
+        ws.write_formula(r, time_col, Formula::new(format!("=MAX(0,{}-1)*hta_cycle_years", cell(cycle_col, r))))?;
+        write_local_params(model, sid, ws, &nm, &local_col, problems)?;
         // Occupancy: sum over source states of the previous row times the probability.
         let mut terms: Vec<Vec<String>> = vec![Vec::new(); model.n_states()];
+        // Transition values: flow × value per category (and QALYs), discounted at the event.
+        let mut event_costs: Vec<Vec<String>> = vec![Vec::new(); model.categories.len()];
+        let mut event_qalys: Vec<String> = Vec::new();
         for row in &strategy.rows {
             let from = row.from.index();
             let mut explicit = Vec::new();
@@ -503,7 +598,18 @@ fn write_trace(
                         format!("(1{others})")
                     }
                 };
-                terms[e.to.index()].push(format!("{}*{p}", cell(state0 + from as u16, r - 1)));
+                let flow = format!("{}*{p}", cell(state0 + from as u16, r - 1));
+                for tv in model.transition_values.iter().filter(|tv| tv.applies(row.from, e.to)) {
+                    for (c, f) in &tv.values.costs {
+                        let v = tr(&f.expr, "a transition value", problems);
+                        event_costs[c.index()].push(format!("{flow}*{v}"));
+                    }
+                    if let Some(q) = &tv.values.qaly {
+                        let v = tr(&q.expr, "a transition value", problems);
+                        event_qalys.push(format!("{flow}*{v}"));
+                    }
+                }
+                terms[e.to.index()].push(flow);
             }
         }
         for (to, t) in terms.iter().enumerate() {
@@ -528,17 +634,33 @@ fn write_trace(
                 (y.clone(), y)
             }
         };
+        // Transition values: at the event's own time under the point convention (the end or the
+        // middle of the cycle), otherwise with the rest of their cycle (its end-side factor).
+        let dev = match (s.discount.timing, s.transition_timing) {
+            (DiscountTiming::Point, EventTiming::EndOfCycle) => format!("({t0}+hta_cycle_years)"),
+            (DiscountTiming::Point, EventTiming::MidCycle) => format!("({t0}+hta_cycle_years/2)"),
+            _ => d1.clone(),
+        };
         for (i, (rate, t)) in [
             ("hta_disc_costs", d0.clone()),
             ("hta_disc_costs", d1.clone()),
             ("hta_disc_effects", d0),
             ("hta_disc_effects", d1),
+            ("hta_disc_costs", dev.clone()),
+            ("hta_disc_effects", dev),
         ]
         .into_iter()
         .enumerate()
         {
             ws.write_formula(r, wa + 2 + i as u16, Formula::new(format!("={}", df(rate, t))))?;
         }
+        let events = |flows: &[String], df: u16| -> String {
+            if flows.is_empty() {
+                String::new()
+            } else {
+                format!("+{}*({})", cell(df, r), flows.join("+"))
+            }
+        };
         // Values: a·dfs·Σ m_prev·x + b·dfe·Σ m·x (× cycle years for effects).
         let weighted = |values: &[Option<String>], d0: u16, d1: u16, per_year: bool| -> String {
             let sum = |row: u32| -> String {
@@ -575,14 +697,16 @@ fn write_trace(
                         .map(|(_, f)| tr(&f.expr, &format!("the cost of state {}", st.name), problems))
                 })
                 .collect();
-            ws.write_formula(r, cat0 + c as u16, Formula::new(weighted(&values, wa + 2, wa + 3, false)))?;
+            let f = weighted(&values, wa + 2, wa + 3, false) + &events(&event_costs[c], wa + 6);
+            ws.write_formula(r, cat0 + c as u16, Formula::new(f))?;
         }
         let utilities: Vec<Option<String>> = model
             .states
             .iter()
             .map(|st| st.utility.as_ref().map(|f| tr(&f.expr, &format!("the utility of state {}", st.name), problems)))
             .collect();
-        ws.write_formula(r, qcol, Formula::new(weighted(&utilities, wa + 4, wa + 5, true)))?;
+        let f = weighted(&utilities, wa + 4, wa + 5, true) + &events(&event_qalys, wa + 7);
+        ws.write_formula(r, qcol, Formula::new(f))?;
         let lys: Vec<Option<String>> = model
             .states
             .iter()
@@ -593,7 +717,7 @@ fn write_trace(
     // Totals row.
     let tr_row = n + 3;
     ws.write_string_with_format(tr_row, 0, "total", bold)?;
-    let sum = |c: u16| format!("SUM({}:{})", cell(c, 2), cell(c, n + 1));
+    let sum = |c: u16| format!("SUM({}:{})", cell(c, 1), cell(c, n + 1));
     for c in cat0..=lcol {
         ws.write_formula(tr_row, c, Formula::new(format!("={}", sum(c))))?;
     }
@@ -604,6 +728,5 @@ fn write_trace(
         cost_col,
         Formula::new(format!("=SUM({}:{})", cell(cat0, tr_row), cell(qcol - 1, tr_row))),
     )?;
-    let _ = number;
     Ok((Totals { cost: cell(cost_col, tr_row), qaly: cell(qcol, tr_row), ly: cell(lcol, tr_row) }, notes))
 }
