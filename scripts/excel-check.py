@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 # Models that must export (a refusal is a failure); the others are reported when refused.
-EXPECTED = ["age_mortality", "dominance", "hiv"]
+EXPECTED = ["age_mortality", "dominance", "egfr_test_and_treat", "hiv"]
 
 # Input edits: (model, Inputs-sheet name, value, the `hta run --set` override).
 EDITS = [
@@ -50,6 +50,10 @@ EDITS = [
     ("dominance", "c_invite", 50.0, "c_invite=50"),
     ("dominance", "c_surgery", 9000.0, "c_surgery=9000"),
     ("dominance", "h_late", 0.35, "h_late=0.35"),
+    ("egfr_test_and_treat", "p_egfr", 0.5, "p_egfr=0.5"),
+    ("egfr_test_and_treat", "c_test", 3000.0, "c_test=3000"),
+    ("egfr_test_and_treat", "turnaround_weeks", 3.0, "turnaround_weeks=3"),
+    ("egfr_test_and_treat", "median_pps", 14.0, "median_pps=14"),
 ]
 
 ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}

@@ -104,9 +104,6 @@ fn unsupported_features(model: &Model) -> Vec<String> {
     if model.structure != Structure::Markov {
         out.push("partitioned survival models".to_string());
     }
-    if model.has_trees() {
-        out.push("decision trees".to_string());
-    }
     if model.states.iter().any(|s| s.track_cycles.is_some()) {
         out.push("time in state (tunnel states)".to_string());
     }
@@ -274,14 +271,34 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
     // Trace sheets.
     let n = s.n_cycles;
     let last = n as u32 + 1;
+    // The arms of decision trees: one trace each, weighted in the strategies' tree sheets.
+    let mut arm_totals = Vec::new();
+    for k in 0..model.arms.len() {
+        let sheet_name = sheet_name("Arm", &model.arms[k].name);
+        sheets.push(sheet_name.clone());
+        let ws = wb.add_worksheet().set_name(&sheet_name)?;
+        let (totals, mut notes) = write_trace(model, model.arm_id(k), ws, &bold, &mut problems)?;
+        values_only.append(&mut notes);
+        arm_totals.push((sheet_name, totals));
+    }
     let mut totals_cells = Vec::new();
     for sid in model.strategy_ids() {
         let strategy = model.strategy(sid);
-        let sheet_name = trace_sheet_name(&strategy.name);
+        let (sheet_name, totals) = match &strategy.tree {
+            Some(tree) => {
+                let sheet_name = sheet_name("Tree", &strategy.name);
+                let ws = wb.add_worksheet().set_name(&sheet_name)?;
+                (sheet_name, write_tree(model, sid, tree, ws, &bold, &arm_totals, &mut problems)?)
+            }
+            None => {
+                let sheet_name = sheet_name("Trace", &strategy.name);
+                let ws = wb.add_worksheet().set_name(&sheet_name)?;
+                let (totals, mut notes) = write_trace(model, sid, ws, &bold, &mut problems)?;
+                values_only.append(&mut notes);
+                (sheet_name, totals)
+            }
+        };
         sheets.push(sheet_name.clone());
-        let ws = wb.add_worksheet().set_name(&sheet_name)?;
-        let (totals, mut notes) = write_trace(model, sid, ws, &bold, &mut problems)?;
-        values_only.append(&mut notes);
         totals_cells.push((sheet_name, totals));
     }
     if !problems.is_empty() {
@@ -472,9 +489,119 @@ fn write_local_params(
     Ok(())
 }
 
-fn trace_sheet_name(name: &str) -> String {
+/// A sheet's name: `kind` and the strategy's or arm's name, within Excel's 31 characters.
+fn sheet_name(kind: &str, name: &str) -> String {
     let clean: String = name.chars().filter(|c| !"[]:*?/\\'".contains(*c)).take(25).collect();
-    format!("Trace {clean}")
+    format!("{kind} {clean}")
+}
+
+/// What a tree's formulas read: the Inputs' names, model start for the time variables.
+struct TreeCells<'a>(&'a Model);
+
+impl Cells for TreeCells<'_> {
+    fn param(&self, id: ParamId) -> String {
+        excel_name(&self.0.parameters[id.index()].name)
+    }
+    fn time(&self, var: TimeVar) -> Option<String> {
+        match var {
+            TimeVar::Cycle | TimeVar::Time => Some("0".to_string()),
+            TimeVar::Age => Some("hta_start_age".to_string()),
+            TimeVar::CycleYears => Some("hta_cycle_years".to_string()),
+            TimeVar::StateTime => None,
+        }
+    }
+    fn table(&self, id: TableId) -> Option<&LookupTable> {
+        self.0.tables.get(id.index()).map(|t| &**t)
+    }
+}
+
+/// A strategy's decision tree: per branch its probability given the parent, the probability of
+/// reaching it, its one-off values and its arm's totals; the strategy's totals weight each
+/// branch by its reach (values at model start, not discounted, as in the engine).
+fn write_tree(
+    model: &Model,
+    sid: StrategyId,
+    tree: &hta_model::Tree,
+    ws: &mut Worksheet,
+    bold: &Format,
+    arms: &[(String, Totals)],
+    problems: &mut Vec<String>,
+) -> Result<Totals, ExcelError> {
+    let strategy = model.strategy(sid);
+    if !strategy.overrides.is_empty() {
+        problems.push(format!("strategy {}: parameters set by a strategy with a decision tree", strategy.name));
+    }
+    let cells = TreeCells(model);
+    let nc = model.categories.len() as u16;
+    let mut heads = vec!["branch".to_string(), "parent".to_string(), "probability".to_string(), "reach".to_string()];
+    heads.extend(model.categories.iter().map(|c| format!("cost {c}")));
+    heads.extend(["QALYs", "arm", "arm cost", "arm QALYs", "arm life-years"].map(String::from));
+    heads.extend(["cost incl. arm", "QALYs incl. arm", "life-years incl. arm"].map(String::from));
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, bold)?;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    ws.set_column_width(0, 24)?;
+    let (cat0, qcol) = (4u16, 4 + nc);
+    let (arm_col, own) = (qcol + 1, qcol + 5);
+    let what = |b: &str| format!("tree branch {b}");
+    for (i, b) in tree.branches.iter().enumerate() {
+        let r = 1 + i as u32;
+        let mut tr = |e: &Expr| translate_or_note(e, &cells, &what(&b.name), &strategy.name, problems);
+        ws.write_string(r, 0, &b.name)?;
+        let siblings: Vec<usize> = (0..tree.branches.len()).filter(|&j| tree.branches[j].parent == b.parent).collect();
+        if let Some(p) = b.parent {
+            ws.write_string(r, 1, &tree.branches[p].name)?;
+        }
+        let probability = match &b.probability {
+            EntryValue::Formula(f) => tr(&f.expr),
+            EntryValue::Complement => {
+                let given: String = siblings
+                    .iter()
+                    .filter(|&&j| matches!(tree.branches[j].probability, EntryValue::Formula(_)))
+                    .map(|&j| format!("-{}", cell(2, 1 + j as u32)))
+                    .collect();
+                format!("1{given}")
+            }
+        };
+        ws.write_formula(r, 2, Formula::new(format!("={probability}")))?;
+        let reach = match b.parent {
+            Some(p) => format!("={}*{}", cell(3, 1 + p as u32), cell(2, r)),
+            None => format!("={}", cell(2, r)),
+        };
+        ws.write_formula(r, 3, Formula::new(reach))?;
+        for (c, f) in &b.values.costs {
+            let t = tr(&f.expr);
+            ws.write_formula(r, cat0 + c.index() as u16, Formula::new(format!("={t}")))?;
+        }
+        if let Some(q) = &b.values.qaly {
+            let t = tr(&q.expr);
+            ws.write_formula(r, qcol, Formula::new(format!("={t}")))?;
+        }
+        let arm_cells = match b.arm.and_then(|k| arms.get(k).map(|a| (k, a))) {
+            Some((k, (sheet, t))) => {
+                ws.write_string(r, arm_col, &model.arms[k].name)?;
+                for (j, c) in [&t.cost, &t.qaly, &t.ly].into_iter().enumerate() {
+                    ws.write_formula(r, arm_col + 1 + j as u16, Formula::new(format!("='{sheet}'!{c}")))?;
+                }
+                true
+            }
+            None => false,
+        };
+        let arm = |j: u16| if arm_cells { format!("+{}", cell(arm_col + 1 + j, r)) } else { String::new() };
+        let costs = format!("SUM({}:{})", cell(cat0, r), cell(qcol - 1, r));
+        ws.write_formula(r, own, Formula::new(format!("={costs}{}", arm(0))))?;
+        ws.write_formula(r, own + 1, Formula::new(format!("=N({}){}", cell(qcol, r), arm(1))))?;
+        ws.write_formula(r, own + 2, Formula::new(format!("=0{}", arm(2))))?;
+    }
+    let last = tree.branches.len() as u32;
+    let tr_row = last + 2;
+    ws.write_string_with_format(tr_row, 0, "total (weighted by reach)", bold)?;
+    for j in 0..3 {
+        let range = |c: u16| format!("{}:{}", cell(c, 1), cell(c, last));
+        ws.write_formula(tr_row, own + j, Formula::new(format!("=SUMPRODUCT({},{})", range(3), range(own + j))))?;
+    }
+    Ok(Totals { cost: cell(own, tr_row), qaly: cell(own + 1, tr_row), ly: cell(own + 2, tr_row) })
 }
 
 struct Totals {
@@ -538,7 +665,7 @@ fn write_trace(
     ws.set_freeze_panes(1, 2)?;
     notes.push(format!(
         "{}: counting weights ({}) written as values, one pair per cycle",
-        trace_sheet_name(&strategy.name),
+        sheet_name(if sid.index() < model.strategies.len() { "Trace" } else { "Arm" }, &strategy.name),
         s.counting.name()
     ));
 
