@@ -458,6 +458,33 @@ fn write_tables(wb: &mut Workbook, model: &Model, bold: &Format, blue: &Format) 
     Ok(())
 }
 
+/// The counting weights (on the start, on the end occupancy) of the cycle in cell `k` as
+/// formulas, as `hta_markov::counting::cycle_weights` gives them; `None` for custom weights.
+pub(crate) fn counting_weights(method: hta_model::Counting, k: &str, n: usize) -> Option<(String, String)> {
+    use hta_model::Counting;
+    let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+    match method {
+        Counting::StartOfCycle => pair("1", "0"),
+        Counting::EndOfCycle => pair("0", "1"),
+        Counting::HalfCycle | Counting::LifeTable => pair("1/2", "1/2"),
+        Counting::Simpson if n == 1 => pair("1/2", "1/2"),
+        Counting::Simpson => {
+            let third = |odd: &str, even: &str| format!("IF(MOD({k},2)=1,{odd},{even})");
+            let (a, b) = (third("1/3", "2/3"), third("2/3", "1/3"));
+            if n % 2 == 1 {
+                // The last three cycles of an odd count use the 3/8 rule.
+                let tail = |x: &str, y: &str, z: &str, rest: &str| {
+                    format!("IF({k}>={},CHOOSE({k}-{},{x},{y},{z}),{rest})", n - 2, n - 3)
+                };
+                Some((tail("3/8", "1/2", "5/8", &a), tail("5/8", "1/2", "3/8", &b)))
+            } else {
+                Some((a, b))
+            }
+        }
+        Counting::Weights => None,
+    }
+}
+
 /// Translates `expr`, or records why not (the cell gets 0 and the workbook is refused).
 fn translate_or_note(expr: &Expr, cells: &dyn Cells, what: &str, strategy: &str, problems: &mut Vec<String>) -> String {
     match to_excel(expr, cells) {
@@ -663,11 +690,12 @@ fn write_trace(
     ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
     ws.write_string_with_format(0, time_col, "time", bold)?;
     ws.set_freeze_panes(1, 2)?;
-    notes.push(format!(
-        "{}: counting weights ({}) written as values, one pair per cycle",
-        sheet_name(if sid.index() < model.strategies.len() { "Trace" } else { "Arm" }, &strategy.name),
-        s.counting.name()
-    ));
+    if s.counting == hta_model::Counting::Weights {
+        notes.push(format!(
+            "{}: custom counting weights written as values, one pair per cycle",
+            sheet_name(if sid.index() < model.strategies.len() { "Trace" } else { "Arm" }, &strategy.name),
+        ));
+    }
 
     // Row 1: cycle 0, the initial cohort.
     ws.write_number(1, cycle_col, 0.0)?;
@@ -743,9 +771,18 @@ fn write_trace(
             let f = if t.is_empty() { "0".to_string() } else { t.join("+") };
             ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
         }
-        let (a, b) = hta_markov::counting::cycle_weights(s.counting, k as usize, s.n_cycles, &s.counting_weights);
-        ws.write_number(r, wa, a)?;
-        ws.write_number(r, wa + 1, b)?;
+        match counting_weights(s.counting, &cell(cycle_col, r), s.n_cycles) {
+            Some((a, b)) => {
+                ws.write_formula(r, wa, Formula::new(format!("={a}")))?;
+                ws.write_formula(r, wa + 1, Formula::new(format!("={b}")))?;
+            }
+            None => {
+                let (a, b) =
+                    hta_markov::counting::cycle_weights(s.counting, k as usize, s.n_cycles, &s.counting_weights);
+                ws.write_number(r, wa, a)?;
+                ws.write_number(r, wa + 1, b)?;
+            }
+        }
         let t0 = cell(time_col, r);
         let t1 = format!("({t0}+hta_cycle_years)");
         let (d0, d1) = match s.discount.timing {
