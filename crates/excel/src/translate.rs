@@ -7,8 +7,9 @@ use hta_model::{Interpolation, LookupTable, Outside, ParamId, TableId};
 
 /// What a name or time variable becomes in a cell formula.
 pub trait Cells {
-    /// The Excel text for a parameter (a defined name or a cell of the same row).
-    fn param(&self, id: ParamId) -> String;
+    /// The Excel text for a parameter (a defined name, a cell of the same row, or its definition
+    /// written out where it depends on time in state).
+    fn param(&self, id: ParamId) -> Result<String, Unsupported>;
     /// The Excel text for a time variable, or `None` where it is not available.
     fn time(&self, var: TimeVar) -> Option<String>;
     /// The lookup table `id`, whose columns are the defined names of [`table_range`].
@@ -77,7 +78,7 @@ pub fn to_excel(expr: &Expr, cells: &dyn Cells) -> Result<String, Unsupported> {
     Ok(match &expr.kind {
         ExprKind::Number(v) => number(*v)?,
         ExprKind::Name(name) => return Err(Unsupported(format!("unresolved name `{name}`"))),
-        ExprKind::Ref(Reference::Param(id)) => cells.param(*id),
+        ExprKind::Ref(Reference::Param(id)) => cells.param(*id)?,
         ExprKind::Ref(Reference::Time(var)) => cells
             .time(*var)
             .ok_or_else(|| Unsupported(format!("time variable `{}` is not available here", var.name())))?,
@@ -186,8 +187,8 @@ mod tests {
 
     struct NoCells;
     impl Cells for NoCells {
-        fn param(&self, _: ParamId) -> String {
-            "p".into()
+        fn param(&self, _: ParamId) -> Result<String, Unsupported> {
+            Ok("p".into())
         }
         fn time(&self, var: TimeVar) -> Option<String> {
             (var == TimeVar::CycleYears).then(|| "cycle_years".into())

@@ -60,9 +60,10 @@ fn cell(col: u16, row: u32) -> String {
     format!("${}${}", col_name(col), row + 1)
 }
 
+/// Whether `expr` reads the clock (`cycle`, `time`, `age`) or a parameter marked in `local`.
 fn refs_time(expr: &Expr, local: &[bool]) -> bool {
     match &expr.kind {
-        ExprKind::Ref(Reference::Time(v)) => v.varies(),
+        ExprKind::Ref(Reference::Time(v)) => v.varies() && *v != TimeVar::StateTime,
         ExprKind::Ref(Reference::Param(p)) => local[p.index()],
         ExprKind::Negate(a) => refs_time(a, local),
         ExprKind::Binary(_, a, b) => refs_time(a, local) || refs_time(b, local),
@@ -71,24 +72,54 @@ fn refs_time(expr: &Expr, local: &[bool]) -> bool {
     }
 }
 
+fn definition(model: &Model, strategy: Option<StrategyId>, p: ParamId) -> &hta_model::Formula {
+    match strategy {
+        Some(s) => model.definition(s, p),
+        None => &model.parameters[p.index()].definition,
+    }
+}
+
+/// Parameters that depend on time in state (`state_time`, directly or through another): written
+/// out in the formulas of each tunnel column rather than given a cell.
+fn state_time_params(model: &Model, strategy: Option<StrategyId>) -> Vec<bool> {
+    let n = model.parameters.len();
+    let mut dep = vec![false; n];
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            let reads = definition(model, strategy, ParamId::new(i)).expr.references();
+            let st = reads.iter().any(|r| match r {
+                Reference::Time(v) => *v == TimeVar::StateTime,
+                Reference::Param(p) => dep[p.index()],
+                _ => false,
+            });
+            if st && !dep[i] {
+                dep[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return dep;
+        }
+    }
+}
+
 /// Parameters that must be computed per row of a strategy's trace: overridden by the strategy,
-/// reading a time variable, or reading such a parameter.
+/// reading a time variable, or reading such a parameter (except those of [`state_time_params`]).
 fn local_params(model: &Model, strategy: Option<StrategyId>) -> Vec<bool> {
     let n = model.parameters.len();
+    let inline = state_time_params(model, strategy);
     let mut local = vec![false; n];
     if let Some(s) = strategy {
         for (p, _) in &model.strategy(s).overrides {
-            local[p.index()] = true;
+            local[p.index()] = !inline[p.index()];
         }
     }
     loop {
         let mut changed = false;
         for i in 0..n {
-            let def = match strategy {
-                Some(s) => model.definition(s, ParamId::new(i)),
-                None => &model.parameters[i].definition,
-            };
-            if !local[i] && refs_time(&def.expr, &local) {
+            let def = definition(model, strategy, ParamId::new(i));
+            if !local[i] && !inline[i] && refs_time(&def.expr, &local) {
                 local[i] = true;
                 changed = true;
             }
@@ -104,38 +135,35 @@ fn unsupported_features(model: &Model) -> Vec<String> {
     if model.structure != Structure::Markov {
         out.push("partitioned survival models".to_string());
     }
-    if model.states.iter().any(|s| s.track_cycles.is_some()) {
-        out.push("time in state (tunnel states)".to_string());
-    }
     out
 }
 
-struct Inputs;
-impl Cells for Inputs {
-    fn param(&self, id: ParamId) -> String {
-        // Resolved later by name; see `NameCells`.
-        format!("#{}", id.index())
-    }
-    fn time(&self, var: TimeVar) -> Option<String> {
-        (var == TimeVar::CycleYears).then(|| "hta_cycle_years".to_string())
-    }
-}
-
+/// What a formula in one row (and tunnel column) of a trace reads.
+#[derive(Clone, Copy)]
 struct NameCells<'a> {
     model: &'a Model,
+    strategy: Option<StrategyId>,
     /// Per parameter, its column in the trace sheet when it is computed per row.
-    local: Vec<Option<u16>>,
+    local: &'a [Option<u16>],
+    /// Per parameter, whether it depends on time in state (written out where used).
+    inline: &'a [bool],
+    /// The tunnel column's time in state (1-based), if the formula is in one.
+    state_time: Option<usize>,
     row: u32,
     time_col: u16,
     cycle_col: u16,
 }
 
 impl Cells for NameCells<'_> {
-    fn param(&self, id: ParamId) -> String {
-        match self.local.get(id.index()).copied().flatten() {
+    fn param(&self, id: ParamId) -> Result<String, Unsupported> {
+        if self.inline.get(id.index()).copied().unwrap_or(false) {
+            let def = definition(self.model, self.strategy, id);
+            return Ok(format!("({})", to_excel(&def.expr, self)?));
+        }
+        Ok(match self.local.get(id.index()).copied().flatten() {
             Some(col) => cell(col, self.row),
             None => excel_name(&self.model.parameters[id.index()].name),
-        }
+        })
     }
     fn time(&self, var: TimeVar) -> Option<String> {
         match var {
@@ -143,7 +171,7 @@ impl Cells for NameCells<'_> {
             TimeVar::Time => Some(cell(self.time_col, self.row)),
             TimeVar::Age => Some(format!("(hta_start_age+{})", cell(self.time_col, self.row))),
             TimeVar::CycleYears => Some("hta_cycle_years".to_string()),
-            TimeVar::StateTime => None,
+            TimeVar::StateTime => self.state_time.map(|j| j.to_string()),
         }
     }
     fn table(&self, id: TableId) -> Option<&LookupTable> {
@@ -153,7 +181,6 @@ impl Cells for NameCells<'_> {
 
 /// Writes `model` as a workbook to `path`, after checking every formula translates.
 pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError> {
-    let _ = Inputs;
     let mut problems = unsupported_features(model);
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
@@ -188,6 +215,7 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
 
     // Inputs.
     let global_local = local_params(model, None);
+    let global_inline = state_time_params(model, None);
     {
         let inputs = wb.add_worksheet().set_name("Inputs")?;
         for (c, h) in ["name", "value", "label", "source", "low", "high"].iter().enumerate() {
@@ -196,11 +224,23 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
         inputs.set_freeze_panes(1, 0)?;
         inputs.set_column_width(0, 24)?;
         inputs.set_column_width(2, 50)?;
-        let nm = NameCells { model, local: vec![None; model.parameters.len()], row: 0, time_col: 0, cycle_col: 0 };
+        let none = vec![None; model.parameters.len()];
+        let nm = NameCells {
+            model,
+            strategy: None,
+            local: &none,
+            inline: &global_inline,
+            state_time: None,
+            row: 0,
+            time_col: 0,
+            cycle_col: 0,
+        };
         for (i, p) in model.parameters.iter().enumerate() {
             let r = 1 + i as u32;
             inputs.write_string(r, 0, excel_name(&p.name))?;
-            if global_local[i] {
+            if global_inline[i] {
+                inputs.write_string(r, 1, "varies with time in state: written out in the trace formulas")?;
+            } else if global_local[i] {
                 inputs.write_string(r, 1, "varies by cycle: see the trace sheets")?;
             } else {
                 match &p.definition.expr.kind {
@@ -251,7 +291,7 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
             inputs.write_string(r, 2, &t.label)?;
         }
         for (i, p) in model.parameters.iter().enumerate() {
-            if !global_local[i] {
+            if !global_local[i] && !global_inline[i] {
                 wb.define_name(excel_name(&p.name), &format!("=Inputs!$B${}", i + 2))?;
             }
         }
@@ -526,8 +566,8 @@ fn sheet_name(kind: &str, name: &str) -> String {
 struct TreeCells<'a>(&'a Model);
 
 impl Cells for TreeCells<'_> {
-    fn param(&self, id: ParamId) -> String {
-        excel_name(&self.0.parameters[id.index()].name)
+    fn param(&self, id: ParamId) -> Result<String, Unsupported> {
+        Ok(excel_name(&self.0.parameters[id.index()].name))
     }
     fn time(&self, var: TimeVar) -> Option<String> {
         match var {
@@ -648,6 +688,7 @@ fn write_trace(
     let n = s.n_cycles as u32;
     let strategy = model.strategy(sid);
     let local = local_params(model, Some(sid));
+    let inline = state_time_params(model, Some(sid));
     let mut notes = Vec::new();
     // Columns: cycle, time, local params, states, weights a b, dfc0 dfc1 dfe0 dfe1, categories, qaly, ly.
     let (cycle_col, time_col) = (0u16, 1u16);
@@ -660,11 +701,29 @@ fn write_trace(
             col += 1;
         }
     }
+    // Occupancy columns: one per state, or per cycle in the state (tunnel columns) for a state
+    // that tracks time in state; (user state, time in state or 0), as the engine expands them.
     let state0 = col;
-    for (k, st) in model.states.iter().enumerate() {
-        ws.write_string_with_format(0, state0 + k as u16, &st.name, bold)?;
+    let mut subs: Vec<(usize, usize)> = Vec::new();
+    let mut sub_start = Vec::new();
+    for (u, st) in model.states.iter().enumerate() {
+        sub_start.push(subs.len());
+        match st.track_cycles {
+            Some(len) => subs.extend((1..=len).map(|j| (u, j))),
+            None => subs.push((u, 0)),
+        }
     }
-    col += model.n_states() as u16;
+    sub_start.push(subs.len());
+    for (x, &(u, j)) in subs.iter().enumerate() {
+        let name = &model.states[u].name;
+        let head = match model.states[u].track_cycles {
+            Some(len) if j == len => format!("{name} [{j}+]"),
+            Some(_) => format!("{name} [{j}]"),
+            None => name.clone(),
+        };
+        ws.write_string_with_format(0, state0 + x as u16, head, bold)?;
+    }
+    col += subs.len() as u16;
     let wa = col;
     let heads = [
         "weight start",
@@ -700,12 +759,23 @@ fn write_trace(
     // Row 1: cycle 0, the initial cohort.
     ws.write_number(1, cycle_col, 0.0)?;
     ws.write_formula(1, time_col, Formula::new(format!("=MAX(0,{}-1)*hta_cycle_years", cell(cycle_col, 1))))?;
-    for (k, v) in strategy.initial.iter().enumerate() {
-        ws.write_number(1, state0 + k as u16, *v)?;
+    for (u, v) in strategy.initial.iter().enumerate() {
+        for x in sub_start[u]..sub_start[u + 1] {
+            ws.write_number(1, state0 + x as u16, if x == sub_start[u] { *v } else { 0.0 })?;
+        }
     }
     // Values charged at model start (cycle 0), undiscounted; they read cycle 0's parameters.
     {
-        let nm = NameCells { model, local: local_col.clone(), row: 1, time_col, cycle_col };
+        let nm = NameCells {
+            model,
+            strategy: Some(sid),
+            local: &local_col,
+            inline: &inline,
+            state_time: None,
+            row: 1,
+            time_col,
+            cycle_col,
+        };
         let at_start = &strategy.at_start;
         let formulas: Vec<&Expr> =
             at_start.costs.iter().map(|(_, f)| &f.expr).chain(at_start.qaly.iter().map(|f| &f.expr)).collect();
@@ -725,20 +795,32 @@ fn write_trace(
     let df = |rate: &str, t: String| format!("(1+{rate})^(-MAX(0,{t}-hta_disc_start_year))");
     for k in 1..=n {
         let r = k + 1;
-        let nm = NameCells { model, local: local_col.clone(), row: r, time_col, cycle_col };
-        let tr = |e: &Expr, what: &str, problems: &mut Vec<String>| {
-            translate_or_note(e, &nm, what, &strategy.name, problems)
+        let nm = NameCells {
+            model,
+            strategy: Some(sid),
+            local: &local_col,
+            inline: &inline,
+            state_time: None,
+            row: r,
+            time_col,
+            cycle_col,
+        };
+        // Formulas of tunnel column `j` read `state_time = j`.
+        let tr_at = |j: usize, e: &Expr, what: &str, problems: &mut Vec<String>| {
+            let cells = NameCells { state_time: (j > 0).then_some(j), ..nm };
+            translate_or_note(e, &cells, what, &strategy.name, problems)
         };
         ws.write_number(r, cycle_col, f64::from(k))?;
         ws.write_formula(r, time_col, Formula::new(format!("=MAX(0,{}-1)*hta_cycle_years", cell(cycle_col, r))))?;
         write_local_params(model, sid, ws, &nm, &local_col, problems)?;
         // Occupancy: sum over source states of the previous row times the probability.
-        let mut terms: Vec<Vec<String>> = vec![Vec::new(); model.n_states()];
+        let mut terms: Vec<Vec<String>> = vec![Vec::new(); subs.len()];
         // Transition values: flow × value per category (and QALYs), discounted at the event.
         let mut event_costs: Vec<Vec<String>> = vec![Vec::new(); model.categories.len()];
         let mut event_qalys: Vec<String> = Vec::new();
-        for row in &strategy.rows {
-            let from = row.from.index();
+        for (x, &(u, j)) in subs.iter().enumerate() {
+            let Some(row) = strategy.rows.get(u) else { continue };
+            let tr = |e: &Expr, what: &str, problems: &mut Vec<String>| tr_at(j, e, what, problems);
             let mut explicit = Vec::new();
             for e in &row.entries {
                 if let EntryValue::Formula(f) = &e.value {
@@ -753,7 +835,7 @@ fn write_trace(
                         format!("(1{others})")
                     }
                 };
-                let flow = format!("{}*{p}", cell(state0 + from as u16, r - 1));
+                let flow = format!("{}*{p}", cell(state0 + x as u16, r - 1));
                 for tv in model.transition_values.iter().filter(|tv| tv.applies(row.from, e.to)) {
                     for (c, f) in &tv.values.costs {
                         let v = tr(&f.expr, "a transition value", problems);
@@ -764,7 +846,11 @@ fn write_trace(
                         event_qalys.push(format!("{flow}*{v}"));
                     }
                 }
-                terms[e.to.index()].push(flow);
+                // Staying moves one tunnel column on (the last holds); entering lands in the first.
+                let target = e.to.index();
+                let to =
+                    if target == u && j > 0 { (sub_start[u] + j).min(sub_start[u + 1] - 1) } else { sub_start[target] };
+                terms[to].push(flow);
             }
         }
         for (to, t) in terms.iter().enumerate() {
@@ -851,30 +937,34 @@ fn write_trace(
             )
         };
         for c in 0..model.categories.len() {
-            let values: Vec<Option<String>> = model
-                .states
+            let values: Vec<Option<String>> = subs
                 .iter()
-                .map(|st| {
+                .map(|&(u, j)| {
+                    let st = &model.states[u];
                     st.costs
                         .iter()
                         .find(|(cat, _)| cat.index() == c)
-                        .map(|(_, f)| tr(&f.expr, &format!("the cost of state {}", st.name), problems))
+                        .map(|(_, f)| tr_at(j, &f.expr, &format!("the cost of state {}", st.name), problems))
                 })
                 .collect();
             let f = weighted(&values, wa + 2, wa + 3, false) + &events(&event_costs[c], wa + 6);
             ws.write_formula(r, cat0 + c as u16, Formula::new(f))?;
         }
-        let utilities: Vec<Option<String>> = model
-            .states
+        let utilities: Vec<Option<String>> = subs
             .iter()
-            .map(|st| st.utility.as_ref().map(|f| tr(&f.expr, &format!("the utility of state {}", st.name), problems)))
+            .map(|&(u, j)| {
+                let st = &model.states[u];
+                st.utility.as_ref().map(|f| tr_at(j, &f.expr, &format!("the utility of state {}", st.name), problems))
+            })
             .collect();
         let f = weighted(&utilities, wa + 4, wa + 5, true) + &events(&event_qalys, wa + 7);
         ws.write_formula(r, qcol, Formula::new(f))?;
-        let lys: Vec<Option<String>> = model
-            .states
+        let lys: Vec<Option<String>> = subs
             .iter()
-            .map(|st| Some(tr(&st.life_years.expr, &format!("the life-years of state {}", st.name), problems)))
+            .map(|&(u, j)| {
+                let st = &model.states[u];
+                Some(tr_at(j, &st.life_years.expr, &format!("the life-years of state {}", st.name), problems))
+            })
             .collect();
         ws.write_formula(r, lcol, Formula::new(weighted(&lys, wa + 4, wa + 5, true)))?;
     }
