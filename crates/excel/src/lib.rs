@@ -9,8 +9,12 @@
 //! hta's own numbers that turn red beyond 1e-9 relative) and a cover sheet.
 //!
 //! What cannot be a formula is refused with the list of reasons ([`ExcelError::Unsupported`]),
-//! never written silently: so far Markov models without lookup tables, survival curves, time in
-//! state, decision trees, one-off or transition values, mid-cycle transitions are covered.
+//! never written silently: covered are Markov models with time-dependent transitions, lookup
+//! tables, values at start and on transitions, every counting method, mid-cycle transition
+//! timing, time in state (tunnel columns) and decision trees in front (a Tree sheet per
+//! strategy over one trace per arm). Partitioned survival models and the survival-curve
+//! functions (`surv`, `cycle_prob`, ...) are not yet written. Custom counting weights are
+//! written as values and listed in [`Written::values_only`].
 
 pub mod translate;
 mod workbook;

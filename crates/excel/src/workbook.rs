@@ -179,8 +179,9 @@ impl Cells for NameCells<'_> {
     }
 }
 
-/// Writes `model` as a workbook to `path`, after checking every formula translates.
-pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError> {
+/// Writes `model` as a workbook to `path`, after checking every formula translates. `record`:
+/// lines of the run record for the cover sheet (input files and their digests, overrides).
+pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<Written, ExcelError> {
     let mut problems = unsupported_features(model);
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
@@ -200,18 +201,57 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
         cover.write_string(1, 0, d.trim())?;
     }
     cover.write_string(2, 0, format!("Written by hta {} from the validated model.", env!("CARGO_PKG_VERSION")))?;
-    cover.write_string(3, 0, format!("Currency: {}", model.metadata.currency))?;
-    let describe = [
-        ("Inputs", "every parameter as a defined name (blue cells are values to edit) and the settings"),
-        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy, discount factors, values"),
-        ("Results", "totals, ICERs and net monetary benefit as formulas; check cells against hta"),
+    let settings_line = format!(
+        "Currency {}; cycle {} years, {} cycles; counting {}; discount costs {}, effects {} ({}, from year {}); \
+         transitions {}; effect {}",
+        model.metadata.currency,
+        s.cycle_years,
+        s.n_cycles,
+        s.counting.name(),
+        s.discount.costs,
+        s.discount.effects,
+        s.discount.timing.name(),
+        s.discount.start_year,
+        s.transition_timing.name(),
+        s.effect.name(),
+    );
+    cover.write_string(3, 0, settings_line)?;
+    cover.write_string(
+        4,
+        0,
+        "Blue cells are inputs to edit; black cells are formulas. Results are recalculated by the spreadsheet; \
+         the check cells on Results compare them with hta's own run.",
+    )?;
+    let mut r = 6;
+    cover.write_string_with_format(r, 0, "run record", &bold)?;
+    for line in record {
+        r += 1;
+        cover.write_string(r, 0, line)?;
+    }
+    r += 2;
+    cover.write_string_with_format(r, 0, "sheet", &bold)?;
+    cover.write_string_with_format(r, 1, "what it holds", &bold)?;
+    let mut describe = vec![
+        ("Inputs", "every parameter as a defined name (blue cells are values to edit), the settings, the thresholds"),
+        ("Tables", "the lookup tables (blue), each column a defined name read with INDEX/MATCH"),
+        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy (tunnel columns [j] for time in state), counting weights, discount factors, costs by category, QALYs, life-years; totals at the foot"),
+        ("Arm <arm>", "the trace of one arm of a decision tree"),
+        ("Tree <strategy>", "the decision tree: probability and reach of each branch, its one-off values and its arm's totals"),
+        ("Results", "totals, ICERs against the reference and along hta's frontier, net monetary benefit, as formulas; check cells against hta (red when they differ)"),
     ];
-    for (i, (name, what)) in describe.iter().enumerate() {
-        let r = 5 + i as u32;
-        cover.write_string_with_format(r, 0, *name, &bold)?;
-        cover.write_string(r, 1, *what)?;
+    describe.retain(|(name, _)| match *name {
+        "Tables" => !model.tables.is_empty(),
+        "Arm <arm>" | "Tree <strategy>" => model.has_trees(),
+        _ => true,
+    });
+    for (name, what) in describe {
+        r += 1;
+        cover.write_string_with_format(r, 0, name, &bold)?;
+        cover.write_string(r, 1, what)?;
     }
     cover.set_column_width(0, 22)?;
+    cover.set_column_width(1, 110)?;
+    let cover_notes_row = r + 2;
 
     // Inputs.
     let global_local = local_params(model, None);
@@ -344,6 +384,14 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
     }
+    if !values_only.is_empty() {
+        let cover = wb.worksheet_from_name("Cover")?;
+        let r = cover_notes_row;
+        cover.write_string_with_format(r, 0, "written as values, not formulas", &bold)?;
+        for (i, note) in values_only.iter().enumerate() {
+            cover.write_string(r + 1 + i as u32, 0, note)?;
+        }
+    }
 
     // Results.
     sheets.push("Results".to_string());
@@ -354,6 +402,11 @@ pub fn write_workbook(model: &Model, path: &Path) -> Result<Written, ExcelError>
     }
     res.set_freeze_panes(1, 1)?;
     res.set_column_width(0, 24)?;
+    let money = Format::new().set_num_format("#,##0.00");
+    for c in 1..8 {
+        res.set_column_format(c, &money)?;
+        res.set_column_width(c, 16)?;
+    }
     let effect_col = if s.effect == EffectMeasure::Qaly { 2 } else { 3 };
     for (i, (sheet, t)) in totals_cells.iter().enumerate() {
         let r = 1 + i as u32;
@@ -749,6 +802,25 @@ fn write_trace(
     ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
     ws.write_string_with_format(0, time_col, "time", bold)?;
     ws.set_freeze_panes(1, 2)?;
+    // Number formats by column (cells written without a format take their column's).
+    let (fixed6, money, years) = (
+        Format::new().set_num_format("0.000000"),
+        Format::new().set_num_format("#,##0.00"),
+        Format::new().set_num_format("0.00"),
+    );
+    ws.set_column_format(time_col, &years)?;
+    for c in 2..cat0 {
+        ws.set_column_format(c, &fixed6)?;
+        ws.set_column_width(c, 13)?;
+    }
+    for c in cat0..qcol {
+        ws.set_column_format(c, &money)?;
+        ws.set_column_width(c, 14)?;
+    }
+    ws.set_column_format(qcol, &fixed6)?;
+    ws.set_column_format(lcol, &fixed6)?;
+    ws.set_column_format(lcol + 1, &money)?;
+    ws.set_column_width(lcol + 1, 14)?;
     if s.counting == hta_model::Counting::Weights {
         notes.push(format!(
             "{}: custom counting weights written as values, one pair per cycle",
@@ -936,7 +1008,7 @@ fn write_trace(
                 sum(r)
             )
         };
-        for c in 0..model.categories.len() {
+        for (c, category_events) in event_costs.iter().enumerate() {
             let values: Vec<Option<String>> = subs
                 .iter()
                 .map(|&(u, j)| {
@@ -947,7 +1019,7 @@ fn write_trace(
                         .map(|(_, f)| tr_at(j, &f.expr, &format!("the cost of state {}", st.name), problems))
                 })
                 .collect();
-            let f = weighted(&values, wa + 2, wa + 3, false) + &events(&event_costs[c], wa + 6);
+            let f = weighted(&values, wa + 2, wa + 3, false) + &events(category_events, wa + 6);
             ws.write_formula(r, cat0 + c as u16, Formula::new(f))?;
         }
         let utilities: Vec<Option<String>> = subs
@@ -983,4 +1055,26 @@ fn write_trace(
         Formula::new(format!("=SUM({}:{})", cell(cat0, tr_row), cell(qcol - 1, tr_row))),
     )?;
     Ok((Totals { cost: cell(cost_col, tr_row), qaly: cell(qcol, tr_row), ly: cell(lcol, tr_row) }, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simpson_weights_use_the_three_eighths_tail_only_for_odd_counts() {
+        let (a, b) = counting_weights(hta_model::Counting::Simpson, "$A$3", 29).expect("a formula");
+        assert_eq!(a, "IF($A$3>=27,CHOOSE($A$3-26,3/8,1/2,5/8),IF(MOD($A$3,2)=1,1/3,2/3))");
+        assert_eq!(b, "IF($A$3>=27,CHOOSE($A$3-26,5/8,1/2,3/8),IF(MOD($A$3,2)=1,2/3,1/3))");
+        let (a, _) = counting_weights(hta_model::Counting::Simpson, "k", 30).expect("a formula");
+        assert_eq!(a, "IF(MOD(k,2)=1,1/3,2/3)");
+        assert!(counting_weights(hta_model::Counting::Weights, "k", 30).is_none());
+    }
+
+    #[test]
+    fn names_that_read_as_cells_are_prefixed() {
+        assert_eq!(excel_name("p_ab"), "p_ab");
+        assert_eq!(excel_name("rr1"), "_rr1");
+        assert_eq!(excel_name("c"), "_c");
+    }
 }
