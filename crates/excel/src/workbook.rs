@@ -190,6 +190,8 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     let s = &model.settings;
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
+    // Column headings of the traces and trees wrap within their column.
+    let head = Format::new().set_bold().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
     let blue = Format::new().set_font_color(Color::RGB(0x0000CC)).set_background_color(Color::RGB(0xDDEBF7));
     let mut values_only = Vec::new();
     let mut sheets = vec!["Cover".to_string(), "Inputs".to_string()];
@@ -264,6 +266,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
         inputs.set_freeze_panes(1, 0)?;
         inputs.set_column_width(0, 24)?;
         inputs.set_column_width(2, 50)?;
+        inputs.set_column_width(3, 40)?;
         let none = vec![None; model.parameters.len()];
         let nm = NameCells {
             model,
@@ -357,7 +360,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
         let sheet_name = sheet_name("Arm", &model.arms[k].name);
         sheets.push(sheet_name.clone());
         let ws = wb.add_worksheet().set_name(&sheet_name)?;
-        let (totals, mut notes) = write_trace(model, model.arm_id(k), ws, &bold, &mut problems)?;
+        let (totals, mut notes) = write_trace(model, model.arm_id(k), ws, &head, &mut problems)?;
         values_only.append(&mut notes);
         arm_totals.push((sheet_name, totals));
     }
@@ -368,12 +371,12 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
             Some(tree) => {
                 let sheet_name = sheet_name("Tree", &strategy.name);
                 let ws = wb.add_worksheet().set_name(&sheet_name)?;
-                (sheet_name, write_tree(model, sid, tree, ws, &bold, &arm_totals, &mut problems)?)
+                (sheet_name, write_tree(model, sid, tree, ws, &head, &arm_totals, &mut problems)?)
             }
             None => {
                 let sheet_name = sheet_name("Trace", &strategy.name);
                 let ws = wb.add_worksheet().set_name(&sheet_name)?;
-                let (totals, mut notes) = write_trace(model, sid, ws, &bold, &mut problems)?;
+                let (totals, mut notes) = write_trace(model, sid, ws, &head, &mut problems)?;
                 values_only.append(&mut notes);
                 (sheet_name, totals)
             }
@@ -403,6 +406,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     res.set_freeze_panes(1, 1)?;
     res.set_column_width(0, 24)?;
     let money = Format::new().set_num_format("#,##0.00");
+    let fixed6 = Format::new().set_num_format("0.000000");
     for c in 1..8 {
         res.set_column_format(c, &money)?;
         res.set_column_width(c, 16)?;
@@ -413,13 +417,13 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
         let q = |c: &str| format!("='{sheet}'!{c}");
         res.write_string(r, 0, &model.strategies[i].name)?;
         res.write_formula(r, 1, Formula::new(q(&t.cost)))?;
-        res.write_formula(r, 2, Formula::new(q(&t.qaly)))?;
-        res.write_formula(r, 3, Formula::new(q(&t.ly)))?;
-        res.write_formula(r, 4, Formula::new(format!("={}", cell(effect_col, r))))?;
+        res.write_formula_with_format(r, 2, Formula::new(q(&t.qaly)), &fixed6)?;
+        res.write_formula_with_format(r, 3, Formula::new(q(&t.ly)), &fixed6)?;
+        res.write_formula_with_format(r, 4, Formula::new(format!("={}", cell(effect_col, r))), &fixed6)?;
         let result = &results[i];
         let effect = if s.effect == EffectMeasure::Qaly { result.qaly(true) } else { result.life_years(true) };
         res.write_number(r, 5, result.total_cost(true))?;
-        res.write_number(r, 6, effect)?;
+        res.write_number_with_format(r, 6, effect, &fixed6)?;
         let close = |a: String, b: String| format!("ABS({a}-{b})<=1E-9*MAX(ABS({a}),ABS({b}),1E-300)");
         res.write_formula(
             r,
@@ -460,7 +464,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
         let sr = 1 + i;
         res.write_string(r, 0, &model.strategies[i as usize].name)?;
         res.write_formula(r, 1, Formula::new(format!("={}-{}", cell(1, sr), cell(1, refr))))?;
-        res.write_formula(r, 2, Formula::new(format!("={}-{}", cell(4, sr), cell(4, refr))))?;
+        res.write_formula_with_format(r, 2, Formula::new(format!("={}-{}", cell(4, sr), cell(4, refr))), &fixed6)?;
         if sr != refr {
             res.write_formula(r, 3, Formula::new(format!("={}/{}", cell(1, r), cell(2, r))))?;
         }
@@ -506,6 +510,10 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
         }
     }
     let _ = last;
+    // Printing (and PDF): landscape, each sheet one page wide.
+    for ws in wb.worksheets_mut() {
+        ws.set_landscape().set_print_fit_to_pages(1, 0);
+    }
     wb.save(path)?;
     Ok(Written { sheets, values_only })
 }
