@@ -12,8 +12,9 @@
 //! never written silently: covered are Markov models with time-dependent transitions, lookup
 //! tables, values at start and on transitions, every counting method, mid-cycle transition
 //! timing, time in state (tunnel columns) and decision trees in front (a Tree sheet per
-//! strategy over one trace per arm). Partitioned survival models and the survival-curve
-//! functions (`surv`, `cycle_prob`, ...) are not yet written. Custom counting weights are
+//! strategy over one trace per arm), and `cycle_prob` of a life-table curve (background
+//! mortality) for cycles of up to a year. Partitioned survival models and the other survival
+//! functions and curves (`surv`, parametric families, mixture cure, ...) are not yet written. Custom counting weights are
 //! written as values and listed in [`Written::values_only`].
 
 pub mod translate;

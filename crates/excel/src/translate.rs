@@ -2,8 +2,9 @@
 //! expression tree (never by rewriting text). Every operator is parenthesised, so Excel's
 //! precedence rules (unary minus binds tighter than `^`) cannot change a formula's meaning.
 
+use hta_model::curve::CurveKind;
 use hta_model::formula::{BinaryOp, Expr, ExprKind, Function, Reference, TimeVar};
-use hta_model::{Interpolation, LookupTable, Outside, ParamId, TableId};
+use hta_model::{Interpolation, LookupTable, Model, Outside, ParamId, TableId};
 
 /// What a name or time variable becomes in a cell formula.
 pub trait Cells {
@@ -16,6 +17,23 @@ pub trait Cells {
     fn table(&self, _id: TableId) -> Option<&LookupTable> {
         None
     }
+    /// The model, for the survival curves written as formulas.
+    fn model(&self) -> Option<&Model> {
+        None
+    }
+}
+
+/// `cycle_prob` of a life-table curve: 1 − exp(−ΔH) with ΔH the integral of the yearly hazard
+/// −ln(1 − q_x) over the cycle's ages `[a0, a0 + cycle_years]`, x the whole age (a whole age a
+/// rounding error away counts as that age). A cycle of at most a year crosses one birthday at
+/// most: ΔH = h(y)·(min(y + 1, a1) − a0) + h(y + 1)·(a1 − y − 1) when a1 passes y + 1.
+pub fn life_table_cycle_prob(table: &LookupTable, column: usize, a0: &str, cycle_years: &str) -> String {
+    let snap = |x: &str| format!("IF(ABS({x}-ROUND({x},0))<=1E-9*MAX(ABS({x}),1),ROUND({x},0),{x})");
+    let a1 = format!("({a0}+{cycle_years})");
+    let y = format!("INT({})", snap(a0));
+    let h = |age: &str| format!("(-LN(1-{}))", lookup(table, column, age));
+    let next = format!("({y}+1)");
+    format!("(1-EXP(-({}*(MIN({next},{a1})-{a0})+IF({}>{next},{}*({a1}-{next}),0))))", h(&y), snap(&a1), h(&next))
 }
 
 /// The defined name of a lookup table's key column (`column: None`) or of one of its columns
@@ -108,8 +126,34 @@ pub fn to_excel(expr: &Expr, cells: &dyn Cells) -> Result<String, Unsupported> {
             }
             _ => return Err(Unsupported("a malformed lookup".into())),
         },
+        ExprKind::Call(Function::CycleProb, args) => cycle_prob(args, cells)?,
         ExprKind::Call(function, args) => call(*function, args, cells)?,
     })
+}
+
+/// `cycle_prob(curve)` where the curve has an Excel formula (so far: a life-table curve, with
+/// cycles of at most a year).
+fn cycle_prob(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
+    let refused = || Unsupported("the function `cycle_prob` of this survival curve".into());
+    let (Some(ExprKind::Ref(Reference::Curve(id))), Some(model)) = (args.first().map(|a| &a.kind), cells.model())
+    else {
+        return Err(refused());
+    };
+    let curve = model.curves.get(id.index()).ok_or_else(refused)?;
+    let CurveKind::LifeTable { table, column, start_age } = &curve.kind else { return Err(refused()) };
+    if model.settings.cycle_years > 1.0 {
+        return Err(Unsupported("`cycle_prob` of a life table with cycles longer than a year".into()));
+    }
+    let table = model.tables.get(table.index()).ok_or_else(refused)?;
+    // The cohort's start age (the curve's default) is the Inputs cell, so that editing it moves
+    // the curve as `--set cohort.start_age` does.
+    let start = match start_age.expr.kind {
+        ExprKind::Number(v) if Some(v) == model.settings.start_age => "hta_start_age".to_string(),
+        _ => to_excel(&start_age.expr, cells)?,
+    };
+    let time = cells.time(TimeVar::Time).ok_or_else(refused)?;
+    let cycle_years = cells.time(TimeVar::CycleYears).ok_or_else(refused)?;
+    Ok(life_table_cycle_prob(table, *column, &format!("({start}+{time})"), &cycle_years))
 }
 
 fn is_comparison(op: BinaryOp) -> bool {
@@ -224,6 +268,19 @@ mod tests {
              NA(),INDEX(tbl_lt_qx,MATCH({xs},tbl_lt_key,1))))"
         );
         assert_eq!(lookup(&t, 0, "a"), expected);
+    }
+
+    #[test]
+    fn life_table_cycle_probability_integrates_the_yearly_hazard_over_a_birthday() {
+        let t = life_table(Interpolation::Step, Outside::Error);
+        let text = life_table_cycle_prob(&t, 0, "a", "c");
+        // 1 - exp(-(h(y)·(min(y+1, a+c) - a) + h(y+1)·(a+c-(y+1)) if a+c passes y+1)).
+        assert!(text.starts_with("(1-EXP(-((-LN(1-"), "{text}");
+        assert!(
+            text.contains("*(MIN((INT(IF(ABS(a-ROUND(a,0))<=1E-9*MAX(ABS(a),1),ROUND(a,0),a))+1),(a+c))-a)"),
+            "{text}"
+        );
+        assert!(text.contains(">(INT("), "{text}");
     }
 
     #[test]

@@ -60,10 +60,12 @@ fn cell(col: u16, row: u32) -> String {
     format!("${}${}", col_name(col), row + 1)
 }
 
-/// Whether `expr` reads the clock (`cycle`, `time`, `age`) or a parameter marked in `local`.
+/// Whether `expr` reads the clock (`cycle`, `time`, `age`, a curve) or a parameter marked in `local`.
 fn refs_time(expr: &Expr, local: &[bool]) -> bool {
     match &expr.kind {
         ExprKind::Ref(Reference::Time(v)) => v.varies() && *v != TimeVar::StateTime,
+        // Survival functions read the cycle's time without naming it (`cycle_prob`).
+        ExprKind::Ref(Reference::Curve(_)) => true,
         ExprKind::Ref(Reference::Param(p)) => local[p.index()],
         ExprKind::Negate(a) => refs_time(a, local),
         ExprKind::Binary(_, a, b) => refs_time(a, local) || refs_time(b, local),
@@ -176,6 +178,9 @@ impl Cells for NameCells<'_> {
     }
     fn table(&self, id: TableId) -> Option<&LookupTable> {
         self.model.tables.get(id.index()).map(|t| &**t)
+    }
+    fn model(&self) -> Option<&Model> {
+        Some(self.model)
     }
 }
 
@@ -640,6 +645,9 @@ impl Cells for TreeCells<'_> {
     }
     fn table(&self, id: TableId) -> Option<&LookupTable> {
         self.0.tables.get(id.index()).map(|t| &**t)
+    }
+    fn model(&self) -> Option<&Model> {
+        Some(self.0)
     }
 }
 
