@@ -678,8 +678,17 @@ fn write_tree(
     }
     ws.set_freeze_panes(1, 1)?;
     ws.set_column_width(0, 24)?;
+    ws.set_row_height(0, 45)?;
     let (cat0, qcol) = (4u16, 4 + nc);
     let (arm_col, own) = (qcol + 1, qcol + 5);
+    let (fixed6, money) = (Format::new().set_num_format("0.000000"), Format::new().set_num_format("#,##0.00"));
+    ws.set_column_width(1, 20)?;
+    ws.set_column_width(arm_col, 16)?;
+    for c in (2..=own + 2).filter(|&c| c != arm_col) {
+        let cost_like = (cat0..qcol).contains(&c) || c == arm_col + 1 || c == own;
+        ws.set_column_format(c, if cost_like { &money } else { &fixed6 })?;
+        ws.set_column_width(c, 14)?;
+    }
     let what = |b: &str| format!("tree branch {b}");
     for (i, b) in tree.branches.iter().enumerate() {
         let r = 1 + i as u32;
@@ -818,6 +827,8 @@ fn write_trace(
     ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
     ws.write_string_with_format(0, time_col, "time", bold)?;
     ws.set_freeze_panes(1, 2)?;
+    // Room for wrapped headings (tunnel columns, discount factors).
+    ws.set_row_height(0, 45)?;
     // Number formats by column (cells written without a format take their column's).
     let (fixed6, money, years) = (
         Format::new().set_num_format("0.000000"),
