@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 # Models that must export (a refusal is a failure); the others are reported when refused.
-EXPECTED = ["age_mortality", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
+EXPECTED = ["age_curves", "age_mortality", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
 
 # Input edits: (model, Inputs-sheet name, value, the `hta run --set` override).
 EDITS = [
@@ -57,6 +57,8 @@ EDITS = [
     ("gene_therapy_haemophilia", "c_monitor_gt_year1", 10000.0, "c_monitor_gt_year1=10000"),
     ("gene_therapy_haemophilia", "loss_step", 0.01, "loss_step=0.01"),
     ("gene_therapy_haemophilia", "smr", 1.5, "smr=1.5"),
+    ("age_curves", "h_excess", 0.2, "h_excess=0.2"),
+    ("age_curves", "hr_treatment", 0.5, "hr_treatment=0.5"),
     # The life-table curve starts at the cohort's age: 40.5 puts birthdays mid-cycle.
     ("gene_therapy_haemophilia", "hta_start_age", 40.5, "cohort.start_age=40.5"),
 ]
@@ -73,6 +75,30 @@ VARIANTS = [
     ("age_mortality", ["discount.timing=cycle_middle"]),
     ("age_mortality", ["discount.timing=cycle_end", "discount.start_year=2"]),
     ("dominance", ["discount.timing=annual_step"]),
+]
+
+# Models derived from a shipped one by text replacements, for features no shipped Markov model
+# uses: (name, shipped model, [(old, new)], data files to copy beside it). `age_curves`: the
+# survival functions of the parametric families (surv, cycle_prob) in transitions and utilities.
+CURVES = """survival:
+  c_weib: { weibull: { shape: 1.3, scale: 6 } }
+  c_ln: { time_unit: months, lnorm: { meanlog: 3.5, sdlog: 0.8 } }
+  c_ll: { llogis: { shape: 1.5, scale: 4 } }
+  c_gam: { gamma: { shape: 2, rate: 0.4 } }
+  c_gomp: { gompertz: { shape: 0.05, rate: 0.02 } }
+  c_exp: { exponential: { rate: h_excess } }
+
+parameters:"""
+DERIVED = [
+    ("age_curves", "age_mortality", [
+        ("\nparameters:", "\n" + CURVES),
+        ('p_sick_dead: "rate_to_prob(h_background + h_excess * hr_applied)"',
+         'p_sick_dead: "1 - (1 - rate_to_prob(h_background)) * (1 - cycle_prob(c_weib) * hr_applied)'
+         ' * (1 - 0.1 * cycle_prob(c_exp))"'),
+        ('u_sick: "u_healthy * u_sick_ratio"',
+         'u_sick: "u_healthy * u_sick_ratio * (0.8 + 0.05 * (surv(c_ln, time) + surv(c_ll, time)'
+         ' + surv(c_gam, time) + surv(c_gomp, time)))"'),
+    ], ["life_table_gompertz.csv"]),
 ]
 
 XCU = """<?xml version="1.0" encoding="UTF-8"?>
@@ -229,6 +255,17 @@ def main():
 
     failures, written = [], {}
     jobs = [(m.stem, m, []) for m in sorted((ROOT / "models").glob("*.yaml"))]
+    for name, source, replacements, data in DERIVED:
+        text = (ROOT / "models" / f"{source}.yaml").read_text()
+        for old, new in replacements:
+            if old not in text:
+                sys.exit(f"excel-check: {source}.yaml no longer contains {old!r}")
+            text = text.replace(old, new, 1)
+        (work / "derived").mkdir(exist_ok=True)
+        (work / "derived" / f"{name}.yaml").write_text(text)
+        for f in data:
+            shutil.copy(ROOT / "models" / f, work / "derived" / f)
+        jobs.append((name, work / "derived" / f"{name}.yaml", []))
     jobs += [(f"{name}[{' '.join(sets)}]", ROOT / "models" / f"{name}.yaml", sets) for name, sets in VARIANTS]
     for name, model, sets in jobs:
         out = work / f"{name.replace(' ', '_').replace('=', '-')}.xlsx"

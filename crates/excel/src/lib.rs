@@ -12,9 +12,11 @@
 //! never written silently: covered are Markov models with time-dependent transitions, lookup
 //! tables, values at start and on transitions, every counting method, mid-cycle transition
 //! timing, time in state (tunnel columns) and decision trees in front (a Tree sheet per
-//! strategy over one trace per arm), and `cycle_prob` of a life-table curve (background
-//! mortality) for cycles of up to a year. Partitioned survival models and the other survival
-//! functions and curves (`surv`, parametric families, mixture cure, ...) are not yet written. Custom counting weights are
+//! strategy over one trace per arm), `surv` and `cycle_prob` of the parametric families with an
+//! Excel function (exponential, Weibull in both forms, Gompertz, log-logistic, log-normal,
+//! gamma) and `cycle_prob` of a life-table curve for cycles of up to a year. Partitioned
+//! survival models, the generalised gamma, composite curves (mixture cure, proportional
+//! hazards, joins, ...) and `hazard`/`cumhaz`/`event_prob` are not yet written. Custom counting weights are
 //! written as values and listed in [`Written::values_only`].
 
 pub mod translate;

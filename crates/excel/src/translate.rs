@@ -4,6 +4,7 @@
 
 use hta_model::curve::CurveKind;
 use hta_model::formula::{BinaryOp, Expr, ExprKind, Function, Reference, TimeVar};
+use hta_model::survival::Family;
 use hta_model::{Interpolation, LookupTable, Model, Outside, ParamId, TableId};
 
 /// What a name or time variable becomes in a cell formula.
@@ -127,12 +128,63 @@ pub fn to_excel(expr: &Expr, cells: &dyn Cells) -> Result<String, Unsupported> {
             _ => return Err(Unsupported("a malformed lookup".into())),
         },
         ExprKind::Call(Function::CycleProb, args) => cycle_prob(args, cells)?,
+        ExprKind::Call(Function::Surv, args) => survival(args, cells)?,
         ExprKind::Call(function, args) => call(*function, args, cells)?,
     })
 }
 
-/// `cycle_prob(curve)` where the curve has an Excel formula (so far: a life-table curve, with
-/// cycles of at most a year).
+/// The cumulative hazard H(t) of a parametric family as an Excel formula of its parameters and
+/// `t` (curve time units), as `Family::cumulative_hazard` computes it (0 at t = 0); `None` for a
+/// family without an Excel function (the generalised gamma).
+pub fn cumulative_hazard(family: Family, params: &[String], t: &str) -> Option<String> {
+    let p = |i: usize| params.get(i).cloned();
+    let h = match family {
+        Family::Exponential => format!("({}*{t})", p(0)?),
+        Family::Weibull => format!("(({t}/{})^{})", p(1)?, p(0)?),
+        Family::WeibullPh => format!("({}*{t}^{})", p(1)?, p(0)?),
+        Family::Gompertz => {
+            let (a, b) = (p(0)?, p(1)?);
+            format!("IF({a}=0,{b}*{t},{b}*(EXP({a}*{t})-1)/{a})")
+        }
+        Family::LogLogistic => format!("LN(1+({t}/{})^{})", p(1)?, p(0)?),
+        // The upper tail as the lower tail of −z keeps its precision far out.
+        Family::LogNormal => format!("(-LN(NORMSDIST(-(LN({t})-{})/{})))", p(0)?, p(1)?),
+        Family::Gamma => format!("(-LN(1-GAMMADIST({}*{t},{},1,TRUE)))", p(1)?, p(0)?),
+        Family::GenGamma => return None,
+    };
+    Some(format!("IF({t}=0,0,{h})"))
+}
+
+/// The cumulative hazard of curve `id` at `t_years` as a formula, where the curve has one.
+fn curve_cumulative_hazard(
+    model: &Model,
+    id: hta_model::CurveId,
+    t_years: &str,
+    cells: &dyn Cells,
+) -> Result<String, Unsupported> {
+    let refused = || Unsupported("this survival curve".into());
+    let curve = model.curves.get(id.index()).ok_or_else(refused)?;
+    let CurveKind::Parametric { family, params } = &curve.kind else { return Err(refused()) };
+    let params: Vec<String> = params.iter().map(|f| to_excel(&f.expr, cells)).collect::<Result<_, _>>()?;
+    let t = format!("({t_years}*{})", number(curve.units_per_year)?);
+    cumulative_hazard(*family, &params, &t)
+        .ok_or_else(|| Unsupported(format!("the {} survival curve {} (no Excel function)", family.name(), curve.name)))
+}
+
+/// `surv(curve, t)` of a parametric curve: exp(−H(t)).
+fn survival(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
+    let refused = || Unsupported("the function `surv` of this survival curve".into());
+    let (Some(ExprKind::Ref(Reference::Curve(id))), Some(t), Some(model)) =
+        (args.first().map(|a| &a.kind), args.get(1), cells.model())
+    else {
+        return Err(refused());
+    };
+    let t = to_excel(t, cells)?;
+    Ok(format!("EXP(-{})", curve_cumulative_hazard(model, *id, &t, cells)?))
+}
+
+/// `cycle_prob(curve)` where the curve has an Excel formula: a parametric family (1 − exp(−ΔH)
+/// over the cycle) or a life-table curve with cycles of at most a year.
 fn cycle_prob(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
     let refused = || Unsupported("the function `cycle_prob` of this survival curve".into());
     let (Some(ExprKind::Ref(Reference::Curve(id))), Some(model)) = (args.first().map(|a| &a.kind), cells.model())
@@ -140,6 +192,13 @@ fn cycle_prob(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
         return Err(refused());
     };
     let curve = model.curves.get(id.index()).ok_or_else(refused)?;
+    if let CurveKind::Parametric { .. } = &curve.kind {
+        let time = cells.time(TimeVar::Time).ok_or_else(refused)?;
+        let cycle_years = cells.time(TimeVar::CycleYears).ok_or_else(refused)?;
+        let h0 = curve_cumulative_hazard(model, *id, &time, cells)?;
+        let h1 = curve_cumulative_hazard(model, *id, &format!("({time}+{cycle_years})"), cells)?;
+        return Ok(format!("(1-EXP(-MAX(0,{h1}-{h0})))"));
+    }
     let CurveKind::LifeTable { table, column, start_age } = &curve.kind else { return Err(refused()) };
     if model.settings.cycle_years > 1.0 {
         return Err(Unsupported("`cycle_prob` of a life table with cycles longer than a year".into()));
@@ -281,6 +340,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(">(INT("), "{text}");
+    }
+
+    #[test]
+    fn weibull_and_lognormal_cumulative_hazards_follow_flexsurv() {
+        let ps = ["a".to_string(), "b".to_string()];
+        // Weibull (AFT, as R's dweibull): H = (t/scale)^shape.
+        assert_eq!(cumulative_hazard(Family::Weibull, &ps, "t").as_deref(), Some("IF(t=0,0,((t/b)^a))"));
+        assert_eq!(
+            cumulative_hazard(Family::LogNormal, &ps, "t").as_deref(),
+            Some("IF(t=0,0,(-LN(NORMSDIST(-(LN(t)-a)/b))))")
+        );
+        assert!(cumulative_hazard(Family::GenGamma, &[ps[0].clone(), ps[1].clone(), "q".into()], "t").is_none());
     }
 
     #[test]
