@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 # Models that must export (a refusal is a failure); the others are reported when refused.
-EXPECTED = ["age_curves", "age_mortality", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
+EXPECTED = ["age_curves", "age_mortality", "cart_lbcl_psm", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
 
 # Input edits: (model, Inputs-sheet name, value, the `hta run --set` override).
 EDITS = [
@@ -57,6 +57,10 @@ EDITS = [
     ("gene_therapy_haemophilia", "c_monitor_gt_year1", 10000.0, "c_monitor_gt_year1=10000"),
     ("gene_therapy_haemophilia", "loss_step", 0.01, "loss_step=0.01"),
     ("gene_therapy_haemophilia", "smr", 1.5, "smr=1.5"),
+    ("cart_lbcl_psm", "pi_os_cart", 0.5, "pi_os_cart=0.5"),
+    ("cart_lbcl_psm", "c_cart", 1000000.0, "c_cart=1000000"),
+    ("cart_lbcl_psm", "hta_disc_costs", 0.03, "discount.costs=0.03"),
+    ("cart_lbcl_psm", "hta_start_age", 60.0, "cohort.start_age=60"),
     ("age_curves", "h_excess", 0.2, "h_excess=0.2"),
     ("age_curves", "hr_treatment", 0.5, "hr_treatment=0.5"),
     # The life-table curve starts at the cohort's age: 40.5 puts birthdays mid-cycle.

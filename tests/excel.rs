@@ -24,13 +24,14 @@ fn header(path: &std::path::Path, sheet: &str) -> Vec<String> {
 }
 
 #[test]
-fn every_shipped_markov_model_is_written() {
+fn every_shipped_model_is_written() {
     for (model, sheets) in [
         ("models/hiv.yaml", vec!["Inputs", "Trace mono", "Trace comb", "Results"]),
         ("models/age_mortality.yaml", vec!["Tables", "Trace usual_care", "Results"]),
         ("models/dominance.yaml", vec!["Trace screen_1y", "Results"]),
         ("models/egfr_test_and_treat.yaml", vec!["Arm tki_pos", "Tree test_and_treat", "Results"]),
         ("models/gene_therapy_haemophilia.yaml", vec!["Tables", "Trace gene_therapy", "Results"]),
+        ("models/cart_lbcl_psm.yaml", vec!["Tables", "Trace cart", "Results"]),
     ] {
         let (written, path) = write(model, "shipped");
         let written = written.unwrap_or_else(|e| panic!("{model}: {e}"));
@@ -82,14 +83,20 @@ fn tunnel_columns_follow_the_tracked_length() {
 
 #[test]
 fn what_is_not_yet_a_formula_is_refused_with_reasons() {
-    // The partitioned survival model's curves (mixture cure over a life table) are not yet
-    // formulas: nothing is written, and the reasons are given.
-    let (written, path) = write("models/cart_lbcl_psm.yaml", "psm");
-    match written {
+    // A generalised gamma has no Excel function: the CAR-T model with one is refused, with the
+    // curve named, and nothing is written.
+    let text = std::fs::read_to_string("models/cart_lbcl_psm.yaml").expect("model file");
+    let text = text.replace("weibull: { shape: 0.9, scale: 5.5 }", "gengamma: { mu: 1.7, sigma: 1.1, Q: 0.5 }");
+    let model = match hta_spec::load_str(&text, "gengamma.yaml", std::path::Path::new("models"), &[]) {
+        Ok(loaded) => loaded.model,
+        Err(d) => panic!("{d}"),
+    };
+    let path = std::env::temp_dir().join(format!("hta-test-{}-excel-gengamma.xlsx", std::process::id()));
+    match hta_excel::write_workbook(&model, &path, &[]) {
         Err(hta_excel::ExcelError::Unsupported(reasons)) => {
-            assert!(reasons.iter().any(|r| r.contains("partitioned survival")), "{reasons:?}");
+            assert!(reasons.iter().any(|r| r.contains("gengamma") && r.contains("cart_pfs_uncured")), "{reasons:?}");
         }
-        other => panic!("the partitioned survival model was not refused: {other:?}"),
+        other => panic!("the generalised gamma was not refused: {other:?}"),
     }
     assert!(!path.exists(), "no workbook is written for a refused model");
 }

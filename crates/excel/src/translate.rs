@@ -155,8 +155,25 @@ pub fn cumulative_hazard(family: Family, params: &[String], t: &str) -> Option<S
     Some(format!("IF({t}=0,0,{h})"))
 }
 
-/// The cumulative hazard of curve `id` at `t_years` as a formula, where the curve has one.
+/// The cumulative hazard of a parametric curve at `t_years` as a formula, where its family has
+/// one.
 fn curve_cumulative_hazard(
+    curve: &hta_model::curve::Curve,
+    t_years: &str,
+    cells: &dyn Cells,
+) -> Result<String, Unsupported> {
+    let CurveKind::Parametric { family, params } = &curve.kind else {
+        return Err(Unsupported(format!("the cumulative hazard of curve {}", curve.name)));
+    };
+    let params: Vec<String> = params.iter().map(|f| to_excel(&f.expr, cells)).collect::<Result<_, _>>()?;
+    let t = format!("({t_years}*{})", number(curve.units_per_year)?);
+    cumulative_hazard(*family, &params, &t)
+        .ok_or_else(|| Unsupported(format!("the {} survival curve {} (no Excel function)", family.name(), curve.name)))
+}
+
+/// Survival S(t) of curve `id` at `t_years` as a formula: a parametric family, a mixture cure
+/// S_bg·(π + (1 − π)·S_u), or a life-table curve (a table of whole consecutive ages).
+pub fn curve_survival(
     model: &Model,
     id: hta_model::CurveId,
     t_years: &str,
@@ -164,11 +181,57 @@ fn curve_cumulative_hazard(
 ) -> Result<String, Unsupported> {
     let refused = || Unsupported("this survival curve".into());
     let curve = model.curves.get(id.index()).ok_or_else(refused)?;
-    let CurveKind::Parametric { family, params } = &curve.kind else { return Err(refused()) };
-    let params: Vec<String> = params.iter().map(|f| to_excel(&f.expr, cells)).collect::<Result<_, _>>()?;
-    let t = format!("({t_years}*{})", number(curve.units_per_year)?);
-    cumulative_hazard(*family, &params, &t)
-        .ok_or_else(|| Unsupported(format!("the {} survival curve {} (no Excel function)", family.name(), curve.name)))
+    match &curve.kind {
+        CurveKind::Parametric { .. } => Ok(format!("EXP(-{})", curve_cumulative_hazard(curve, t_years, cells)?)),
+        CurveKind::MixtureCure { cure_fraction, uncured, background } => {
+            let pi = to_excel(&cure_fraction.expr, cells)?;
+            let su = curve_survival(model, *uncured, t_years, cells)?;
+            let cure = format!("({pi}+(1-{pi})*{su})");
+            Ok(match background {
+                Some(b) => format!("({}*{cure})", curve_survival(model, *b, t_years, cells)?),
+                None => cure,
+            })
+        }
+        CurveKind::LifeTable { table, column, start_age } => {
+            let table = model.tables.get(table.index()).ok_or_else(refused)?;
+            let whole_ages =
+                table.keys.windows(2).all(|w| w[1] - w[0] == 1.0) && table.keys.iter().all(|k| k.fract() == 0.0);
+            if !whole_ages || table.interpolation != Interpolation::Step {
+                return Err(Unsupported(format!(
+                    "the life-table curve {} over a table not by single years of age",
+                    curve.name
+                )));
+            }
+            let start = match start_age.expr.kind {
+                ExprKind::Number(v) if Some(v) == model.settings.start_age => "hta_start_age".to_string(),
+                _ => to_excel(&start_age.expr, cells)?,
+            };
+            // H(t) = Σ_x −ln(1 − q_x)·|[x, x + 1) ∩ [a0, a0 + t]|, the overlaps elementwise
+            // (max and min written with ABS, which SUMPRODUCT applies to arrays).
+            let (keys, q) = (table_range(table, None), table_range(table, Some(*column)));
+            let (a0, a1) = (format!("({start})"), format!("({start}+{t_years})"));
+            let lo = format!("(({keys}+{a0}+ABS({keys}-{a0}))/2)");
+            let hi = format!("(({keys}+1+{a1}-ABS({keys}+1-{a1}))/2)");
+            let overlap = format!("((({hi}-{lo})+ABS({hi}-{lo}))/2)");
+            Ok(format!("EXP(-SUMPRODUCT(-LN(1-{q}),{overlap}))"))
+        }
+        _ => Err(Unsupported(format!("the survival curve {} (a {} curve)", curve.name, kind_name(&curve.kind)))),
+    }
+}
+
+fn kind_name(kind: &CurveKind) -> &'static str {
+    match kind {
+        CurveKind::Parametric { .. } => "parametric",
+        CurveKind::PiecewiseExponential { .. } => "piecewise exponential",
+        CurveKind::Spline { .. } => "spline",
+        CurveKind::Tabulated { .. } => "tabulated",
+        CurveKind::ProportionalHazards { .. } => "proportional hazards",
+        CurveKind::AcceleratedFailure { .. } => "accelerated failure",
+        CurveKind::Joined { .. } => "joined",
+        CurveKind::MixtureCure { .. } => "mixture cure",
+        CurveKind::LifeTable { .. } => "life-table",
+        CurveKind::HazardFloor { .. } => "hazard floor",
+    }
 }
 
 /// `surv(curve, t)` of a parametric curve: exp(−H(t)).
@@ -179,8 +242,7 @@ fn survival(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
     else {
         return Err(refused());
     };
-    let t = to_excel(t, cells)?;
-    Ok(format!("EXP(-{})", curve_cumulative_hazard(model, *id, &t, cells)?))
+    curve_survival(model, *id, &to_excel(t, cells)?, cells)
 }
 
 /// `cycle_prob(curve)` where the curve has an Excel formula: a parametric family (1 − exp(−ΔH)
@@ -195,8 +257,8 @@ fn cycle_prob(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
     if let CurveKind::Parametric { .. } = &curve.kind {
         let time = cells.time(TimeVar::Time).ok_or_else(refused)?;
         let cycle_years = cells.time(TimeVar::CycleYears).ok_or_else(refused)?;
-        let h0 = curve_cumulative_hazard(model, *id, &time, cells)?;
-        let h1 = curve_cumulative_hazard(model, *id, &format!("({time}+{cycle_years})"), cells)?;
+        let h0 = curve_cumulative_hazard(curve, &time, cells)?;
+        let h1 = curve_cumulative_hazard(curve, &format!("({time}+{cycle_years})"), cells)?;
         return Ok(format!("(1-EXP(-MAX(0,{h1}-{h0})))"));
     }
     let CurveKind::LifeTable { table, column, start_age } = &curve.kind else { return Err(refused()) };

@@ -134,8 +134,8 @@ fn local_params(model: &Model, strategy: Option<StrategyId>) -> Vec<bool> {
 
 fn unsupported_features(model: &Model) -> Vec<String> {
     let mut out = Vec::new();
-    if model.structure != Structure::Markov {
-        out.push("partitioned survival models".to_string());
+    if model.structure != Structure::Markov && model.states.iter().any(|s| s.track_cycles.is_some()) {
+        out.push("time in state in a partitioned survival model".to_string());
     }
     out
 }
@@ -191,7 +191,11 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
     }
-    let results = hta_markov::run(model).map_err(|e| ExcelError::Run(format!("{e:?}")))?;
+    let results = match model.structure {
+        Structure::Markov => hta_markov::run(model),
+        Structure::PartitionedSurvival => hta_psm::run(model).map(|run| run.results),
+    }
+    .map_err(|e| ExcelError::Run(format!("{e:?}")))?;
     let s = &model.settings;
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -591,6 +595,51 @@ pub(crate) fn counting_weights(method: hta_model::Counting, k: &str, n: usize) -
     }
 }
 
+/// One row of a partitioned survival model: each curve's survival at the boundary ending the
+/// row's cycle, capped from the outside in (inner ≤ outer), and the states' occupancy as the
+/// differences of the capped curves.
+fn write_partition(
+    model: &Model,
+    ws: &mut Worksheet,
+    nm: &NameCells<'_>,
+    curves: &[hta_model::CurveId],
+    curve0: u16,
+    state0: u16,
+    problems: &mut Vec<String>,
+) -> Result<(), ExcelError> {
+    let r = nm.row;
+    let t = format!("({}*hta_cycle_years)", cell(nm.cycle_col, r));
+    let (raw, capped) = (|i: usize| curve0 + 2 * i as u16, |i: usize| curve0 + 2 * i as u16 + 1);
+    for (i, c) in curves.iter().enumerate() {
+        let f = match crate::translate::curve_survival(model, *c, &t, nm) {
+            Ok(f) => f,
+            Err(Unsupported(why)) => {
+                problems.push(format!("curve {}: {why}", model.curves[c.index()].name));
+                "0".to_string()
+            }
+        };
+        ws.write_formula(r, raw(i), Formula::new(format!("={f}")))?;
+    }
+    let n = curves.len();
+    for i in (0..n).rev() {
+        let f = if i + 1 == n {
+            format!("={}", cell(raw(i), r))
+        } else {
+            format!("=MIN({},{})", cell(raw(i), r), cell(capped(i + 1), r))
+        };
+        ws.write_formula(r, capped(i), Formula::new(f))?;
+    }
+    for i in 0..=n {
+        let f = match i {
+            0 => format!("={}", cell(capped(0), r)),
+            i if i == n => format!("=1-{}", cell(capped(n - 1), r)),
+            i => format!("={}-{}", cell(capped(i), r), cell(capped(i - 1), r)),
+        };
+        ws.write_formula(r, state0 + i as u16, Formula::new(f))?;
+    }
+    Ok(())
+}
+
 /// Translates `expr`, or records why not (the cell gets 0 and the workbook is refused).
 fn translate_or_note(expr: &Expr, cells: &dyn Cells, what: &str, strategy: &str, problems: &mut Vec<String>) -> String {
     match to_excel(expr, cells) {
@@ -802,6 +851,17 @@ fn write_trace(
         ws.write_string_with_format(0, state0 + x as u16, head, bold)?;
     }
     col += subs.len() as u16;
+    // A partitioned survival model: per curve its survival at the cycle's end boundary and the
+    // same capped at the next curve out (the engine's crossing rule); occupancy partitions them.
+    let curves: &[hta_model::CurveId] =
+        if model.structure == Structure::PartitionedSurvival { &strategy.curves } else { &[] };
+    let curve0 = col;
+    for (i, c) in curves.iter().enumerate() {
+        let name = &model.curves[c.index()].name;
+        ws.write_string_with_format(0, curve0 + 2 * i as u16, format!("S {name}"), bold)?;
+        ws.write_string_with_format(0, curve0 + 2 * i as u16 + 1, format!("S {name} capped"), bold)?;
+    }
+    col += 2 * curves.len() as u16;
     let wa = col;
     let heads = [
         "weight start",
@@ -858,27 +918,34 @@ fn write_trace(
     // Row 1: cycle 0, the initial cohort.
     ws.write_number(1, cycle_col, 0.0)?;
     ws.write_formula(1, time_col, Formula::new(format!("=MAX(0,{}-1)*hta_cycle_years", cell(cycle_col, 1))))?;
-    for (u, v) in strategy.initial.iter().enumerate() {
-        for x in sub_start[u]..sub_start[u + 1] {
-            ws.write_number(1, state0 + x as u16, if x == sub_start[u] { *v } else { 0.0 })?;
+    // Cycle 0's cells: the partition's curves at t = 0 and the values charged at start.
+    let nm0 = NameCells {
+        model,
+        strategy: Some(sid),
+        local: &local_col,
+        inline: &inline,
+        state_time: None,
+        row: 1,
+        time_col,
+        cycle_col,
+    };
+    if curves.is_empty() {
+        for (u, v) in strategy.initial.iter().enumerate() {
+            for x in sub_start[u]..sub_start[u + 1] {
+                ws.write_number(1, state0 + x as u16, if x == sub_start[u] { *v } else { 0.0 })?;
+            }
         }
+    } else {
+        write_local_params(model, sid, ws, &nm0, &local_col, problems)?;
+        write_partition(model, ws, &nm0, curves, curve0, state0, problems)?;
     }
     // Values charged at model start (cycle 0), undiscounted; they read cycle 0's parameters.
     {
-        let nm = NameCells {
-            model,
-            strategy: Some(sid),
-            local: &local_col,
-            inline: &inline,
-            state_time: None,
-            row: 1,
-            time_col,
-            cycle_col,
-        };
+        let nm = nm0;
         let at_start = &strategy.at_start;
         let formulas: Vec<&Expr> =
             at_start.costs.iter().map(|(_, f)| &f.expr).chain(at_start.qaly.iter().map(|f| &f.expr)).collect();
-        if formulas.iter().any(|e| refs_time(e, &local)) {
+        if curves.is_empty() && formulas.iter().any(|e| refs_time(e, &local)) {
             write_local_params(model, sid, ws, &nm, &local_col, problems)?;
         }
         let mut tr = |e: &Expr| translate_or_note(e, &nm, "a value at start", &strategy.name, problems);
@@ -952,9 +1019,28 @@ fn write_trace(
                 terms[to].push(flow);
             }
         }
-        for (to, t) in terms.iter().enumerate() {
-            let f = if t.is_empty() { "0".to_string() } else { t.join("+") };
-            ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
+        if curves.is_empty() {
+            for (to, t) in terms.iter().enumerate() {
+                let f = if t.is_empty() { "0".to_string() } else { t.join("+") };
+                ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
+            }
+        } else {
+            write_partition(model, ws, &nm, curves, curve0, state0, problems)?;
+            // Deaths in the cycle (the fall of the outermost curve) carry the values of
+            // transitions into the dead state.
+            let outer = curve0 + 2 * curves.len() as u16 - 1;
+            let flow = format!("({}-{})", cell(outer, r - 1), cell(outer, r));
+            let dead = model.n_states() - 1;
+            for tv in model.transition_values.iter().filter(|tv| tv.to.index() == dead) {
+                for (c, f) in &tv.values.costs {
+                    let v = translate_or_note(&f.expr, &nm, "a transition value", &strategy.name, problems);
+                    event_costs[c.index()].push(format!("{flow}*{v}"));
+                }
+                if let Some(q) = &tv.values.qaly {
+                    let v = translate_or_note(&q.expr, &nm, "a transition value", &strategy.name, problems);
+                    event_qalys.push(format!("{flow}*{v}"));
+                }
+            }
         }
         match counting_weights(s.counting, &cell(cycle_col, r), s.n_cycles) {
             Some((a, b)) => {
