@@ -6,6 +6,7 @@ mod budget;
 mod budget_psa;
 mod cli;
 mod determinism;
+mod excel;
 mod fit;
 mod fuzz_corpus;
 mod hostile;

@@ -20,7 +20,13 @@ pub struct ExcelArgs {
 
 pub fn excel(args: &ExcelArgs) -> Result<(), Exit> {
     let loaded = crate::load(&args.model, &args.set)?;
-    match hta_excel::write_workbook(&loaded.model, &args.out) {
+    let record: Vec<String> = loaded
+        .inputs
+        .iter()
+        .map(|i| format!("input {} (sha256 {})", i.path, i.sha256))
+        .chain(loaded.overrides.iter().map(|o| format!("override {}={}", o.name, o.value)))
+        .collect();
+    match hta_excel::write_workbook(&loaded.model, &args.out, &record) {
         Ok(written) => {
             println!("wrote {} (sheets: {})", args.out.display(), written.sheets.join(", "));
             for note in &written.values_only {
