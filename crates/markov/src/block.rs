@@ -80,6 +80,14 @@ impl Lanes {
         scatter(&mut self.event_values, &inputs.event_values);
     }
 
+    /// [`Self::load`] of what a cycle after the first can change ([`crate::program::Changing`]).
+    fn load_changing(&mut self, lane: usize, inputs: &CycleInputs, changing: &crate::program::Changing) {
+        let gather = |to: &mut [Lane], from: &[f64], items: &[usize]| items.iter().for_each(|&i| to[i][lane] = from[i]);
+        gather(&mut self.probs, &inputs.probs, &changing.probs);
+        gather(&mut self.state_values, &inputs.state_values, &changing.state_values);
+        gather(&mut self.event_values, &inputs.event_values, &changing.event_values);
+    }
+
     /// Adds the cycle's rewards into the totals and clears them, as the single run does.
     fn end_cycle(&mut self) {
         let pairs = self.undiscounted.iter_mut().zip(&mut self.cycle_undiscounted);
@@ -193,7 +201,10 @@ impl<'p> BlockRunner<'p> {
                     continue;
                 }
                 if resolver.cycle(k) {
-                    block.load(lane, &resolver.inputs);
+                    match k {
+                        1 => block.load(lane, &resolver.inputs),
+                        _ => block.load_changing(lane, &resolver.inputs, &program.changing),
+                    }
                 }
             }
             advance_lanes(&program.row_start, &program.entry_to, &block.probs, &block.m_prev, &mut block.m_next);

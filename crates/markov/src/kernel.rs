@@ -107,12 +107,24 @@ pub fn add_state_rewards_lanes(
 ) {
     let width = undiscounted.len();
     let w = weights;
+    // End-of-cycle counting: the start occupancy has weight 0 in every sum.
+    let end_only = w.counting.0 == 0.0 && w.costs.0 == 0.0 && w.effects.0 == 0.0;
     for (s, (prev, next)) in m_prev.iter().zip(m_next).enumerate() {
         let (mut counted, mut cost, mut effect) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
-        for b in 0..LANES {
-            counted[b] = w.counting.0 * prev[b] + w.counting.1 * next[b];
-            cost[b] = w.costs.0 * prev[b] + w.costs.1 * next[b];
-            effect[b] = (w.effects.0 * prev[b] + w.effects.1 * next[b]) * w.cycle_years;
+        if end_only {
+            // `0 * prev + b * next` is `b * next` to the bit for a finite prev >= 0 (a lane
+            // where it is not has failed and is dropped): +0 added to a sum leaves it.
+            for b in 0..LANES {
+                counted[b] = w.counting.1 * next[b];
+                cost[b] = w.costs.1 * next[b];
+                effect[b] = (w.effects.1 * next[b]) * w.cycle_years;
+            }
+        } else {
+            for b in 0..LANES {
+                counted[b] = w.counting.0 * prev[b] + w.counting.1 * next[b];
+                cost[b] = w.costs.0 * prev[b] + w.costs.1 * next[b];
+                effect[b] = (w.effects.0 * prev[b] + w.effects.1 * next[b]) * w.cycle_years;
+            }
         }
         let rows = &state_values[s * width..(s + 1) * width];
         for (v, (x, (und, disc))) in rows.iter().zip(undiscounted.iter_mut().zip(discounted.iter_mut())).enumerate() {

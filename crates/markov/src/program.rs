@@ -177,6 +177,53 @@ pub struct Program {
     /// The time-invariant items (index 0) and the time-varying ones (index 1) as lists, for a
     /// program without `state_time` (see [`FillList`]).
     pub fill_lists: Option<[FillList; 2]>,
+    /// What a resolution after cycle 1 can change (see [`Changing`]).
+    pub changing: Changing,
+    /// By parameter: for a time-varying parameter whose definition reads only the clock
+    /// (`cycle`, `time`, `age`) and tables, no parameter or curve, its value at each cycle
+    /// 0..=n (a life table by age): the same for every parameter set, so evaluated once here,
+    /// by the same formula on the same clock (`resolve::set_clock`), and read in a run.
+    pub clock_values: Vec<Option<Vec<f64>>>,
+}
+
+/// The resolved numbers a cycle after the first can change: every entry of a row with an entry
+/// that varies (completing the row rewrites its complement and clamps), and the state and
+/// transition values that vary, as indices into [`crate::resolve::CycleInputs`]. A row or
+/// value that does not vary keeps what cycle 1 gave it (its formula is evaluated once, and
+/// completing a row is idempotent), so a lockstep block copies only these.
+#[derive(Debug, Clone, Default)]
+pub struct Changing {
+    pub probs: Vec<usize>,
+    pub state_values: Vec<usize>,
+    pub event_values: Vec<usize>,
+}
+
+impl Changing {
+    fn of(program: &Program) -> Changing {
+        let varies = |f: usize| program.formulas[f].varies || program.formulas[f].state_time;
+        let width = program.layout.width();
+        let mut probs = Vec::new();
+        for x in 0..program.n_states {
+            let row = program.row_start[x]..program.row_start[x + 1];
+            if program.entries[row.clone()].iter().any(|e| e.formula.is_some_and(varies)) {
+                probs.extend(row);
+            }
+        }
+        let state_values = (0..program.n_states)
+            .flat_map(|x| {
+                program.state_values[x].iter().filter(|(_, f)| varies(*f)).map(move |&(slot, _)| x * width + slot)
+            })
+            .collect();
+        let event_values = program
+            .events
+            .iter()
+            .enumerate()
+            .flat_map(|(e, event)| {
+                event.values.iter().filter(|(_, f)| varies(*f)).map(move |&(slot, _)| e * width + slot)
+            })
+            .collect();
+        Changing { probs, state_values, event_values }
+    }
 }
 
 impl std::fmt::Debug for CurveChecks<'_> {
@@ -544,7 +591,22 @@ impl Program {
                 .map(|(i, c)| (hta_model::CurveId::new(i), hta_model::curve::compile_check(c, &model.env())))
                 .collect(),
             fill_lists: None,
+            changing: Changing::default(),
+            clock_values: Vec::new(),
         };
+        program.clock_values = (0..program.n_params)
+            .map(|p| {
+                let clock_only = p < n_params
+                    && program.varying_order.contains(&ParamId::new(p))
+                    && definitions[p].expr.references().iter().all(|r| match r {
+                        Reference::Time(var) => *var != TimeVar::StateTime,
+                        Reference::Column { .. } => true,
+                        Reference::Param(_) | Reference::Curve(_) => false,
+                    });
+                clock_only.then(|| clock_values(&program.params[p], program.n_params, &model.settings))
+            })
+            .collect();
+        program.changing = Changing::of(&program);
         program.fill_lists = FillList::of(&program, false).zip(FillList::of(&program, true)).map(|(a, b)| [a, b]);
         program
     }
@@ -557,6 +619,17 @@ impl Program {
     pub fn reuses_cycle(&self, k: usize) -> bool {
         k > 1 && (!self.any_varying || (self.step_atoms.is_some() && self.step_changes.as_ref().is_some_and(|c| !c[k])))
     }
+}
+
+/// The values of a formula that reads only the clock, at cycles 0..=n.
+fn clock_values(expr: &CompiledExpr, n_params: usize, settings: &hta_model::Settings) -> Vec<f64> {
+    let mut slots = vec![0.0; SlotLayout::len(n_params)];
+    (0..=settings.n_cycles)
+        .map(|cycle| {
+            crate::resolve::set_clock(&mut slots, cycle, settings.cycle_years, settings.start_age);
+            expr.eval(&slots)
+        })
+        .collect()
 }
 
 /// Whether step inputs that read only the clock change at each cycle (see

@@ -118,7 +118,10 @@ impl<'p> Resolver<'p> {
             if self.pinned[p.index()] {
                 continue;
             }
-            let value = program.params[p.index()].eval(&self.slots);
+            let value = match program.clock_values.get(p.index()).and_then(Option::as_ref) {
+                Some(values) if which == Order::Varying => values[cycle],
+                _ => program.params[p.index()].eval(&self.slots),
+            };
             self.slots[SlotLayout::param(p)] = value;
             // Hoisted internal parameters are not reported: the formula they came from is.
             if !value.is_finite() && !self.param_failed && p.index() < program.n_model_params {
