@@ -45,6 +45,9 @@ impl SlotLayout {
 /// A formula ready to evaluate: a constant, or a closure reading the slot array.
 pub enum CompiledExpr {
     Constant(f64),
+    /// A slot read as it is (a parameter or a time variable): kept apart from closures so that
+    /// an operation on slots (`m_age * hr_3`) is one closure, not three.
+    Slot(usize),
     Dynamic(Closure),
 }
 
@@ -52,6 +55,7 @@ impl std::fmt::Debug for CompiledExpr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CompiledExpr::Constant(v) => write!(f, "Constant({v})"),
+            CompiledExpr::Slot(i) => write!(f, "Slot({i})"),
             CompiledExpr::Dynamic(_) => f.write_str("Dynamic"),
         }
     }
@@ -62,6 +66,7 @@ impl CompiledExpr {
     pub fn eval(&self, slots: &[f64]) -> f64 {
         match self {
             CompiledExpr::Constant(value) => *value,
+            CompiledExpr::Slot(i) => slots[*i],
             CompiledExpr::Dynamic(closure) => closure(slots),
         }
     }
@@ -69,13 +74,14 @@ impl CompiledExpr {
     pub fn constant(&self) -> Option<f64> {
         match self {
             CompiledExpr::Constant(value) => Some(*value),
-            CompiledExpr::Dynamic(_) => None,
+            CompiledExpr::Slot(_) | CompiledExpr::Dynamic(_) => None,
         }
     }
 
     fn into_closure(self) -> Closure {
         match self {
             CompiledExpr::Constant(value) => Box::new(move |_| value),
+            CompiledExpr::Slot(i) => Box::new(move |slots| slots[i]),
             CompiledExpr::Dynamic(closure) => closure,
         }
     }
@@ -90,16 +96,11 @@ pub fn compile(expr: &Expr, env: &Env) -> CompiledExpr {
         ExprKind::Name(_) | ExprKind::Ref(Reference::Column { .. } | Reference::Curve(_)) => {
             CompiledExpr::Constant(f64::NAN)
         }
-        ExprKind::Ref(Reference::Param(id)) => {
-            let slot = SlotLayout::param(*id);
-            CompiledExpr::Dynamic(Box::new(move |slots| slots[slot]))
-        }
-        ExprKind::Ref(Reference::Time(var)) => {
-            let slot = SlotLayout::time(*var);
-            CompiledExpr::Dynamic(Box::new(move |slots| slots[slot]))
-        }
+        ExprKind::Ref(Reference::Param(id)) => CompiledExpr::Slot(SlotLayout::param(*id)),
+        ExprKind::Ref(Reference::Time(var)) => CompiledExpr::Slot(SlotLayout::time(*var)),
         ExprKind::Negate(inner) => match compile(inner, tables) {
             CompiledExpr::Constant(value) => CompiledExpr::Constant(-value),
+            CompiledExpr::Slot(i) => CompiledExpr::Dynamic(Box::new(move |s| -s[i])),
             CompiledExpr::Dynamic(f) => CompiledExpr::Dynamic(Box::new(move |s| -f(s))),
         },
         ExprKind::Binary(op, a, b) => binary(*op, compile(a, tables), compile(b, tables)),
@@ -113,6 +114,28 @@ pub fn compile(expr: &Expr, env: &Env) -> CompiledExpr {
 fn binary(op: BinaryOp, a: CompiledExpr, b: CompiledExpr) -> CompiledExpr {
     if let (Some(x), Some(y)) = (a.constant(), b.constant()) {
         return CompiledExpr::Constant(op.apply(x, y));
+    }
+    // The same operation on the same numbers, read straight from the slots.
+    match (&a, &b) {
+        (CompiledExpr::Slot(i), CompiledExpr::Slot(j)) => {
+            let (i, j) = (*i, *j);
+            return CompiledExpr::Dynamic(match op {
+                BinaryOp::Add => Box::new(move |s| s[i] + s[j]),
+                BinaryOp::Sub => Box::new(move |s| s[i] - s[j]),
+                BinaryOp::Mul => Box::new(move |s| s[i] * s[j]),
+                BinaryOp::Div => Box::new(move |s| s[i] / s[j]),
+                _ => Box::new(move |s| op.apply(s[i], s[j])),
+            });
+        }
+        (CompiledExpr::Slot(i), CompiledExpr::Constant(c)) if matches!(op, BinaryOp::Mul) => {
+            let (i, c) = (*i, *c);
+            return CompiledExpr::Dynamic(Box::new(move |s| s[i] * c));
+        }
+        (CompiledExpr::Constant(c), CompiledExpr::Slot(j)) if matches!(op, BinaryOp::Mul) => {
+            let (c, j) = (*c, *j);
+            return CompiledExpr::Dynamic(Box::new(move |s| c * s[j]));
+        }
+        _ => {}
     }
     let (f, g) = (a.into_closure(), b.into_closure());
     CompiledExpr::Dynamic(match op {
@@ -163,6 +186,7 @@ fn lookup(args: &[Expr], env: &Env) -> CompiledExpr {
     let column = *column;
     match compile(key, tables) {
         CompiledExpr::Constant(x) => CompiledExpr::Constant(table.lookup(column, x)),
+        CompiledExpr::Slot(i) => CompiledExpr::Dynamic(Box::new(move |s| table.lookup(column, s[i]))),
         CompiledExpr::Dynamic(k) => CompiledExpr::Dynamic(Box::new(move |s| table.lookup(column, k(s)))),
     }
 }
