@@ -182,7 +182,8 @@ pub struct Program {
     /// By parameter: for a time-varying parameter whose definition reads only the clock
     /// (`cycle`, `time`, `age`) and tables, no parameter or curve, its value at each cycle
     /// 0..=n (a life table by age): the same for every parameter set, so evaluated once here,
-    /// by the same formula on the same clock (`resolve::set_clock`), and read in a run.
+    /// by the same formula on the same clock (`resolve::set_clock`), and read in a run; at most
+    /// a million values a program, the parameters past that evaluated cycle by cycle.
     pub clock_values: Vec<Option<Vec<f64>>>,
 }
 
@@ -594,16 +595,26 @@ impl Program {
             changing: Changing::default(),
             clock_values: Vec::new(),
         };
+        // Tabulated values are bounded (a model with many such parameters over a long horizon
+        // evaluates the rest cycle by cycle, as before).
+        let mut budget = MAX_CLOCK_VALUES;
+        let mut is_varying = vec![false; program.n_params];
+        program.varying_order.iter().for_each(|p| is_varying[p.index()] = true);
         program.clock_values = (0..program.n_params)
             .map(|p| {
-                let clock_only = p < n_params
-                    && program.varying_order.contains(&ParamId::new(p))
+                let cells = model.settings.n_cycles + 1;
+                let clock_only = cells <= budget
+                    && p < n_params
+                    && is_varying[p]
                     && definitions[p].expr.references().iter().all(|r| match r {
                         Reference::Time(var) => *var != TimeVar::StateTime,
                         Reference::Column { .. } => true,
                         Reference::Param(_) | Reference::Curve(_) => false,
                     });
-                clock_only.then(|| clock_values(&program.params[p], program.n_params, &model.settings))
+                clock_only.then(|| {
+                    budget -= cells;
+                    clock_values(&program.params[p], program.n_params, &model.settings)
+                })
             })
             .collect();
         program.changing = Changing::of(&program);
@@ -620,6 +631,9 @@ impl Program {
         k > 1 && (!self.any_varying || (self.step_atoms.is_some() && self.step_changes.as_ref().is_some_and(|c| !c[k])))
     }
 }
+
+/// Most values tabulated for clock-only parameters in one program (8 MB).
+const MAX_CLOCK_VALUES: usize = 1_000_000;
 
 /// The values of a formula that reads only the clock, at cycles 0..=n.
 fn clock_values(expr: &CompiledExpr, n_params: usize, settings: &hta_model::Settings) -> Vec<f64> {
