@@ -183,8 +183,15 @@ impl<'p> Resolver<'p> {
     /// Returns whether [`Self::inputs`] were resolved again (false: they are the previous
     /// cycle's, untouched).
     pub fn cycle(&mut self, cycle: usize) -> bool {
+        // The clock is always the cycle's, for what reads the slots after (a partitioned
+        // survival model's death values); no formula of a program that does not vary reads it.
+        self.set_time(cycle);
+        // Nothing varies, or the step inputs read only the clock and keep their values: decided
+        // once for every parameter set (`Program::reuses_cycle`, which a lockstep block asks too).
+        if self.errors.is_empty() && self.program.reuses_cycle(cycle) {
+            return false;
+        }
         if self.program.any_varying || cycle == 1 {
-            self.set_time(cycle);
             let unchanged = self.step_inputs_unchanged();
             if cycle > 1 && unchanged && self.errors.is_empty() {
                 return false;
@@ -192,10 +199,6 @@ impl<'p> Resolver<'p> {
             self.param_failed = self.fixed_param_failed;
             self.eval_params(Order::Varying, cycle);
             self.fill(true, cycle);
-        } else if self.errors.is_empty() {
-            // Nothing varies and cycle 1 passed its checks: completing the rows again would
-            // recompute the same complements.
-            return false;
         }
         self.complete_rows(cycle);
         true
@@ -205,8 +208,10 @@ impl<'p> Resolver<'p> {
     /// the previous cycle's (false when the program has none to compare, or on the first cycle).
     fn step_inputs_unchanged(&mut self) -> bool {
         let Some(atoms) = &self.program.step_atoms else { return false };
-        if let Some(changes) = &self.program.step_changes {
-            return !changes[self.slots[SlotLayout::time(TimeVar::Cycle)] as usize];
+        if self.program.step_changes.is_some() {
+            // Worked out when the program was compiled: a cycle that keeps its inputs has been
+            // answered by `Program::reuses_cycle` already.
+            return false;
         }
         let key = self.step_key.get_or_insert_with(|| vec![f64::NAN; atoms.len()]);
         let mut same = true;
