@@ -580,3 +580,45 @@ fn quiet_is_a_global_flag_that_changes_nothing_off_a_terminal() {
     assert_eq!(plain.stdout, after.stdout);
     assert!(quiet.stderr.is_empty() && plain.stderr.is_empty(), "no progress bar off a terminal");
 }
+
+/// Population EVPI from the model's `settings.population` (CAR-T: 3,000 people a year for 10
+/// years at the effects' 5%): evpi.csv's population column is the per-person EVPI times
+/// 3000 x Σ_{t=1..10} 1.05^-t = 23,165.2 people; the command line overrides the people.
+#[test]
+fn population_evpi_comes_from_the_model_and_the_command_line_overrides_it() {
+    let factor: f64 = 3000.0 * (1..=10).map(|t| 1.05f64.powi(-t)).sum::<f64>();
+    let read = |dir: &std::path::Path| -> Vec<(f64, f64)> {
+        let text = std::fs::read_to_string(dir.join("evpi.csv")).expect("evpi.csv");
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[1].parse().expect("per person"), cells[2].parse().expect("population"))
+            })
+            .collect()
+    };
+    let out = temp_dir("population-evpi");
+    hta()
+        .args(["psa", "models/cart_lbcl_psm.yaml", "--draws", "100", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Population EVPI"));
+    let rows = read(&out);
+    assert!(rows.iter().any(|(p, _)| *p > 0.0), "some EVPI above zero");
+    for (per_person, population) in rows {
+        assert!((population - per_person * factor).abs() <= 1e-9 * population.abs().max(1.0));
+    }
+    let other = temp_dir("population-evpi-cli");
+    hta()
+        .args(["psa", "models/cart_lbcl_psm.yaml", "--draws", "100", "--population", "1000", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    for (per_person, population) in read(&other) {
+        let want = per_person * factor / 3.0;
+        assert!((population - want).abs() <= 1e-9 * want.abs().max(1.0), "{population} vs {want}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&other);
+}

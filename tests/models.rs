@@ -110,3 +110,52 @@ fn parameters_without_a_source_are_warned_about() {
     let loaded = hta_spec::load_str(&model(""), "t.yaml", std::path::Path::new("."), &[]).expect("loads");
     assert!(loaded.warnings.iter().all(|w| w.code != "no-source"));
 }
+
+/// The totals by source (each state, values at start, transition values) add up to the totals
+/// in every shipped model: Markov, tunnels, decision trees in front and partitioned survival.
+#[test]
+fn totals_by_source_add_up_to_the_totals() {
+    use hta_markov::Source;
+    for entry in std::fs::read_dir("models").expect("models/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let model = load_file(path.to_str().expect("utf-8 path"));
+        for r in run(&model) {
+            let sources: Vec<Source> =
+                (0..r.n_states).map(Source::State).chain([Source::AtStart, Source::Transitions]).collect();
+            for discounted in [false, true] {
+                let what = format!("{} strategy {} discounted {discounted}", path.display(), r.strategy.index());
+                let cost: f64 = sources.iter().map(|s| r.by_source.cost(*s, discounted)).sum();
+                let qaly: f64 = sources.iter().map(|s| r.by_source.qaly(*s, discounted)).sum();
+                let ly: f64 = sources.iter().map(|s| r.by_source.life_years(*s, discounted)).sum();
+                assert_close(cost, r.total_cost(discounted), 1e-12, &format!("{what}: cost"));
+                assert_close(qaly, r.qaly(discounted), 1e-12, &format!("{what}: qaly"));
+                assert_close(ly, r.life_years(discounted), 1e-12, &format!("{what}: ly"));
+            }
+        }
+    }
+}
+
+/// HIV (W1), monotherapy: a state's life-years are its occupancy summed over cycles 1..20
+/// (end-of-cycle counting, 1 LY a cycle, undiscounted), and its discounted cost is
+/// Σ_t m_t · (medical + community + zidovudine) · 1.06^-t; death adds nothing.
+#[test]
+fn hiv_values_by_state_are_occupancy_times_the_state_values() {
+    use hta_markov::Source;
+    let model = load_file("models/hiv.yaml");
+    let mono = &run(&model)[0];
+    let per_cycle = [2756.0 + 2278.0, 3052.0 + 2278.0, 9007.0 + 2278.0];
+    for (s, cost) in per_cycle.iter().enumerate() {
+        let years: f64 = (1..=20).map(|t| mono.occupancy(t)[s]).sum();
+        let discounted: f64 = (1..=20).map(|t| mono.occupancy(t)[s] * cost * 1.06f64.powi(-(t as i32))).sum();
+        assert_close(mono.by_source.life_years(Source::State(s), false), years, 1e-12, "LY by state");
+        assert_close(mono.by_source.cost(Source::State(s), true), discounted, 1e-12, "cost by state");
+    }
+    assert_eq!(mono.by_source.life_years(Source::State(3), false), 0.0);
+    assert_eq!(mono.by_source.cost(Source::State(3), true), 0.0);
+    // The three alive states together give the published 7.991207 LY.
+    let alive: f64 = (0..3).map(|s| mono.by_source.life_years(Source::State(s), false)).sum();
+    assert_close(alive, 7.991207, 1e-6, "alive LY");
+}

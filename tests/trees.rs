@@ -79,6 +79,34 @@ fn two_branch_tree_into_two_markov_models_is_reproduced_exactly() {
     assert_close(tested.occupancy(2).iter().sum(), 1.0, tol::EXACT, "trace sums to 1");
 }
 
+/// The payoffs drawn at the end nodes: the positive leaf is 171 (good arm) + 50 (the test) in
+/// cost and 1.71 - 0.01 QALYs; the negative leaf 150 and 0.375. Reach-weighted they give the
+/// strategy's totals, and by state (A, then D) its QALYs sit in A.
+#[test]
+fn leaf_payoffs_are_the_path_values_plus_the_arm_and_average_to_the_totals() {
+    let model = load_str(&two_arms(HAND));
+    let tested = hta_model::StrategyId::new(1);
+    let payoffs = hta_markov::leaf_payoffs(&model, tested).expect("a tree").expect("evaluates");
+    let qaly = payoffs.layout.qaly();
+    assert_eq!(payoffs.cost(0), Some(221.0));
+    assert_close(payoffs.value(0, qaly).expect("leaf"), 1.70, tol::EXACT, "positive QALYs");
+    assert_eq!(payoffs.cost(1), Some(150.0));
+    assert_close(payoffs.value(1, qaly).expect("leaf"), 0.375, tol::EXACT, "negative QALYs");
+    let results = run(&model);
+    let expected_cost = payoffs.reach[0] * 221.0 + payoffs.reach[1] * 150.0;
+    assert_close(expected_cost, results[1].total_cost(true), tol::EXACT, "reach-weighted cost");
+    assert!(hta_markov::leaf_payoffs(&model, hta_model::StrategyId::new(0)).is_some());
+    let by_source = &results[1].by_source;
+    assert_close(
+        by_source.qaly(hta_markov::Source::State(0), true),
+        0.3 * 1.71 + 0.7 * 0.375,
+        tol::EXACT,
+        "QALYs in A",
+    );
+    assert_close(by_source.qaly(hta_markov::Source::AtStart, true), -0.003, tol::EXACT, "tree one-off QALYs");
+    assert_close(by_source.cost(hta_markov::Source::AtStart, true), 15.0, tol::EXACT, "tree one-off cost");
+}
+
 #[test]
 fn the_sensitivity_engine_agrees_with_the_full_run_and_pins_tree_parameters() {
     let model = load_str(&two_arms(HAND));

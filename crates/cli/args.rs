@@ -294,13 +294,16 @@ pub struct PsaReportArgs {
     /// Repeatable.
     #[arg(long, value_name = "A,B,...")]
     pub evppi_group: Vec<String>,
-    /// People affected by the decision each year, for population EVPI.
+    /// People affected by the decision each year, for population EVPI (default: the model's
+    /// settings.population, if it has one).
     #[arg(long, value_name = "PEOPLE")]
     pub population: Option<f64>,
-    /// Years the decision applies to, for population EVPI.
-    #[arg(long, default_value_t = 10)]
-    pub population_years: u32,
-    /// Annual discount rate for population EVPI (default: the model's rate for effects).
+    /// Years the decision applies to, for population EVPI (default: the model's
+    /// settings.population, else 10).
+    #[arg(long, value_name = "YEARS")]
+    pub population_years: Option<u32>,
+    /// Annual discount rate for population EVPI (default: the model's settings.population, else
+    /// its rate for effects).
     #[arg(long, value_name = "RATE")]
     pub population_discount: Option<f64>,
     /// Write psa_draws.csv, psa_parameters.csv, ceac.csv, evpi.csv, evppi.csv,

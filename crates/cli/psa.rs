@@ -109,7 +109,10 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
         run.skipped.len()
     ));
     let summary = summary_csv(model, &summaries);
-    let decision = decision_csv(model, &at_model);
+    let decision = decision_csv(model, &at_model, population);
+    if let Some(factor) = population {
+        extra.notes.push(population_note(model, args, factor));
+    }
     extra.tables.extend(Table::from_csv("Probabilistic results per strategy", &summary));
     extra.tables.extend(Table::from_csv("Probability cost-effective and EVPI at each threshold", &decision));
     extra.sheets.push(("PSA summary".into(), summary));
@@ -169,22 +172,38 @@ fn summary_csv(model: &Model, summaries: &[StrategySummary]) -> String {
     csv
 }
 
-/// Probability that each strategy is cost-effective, the optimal strategy and EVPI, at each of
-/// the model's thresholds.
-fn decision_csv(model: &Model, at_model: &[ThresholdAnalysis]) -> String {
+/// Probability that each strategy is cost-effective, the optimal strategy and EVPI (per person,
+/// and for the population if a population factor is given), at each of the model's thresholds.
+fn decision_csv(model: &Model, at_model: &[ThresholdAnalysis], population: Option<f64>) -> String {
     let mut csv = String::from("threshold,value");
     for s in &model.strategies {
         csv.push_str(&format!(",probability_{}", s.name));
     }
-    csv.push_str(",optimal_in_expectation,evpi_per_person\n");
+    csv.push_str(",optimal_in_expectation,evpi_per_person");
+    csv.push_str(if population.is_some() { ",evpi_population\n" } else { "\n" });
     for (t, a) in model.settings.thresholds.iter().zip(at_model) {
         csv.push_str(&format!("\"{}\",{}", t.label, t.value));
         for p in &a.probability_optimal {
             csv.push_str(&format!(",{p}"));
         }
-        csv.push_str(&format!(",{},{}\n", model.strategies[a.optimal].name, a.evpi));
+        csv.push_str(&format!(",{},{}", model.strategies[a.optimal].name, a.evpi));
+        match population {
+            Some(factor) => csv.push_str(&format!(",{}\n", a.evpi * factor)),
+            None => csv.push('\n'),
+        }
     }
     csv
+}
+
+/// How the population EVPI was reached: people a year, years, rate, the discounted total.
+fn population_note(model: &Model, args: &PsaReportArgs, factor: f64) -> String {
+    let (people, years, rate, source) = decision_population(model, args).unwrap_or((0.0, 0, 0.0, None));
+    let source = source.map(|s| format!(" (source: {s})")).unwrap_or_default();
+    format!(
+        "Population EVPI: per-person EVPI times {} people a year for {years} years{source}, year t discounted by (1 + {rate})^-t, an effective population of {}.",
+        number(people, 0),
+        number(factor, 1)
+    )
 }
 
 /// EVPPI per person of each parameter (or group) at model threshold `k`, largest at the top.
@@ -201,11 +220,22 @@ fn evppi_bars(model: &Model, at_model: &[(String, Vec<f64>)], k: usize) -> hta_r
     }
 }
 
-/// Σ_{t=1..T} I_t/(1 + r)^t for population EVPI, if a population is given.
+/// The people population EVPI counts: (per year, years, annual rate, source), each part from
+/// the command line if given there, else from the model's `settings.population`; `None` if
+/// neither gives the people.
+fn decision_population<'m>(model: &'m Model, args: &PsaReportArgs) -> Option<(f64, u32, f64, Option<&'m str>)> {
+    let from_model = model.settings.population.as_ref();
+    let people = args.population.or(from_model.map(|p| p.per_year))?;
+    let years = args.population_years.or(from_model.map(|p| p.years)).unwrap_or(10);
+    let rate = args.population_discount.or(from_model.map(|p| p.discount)).unwrap_or(model.settings.discount.effects);
+    let source = from_model.and_then(|p| p.source.as_deref()).filter(|_| args.population.is_none());
+    Some((people, years, rate, source))
+}
+
+/// The sum over years t = 1..T of I_t/(1 + r)^t for population EVPI, if a population is given.
 fn population_factor(model: &Model, args: &PsaReportArgs) -> Result<Option<f64>, Exit> {
-    let Some(people) = args.population else { return Ok(None) };
-    let rate = args.population_discount.unwrap_or(model.settings.discount.effects);
-    let yearly = vec![people; args.population_years as usize];
+    let Some((people, years, rate, _)) = decision_population(model, args) else { return Ok(None) };
+    let yearly = vec![people; years as usize];
     hta_analysis::voi::discounted_population(&yearly, rate).map(Some).map_err(|e| {
         eprintln!("error: population EVPI: {e}");
         Exit::Usage

@@ -118,7 +118,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
                     evppi,
                     evppi_group: Vec::new(),
                     population: None,
-                    population_years: 10,
+                    population_years: None,
                     population_discount: None,
                     out: Some(dir.clone()),
                 },
@@ -189,12 +189,11 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
 /// Each decision tree in front of the model as `figures/tree_<strategy>.svg` and `.png`: the
 /// diagram of the report, with every branch's probability as written and its value.
 fn write_tree_figures(dir: &Path, model: &hta_model::Model) -> Result<(), Exit> {
+    let lang = crate::output::language();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for (i, s) in model.strategies.iter().enumerate() {
-        let reach = hta_markov::TreeProgram::new(model, hta_model::StrategyId::new(i))
-            .and_then(|t| t.evaluate(&[]).ok())
-            .map(|v| v.reach);
-        let Some(svg) = hta_report::diagram::tree_diagram(model, i, reach.as_deref()) else { continue };
+        let numbers = hta_markov::leaf_payoffs(model, hta_model::StrategyId::new(i)).and_then(Result::ok);
+        let Some(svg) = hta_report::diagram::tree_diagram(model, i, numbers.as_ref(), lang) else { continue };
         // A file of its own needs the SVG namespace (the PNG is drawn on white).
         let svg = svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1);
         let png = hta_report::figures::png(&svg).map_err(|e| {

@@ -28,6 +28,7 @@ pub mod kernel;
 pub mod program;
 pub mod resolve;
 pub mod run;
+pub mod sources;
 pub mod tree;
 
 pub use block::{run_totals_block, BlockRunner};
@@ -35,4 +36,5 @@ pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, Schedule, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};
 pub use run::{run, run_program, run_program_with, run_totals, StrategyResult, Totals};
-pub use tree::{compose, compose_totals, TreeProgram, TreeValues};
+pub use sources::{BySource, Source};
+pub use tree::{compose, compose_totals, leaf_payoffs, TreePayoffs, TreeProgram, TreeValues};

@@ -8,6 +8,7 @@ use crate::error::RunErrors;
 use crate::kernel::{add_state_rewards, advance, CycleWeights};
 use crate::program::{Program, ValueLayout};
 use crate::resolve::Resolver;
+use crate::sources::{BySource, Source};
 
 /// The results of one strategy. Values are per person in the cohort.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,8 @@ pub struct StrategyResult {
     /// Values by cycle, `(n_cycles + 1) x layout.width()`; row 0 holds values charged at start.
     pub undiscounted: Vec<f64>,
     pub discounted: Vec<f64>,
+    /// The totals by state, values at start and transition values.
+    pub by_source: BySource,
 }
 
 impl StrategyResult {
@@ -98,6 +101,7 @@ pub fn run_program_with(
         discounted: vec![0.0; (n + 1) * width],
         width,
         n_user,
+        sources: BySource::new(program.layout, program.n_states),
     };
     simulate(model, program, pins, &mut sink)?;
     Ok(StrategyResult {
@@ -108,6 +112,7 @@ pub fn run_program_with(
         trace: sink.trace,
         undiscounted: sink.undiscounted,
         discounted: sink.discounted,
+        by_source: sink.sources.merge_states(&program.sub_start),
     })
 }
 
@@ -159,8 +164,9 @@ pub fn run_totals(model: &Model, program: &Program, pins: &[(ParamId, f64)]) -> 
 
 /// Where a run puts what it counts.
 trait Sink {
-    /// The value rows (undiscounted, discounted) that cycle `k` (0 = start) adds into.
-    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64]);
+    /// The value rows (undiscounted, discounted) that cycle `k` (0 = start) adds into, and
+    /// where the values' sources are kept if they are (on the program's expanded states).
+    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64], Option<&mut BySource>);
     /// The occupancy row of boundary `k`, if the trace is kept.
     fn trace_row(&mut self, k: usize) -> Option<&mut [f64]>;
     /// Cycle `k` is complete.
@@ -173,12 +179,13 @@ struct FullSink {
     discounted: Vec<f64>,
     width: usize,
     n_user: usize,
+    sources: BySource,
 }
 
 impl Sink for FullSink {
-    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64]) {
+    fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64], Option<&mut BySource>) {
         let row = k * self.width..(k + 1) * self.width;
-        (&mut self.undiscounted[row.clone()], &mut self.discounted[row])
+        (&mut self.undiscounted[row.clone()], &mut self.discounted[row], Some(&mut self.sources))
     }
 
     fn trace_row(&mut self, k: usize) -> Option<&mut [f64]> {
@@ -196,8 +203,8 @@ struct TotalsSink {
 }
 
 impl Sink for TotalsSink {
-    fn values(&mut self, _: usize) -> (&mut [f64], &mut [f64]) {
-        (&mut self.cycle_undiscounted, &mut self.cycle_discounted)
+    fn values(&mut self, _: usize) -> (&mut [f64], &mut [f64], Option<&mut BySource>) {
+        (&mut self.cycle_undiscounted, &mut self.cycle_discounted, None)
     }
 
     fn trace_row(&mut self, _: usize) -> Option<&mut [f64]> {
@@ -230,10 +237,13 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
     resolver.pin(pins);
     let mut start = vec![0.0; width];
     resolver.start(&mut start);
-    let (undiscounted, discounted) = sink.values(0);
+    let (undiscounted, discounted, mut sources) = sink.values(0);
     for (slot, value) in start.iter().enumerate() {
         undiscounted[slot] += value;
         discounted[slot] += value;
+        if let Some(sources) = sources.as_deref_mut() {
+            sources.add(Source::AtStart, slot, *value, *value);
+        }
     }
     sink.end_cycle();
     let (to, from) = (&program.entry_to, &program.event_from);
@@ -245,7 +255,7 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
             aggregate(program, &m_next, row);
         }
         let weights = &program.weights[k - 1];
-        let (undiscounted, discounted) = sink.values(k);
+        let (undiscounted, discounted, mut sources) = sink.values(k);
         add_state_rewards(
             &m_prev,
             &m_next,
@@ -262,10 +272,17 @@ fn simulate(model: &Model, program: &Program, pins: &[(ParamId, f64)], sink: &mu
                 let values = &inputs.event_values[e * width..(e + 1) * width];
                 for (slot, value) in values.iter().enumerate() {
                     let amount = flow * value;
+                    let factor = if slot < layout.n_categories { dc } else { de };
                     undiscounted[slot] += amount;
-                    discounted[slot] += amount * if slot < layout.n_categories { dc } else { de };
+                    discounted[slot] += amount * factor;
+                    if let Some(sources) = sources.as_deref_mut() {
+                        sources.add(Source::Transitions, slot, amount, amount * factor);
+                    }
                 }
             }
+        }
+        if let Some(sources) = sources {
+            sources.add_states(&m_prev, &m_next, &inputs.state_values, weights);
         }
         sink.end_cycle();
         std::mem::swap(&mut m_prev, &mut m_next);

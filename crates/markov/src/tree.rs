@@ -12,6 +12,7 @@ use crate::error::{Problem, RunErrors};
 use crate::program::ValueLayout;
 use crate::resolve::ROW_TOLERANCE;
 use crate::run::{StrategyResult, Totals};
+use crate::sources::{BySource, Source};
 
 /// A strategy's decision tree, compiled.
 pub struct TreeProgram {
@@ -47,6 +48,72 @@ pub struct TreeValues {
     pub start_values: Vec<f64>,
     /// Probability of reaching each branch (the product along its path).
     pub reach: Vec<f64>,
+    /// Per person taking each branch, its own one-off values by value slot (`n_branches x
+    /// width`).
+    pub branch_values: Vec<f64>,
+}
+
+/// What a drawn tree shows at its branches and leaves, for one run of the base case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreePayoffs {
+    pub layout: ValueLayout,
+    /// Probability of reaching each branch.
+    pub reach: Vec<f64>,
+    /// Per leaf, what a person taking it gets by value slot, discounted: the one-off values
+    /// along its path plus the totals of the arm it enters (nothing more for a leaf that ends
+    /// the tree). `None` for inner branches.
+    pub payoffs: Vec<Option<Vec<f64>>>,
+}
+
+impl TreePayoffs {
+    /// A leaf's discounted cost over all categories.
+    pub fn cost(&self, branch: usize) -> Option<f64> {
+        let p = self.payoffs.get(branch)?.as_ref()?;
+        Some(p[..self.layout.n_categories].iter().sum::<f64>() + 0.0)
+    }
+
+    /// A leaf's discounted value of slot `slot` (QALY or life-years).
+    pub fn value(&self, branch: usize, slot: usize) -> Option<f64> {
+        Some(self.payoffs.get(branch)?.as_ref()?[slot])
+    }
+}
+
+/// The payoffs at the leaves of `strategy`'s tree (`None` if it has none): evaluates the tree
+/// and runs the arms its leaves enter.
+pub fn leaf_payoffs(model: &Model, strategy: StrategyId) -> Option<Result<TreePayoffs, RunErrors>> {
+    let tree = model.strategy(strategy).tree.as_ref()?;
+    let program = TreeProgram::new(model, strategy)?;
+    Some(program.evaluate(&[]).and_then(|values| {
+        let (layout, width) = (program.layout, program.layout.width());
+        let mut arms: Vec<Option<Totals>> = vec![None; model.arms.len()];
+        let mut payoffs = vec![None; tree.branches.len()];
+        for (i, b) in tree.branches.iter().enumerate() {
+            if !tree.is_leaf(i) {
+                continue;
+            }
+            let mut payoff = vec![0.0; width];
+            let mut at = Some(i);
+            while let Some(j) = at {
+                for (slot, value) in payoff.iter_mut().zip(&values.branch_values[j * width..(j + 1) * width]) {
+                    *slot += value;
+                }
+                at = tree.branches[j].parent;
+            }
+            if let Some(arm) = b.arm {
+                if arms[arm].is_none() {
+                    let arm_program = crate::program::Program::new(model, model.arm_id(arm));
+                    arms[arm] = Some(crate::run::run_totals(model, &arm_program, &[])?);
+                }
+                if let Some(totals) = &arms[arm] {
+                    for (slot, value) in payoff.iter_mut().zip(&totals.discounted) {
+                        *slot += value;
+                    }
+                }
+            }
+            payoffs[i] = Some(payoff);
+        }
+        Ok(TreePayoffs { layout, reach: values.reach, payoffs })
+    }))
 }
 
 impl TreeProgram {
@@ -171,7 +238,9 @@ impl TreeProgram {
         }
         let mut reach = vec![0.0; n];
         let mut arm_weights = vec![0.0; self.n_arms];
-        let mut start_values = vec![0.0; self.layout.width()];
+        let width = self.layout.width();
+        let mut start_values = vec![0.0; width];
+        let mut branch_values = vec![0.0; n * width];
         for (i, b) in self.branches.iter().enumerate() {
             reach[i] = b.parent.map_or(1.0, |p| reach[p]) * probability[i];
             for (slot, expr) in &b.values {
@@ -180,13 +249,14 @@ impl TreeProgram {
                     record(&mut errors, Problem::TreeValue { branch: i, slot: *slot, value });
                 }
                 start_values[*slot] += reach[i] * value;
+                branch_values[i * width + slot] += value;
             }
             if let Some(arm) = b.arm {
                 arm_weights[arm] += reach[i];
             }
         }
         if errors.is_empty() {
-            Ok(TreeValues { arm_weights, start_values, reach })
+            Ok(TreeValues { arm_weights, start_values, reach, branch_values })
         } else {
             Err(errors)
         }
@@ -208,6 +278,7 @@ pub fn compose(strategy: StrategyId, model: &Model, values: &TreeValues, arms: &
         trace: vec![0.0; (n + 1) * n_states],
         undiscounted: vec![0.0; (n + 1) * width],
         discounted: vec![0.0; (n + 1) * width],
+        by_source: BySource::new(layout, n_states),
     };
     for (arm, weight) in arms.iter().zip(&values.arm_weights) {
         if *weight == 0.0 {
@@ -217,10 +288,12 @@ pub fn compose(strategy: StrategyId, model: &Model, values: &TreeValues, arms: &
         add(&mut result.trace, &arm.trace);
         add(&mut result.undiscounted, &arm.undiscounted);
         add(&mut result.discounted, &arm.discounted);
+        result.by_source.add_weighted(&arm.by_source, *weight);
     }
     for (slot, value) in values.start_values.iter().enumerate() {
         result.undiscounted[slot] += value;
         result.discounted[slot] += value;
+        result.by_source.add(Source::AtStart, slot, *value, *value);
     }
     result
 }

@@ -190,6 +190,18 @@ pub struct Settings {
     pub thresholds: Vec<Threshold>,
     /// Cohort age at model start, if the model uses `age`.
     pub start_age: Option<f64>,
+    /// The people the decision affects, if the model says (population EVPI).
+    pub population: Option<DecisionPopulation>,
+}
+
+/// People affected by the decision: `per_year` in each of `years` years, the year t (1-based)
+/// discounted by (1 + discount)^-t (DOMAIN.md §4.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionPopulation {
+    pub per_year: f64,
+    pub years: u32,
+    pub discount: f64,
+    pub source: Option<String>,
 }
 
 /// Limits on model size, refused with a message rather than run out of memory.

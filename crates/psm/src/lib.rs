@@ -13,7 +13,7 @@
 //! returns the same [`StrategyResult`].
 
 use hta_markov::kernel::add_state_rewards;
-use hta_markov::{Problem, Program, Resolver, RunErrors, StrategyResult};
+use hta_markov::{BySource, Problem, Program, Resolver, RunErrors, Source, StrategyResult};
 use hta_model::curve::{compile_curve, Need};
 use hta_model::formula::compile;
 use hta_model::{CurveId, Model, ParamId, StrategyId};
@@ -131,6 +131,10 @@ fn run_strategy(
     let mut discounted = vec![0.0; (n + 1) * width];
     resolver.start(&mut undiscounted[..width]);
     discounted[..width].copy_from_slice(&undiscounted[..width]);
+    let mut by_source = BySource::new(layout, n_states);
+    for (slot, value) in undiscounted[..width].iter().enumerate() {
+        by_source.add(Source::AtStart, slot, *value, *value);
+    }
 
     let mut curve_errors = RunErrors::default();
     let survival = curve_survival(model, strategy, resolver.slots(), crossings, &mut curve_errors);
@@ -172,6 +176,7 @@ fn run_strategy(
             &mut undiscounted[row.clone()],
             &mut discounted[row.clone()],
         );
+        by_source.add_states(m_prev, m_next, &resolver.inputs.state_values, weights);
         if let (Some(outer), false) = (outer, deaths.is_empty()) {
             let flow = outer[k - 1] - outer[k];
             let (dc, de) = program.event_factors[k - 1];
@@ -187,8 +192,10 @@ fn run_strategy(
                     resolver.errors.record(strategy, k, settings.start_age, problem);
                 }
                 let amount = flow * v;
+                let factor = if *slot < layout.n_categories { dc } else { de };
                 undiscounted[row.start + slot] += amount;
-                discounted[row.start + slot] += amount * if *slot < layout.n_categories { dc } else { de };
+                discounted[row.start + slot] += amount * factor;
+                by_source.add(Source::Transitions, *slot, amount, amount * factor);
             }
         }
     }
@@ -200,7 +207,7 @@ fn run_strategy(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(StrategyResult { strategy, n_cycles: n, n_states, layout, trace, undiscounted, discounted })
+    Ok(StrategyResult { strategy, n_cycles: n, n_states, layout, trace, undiscounted, discounted, by_source })
 }
 
 /// Every curve value must be a survival probability, non-increasing over time.

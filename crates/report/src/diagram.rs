@@ -2,7 +2,10 @@
 //! row beneath, an arrow for every transition some strategy can make (partitioned survival: each
 //! state to every later one). Self-transitions are not drawn.
 
+use hta_markov::TreePayoffs;
 use hta_model::{EntryValue, Model, Structure};
+
+use crate::language::{translate, Lang};
 
 const BOX_HEIGHT: f64 = 40.0;
 const ROW_GAP: f64 = 130.0;
@@ -125,10 +128,12 @@ fn border(b: (f64, f64, f64), toward: (f64, f64)) -> (f64, f64) {
 
 /// A strategy's decision tree as an SVG drawn by hand, left to right: a chance node at the root
 /// and at every branch that continues; each branch labelled with its name and probability (the
-/// formula as written and, if `reach` is given, its value); each leaf with the arm it enters.
+/// formula as written and, if `numbers` are given, its value); each leaf with the arm it enters
+/// and, with `numbers`, its payoff (discounted cost and effect per person taking it).
 /// `None` if the strategy has no tree.
-pub fn tree_diagram(model: &Model, strategy: usize, reach: Option<&[f64]>) -> Option<String> {
+pub fn tree_diagram(model: &Model, strategy: usize, numbers: Option<&TreePayoffs>, lang: Lang) -> Option<String> {
     let tree = model.strategies.get(strategy)?.tree.as_ref()?;
+    let reach = numbers.map(|n| n.reach.as_slice());
     const COLUMN: f64 = 230.0;
     const ROW: f64 = 38.0;
     // Depth-first order, siblings as written; leaves take consecutive rows.
@@ -161,7 +166,7 @@ pub fn tree_diagram(model: &Model, strategy: usize, reach: Option<&[f64]>) -> Op
     let root_ys: Vec<f64> = tree.children(None).map(|c| y[c]).collect();
     let root_y = root_ys.iter().sum::<f64>() / root_ys.len().max(1) as f64;
     let max_depth = depth.iter().copied().max().unwrap_or(1) as f64;
-    let width = 30.0 + max_depth * COLUMN + 190.0;
+    let width = 30.0 + max_depth * COLUMN + if numbers.is_some() { 280.0 } else { 190.0 };
     let height = 30.0 + row * ROW;
     let x_of = |d: usize| 30.0 + d as f64 * COLUMN;
     let mut svg = format!(
@@ -207,20 +212,45 @@ pub fn tree_diagram(model: &Model, strategy: usize, reach: Option<&[f64]>) -> Op
         if tree.is_leaf(i) {
             let end = match b.arm {
                 Some(a) => format!("→ {}", model.arms[a].name),
-                None => "ends".into(),
+                None => translate(lang, "ends"),
             };
             svg.push_str(&format!(
                 "<path d=\"M {x:.1} {yi:.1} l 10 -6 l 0 12 z\" fill=\"#d55e00\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\">{}</text>\n",
                 x + 14.0,
-                yi + 4.0,
+                yi + 1.0,
                 escape(&end)
             ));
+            if let Some(payoff) = numbers.and_then(|n| leaf_payoff(model, n, i, lang)) {
+                svg.push_str(&format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#555\">{}</text>\n",
+                    x + 14.0,
+                    yi + 14.0,
+                    escape(&payoff)
+                ));
+            }
         } else {
             node(&mut svg, x, yi);
         }
     }
     svg.push_str("</svg>\n");
     Some(svg)
+}
+
+/// A leaf's payoff as shown at its end node: "cost 12,345.67 · QALYs 4.5678".
+fn leaf_payoff(model: &Model, numbers: &TreePayoffs, branch: usize, lang: Lang) -> Option<String> {
+    let cost = numbers.cost(branch)?;
+    let (slot, effect) = match model.settings.effect {
+        hta_model::EffectMeasure::Qaly => (numbers.layout.qaly(), "QALYs"),
+        hta_model::EffectMeasure::LifeYears => (numbers.layout.life_years(), "life-years"),
+    };
+    let value = numbers.value(branch, slot)?;
+    Some(format!(
+        "{} {} · {} {}",
+        translate(lang, "cost"),
+        crate::number::grouped(cost, 2),
+        translate(lang, effect),
+        crate::number::grouped(value, 4)
+    ))
 }
 
 #[cfg(test)]

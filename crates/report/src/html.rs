@@ -320,10 +320,8 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
         .collect();
     w.table(&Table::text("Health states", &["state", "label", "dead"], rows));
     for (i, s) in model.strategies.iter().enumerate() {
-        let reach = hta_markov::TreeProgram::new(model, hta_model::StrategyId::new(i))
-            .and_then(|t| t.evaluate(&[]).ok())
-            .map(|v| v.reach);
-        if let Some(svg) = crate::diagram::tree_diagram(model, i, reach.as_deref()) {
+        let numbers = hta_markov::leaf_payoffs(model, hta_model::StrategyId::new(i)).and_then(Result::ok);
+        if let Some(svg) = crate::diagram::tree_diagram(model, i, numbers.as_ref(), w.lang) {
             let caption = format!("{}: {}", w.t("Decision tree of strategy"), s.name);
             w.svg_figure(&svg, &caption);
         }
@@ -374,7 +372,7 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     w.end_section();
 
     w.section("base-case", "Base-case results", "23");
-    for table in base_case_tables(run) {
+    for table in base_case_tables(run, w.lang) {
         w.table(&table);
     }
     for f in base_figures {
@@ -700,11 +698,12 @@ fn cheers_checklist(lang: Lang, subgroups: bool, uncertainty: bool) -> Table {
     Table::text("CHEERS 2022 items and where this report gives them", &["item", "topic", "reported_in"], rows)
 }
 
-fn base_case_tables(run: &CeaRun) -> Vec<Table> {
+fn base_case_tables(run: &CeaRun, lang: Lang) -> Vec<Table> {
     let mut out = vec![
         csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run, true)),
         csv_table("Totals per strategy, undiscounted", &base_totals(run, false)),
         csv_table("Discounted costs per strategy by category", &costs_by_category(run)),
+        csv_table("Discounted costs, QALYs and life-years per strategy by state", &values_by_state(run, lang)),
         csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)),
     ];
     if !run.pairwise.is_empty() {
@@ -732,6 +731,39 @@ fn costs_by_category(run: &CeaRun) -> String {
         .collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     tables::csv_text(&header, rows)
+}
+
+/// Each strategy's discounted cost, QALYs and life-years by the state they were counted in;
+/// values at start and transition values in rows of their own where the model has them.
+fn values_by_state(run: &CeaRun, lang: Lang) -> String {
+    use hta_markov::Source;
+    let model = run.model;
+    let has_qaly = model.has_utilities();
+    let any = |source: Source| run.results.iter().any(|r| r.by_source.values(source, true).iter().any(|v| *v != 0.0));
+    let mut sources: Vec<(Source, String)> =
+        model.states.iter().enumerate().map(|(s, state)| (Source::State(s), state.shown().to_string())).collect();
+    for (source, label) in [(Source::AtStart, "Values at start"), (Source::Transitions, "Transition values")] {
+        if any(source) {
+            sources.push((source, translate(lang, label)));
+        }
+    }
+    let mut rows = Vec::new();
+    for (i, r) in run.results.iter().enumerate() {
+        for (source, label) in &sources {
+            let mut row = vec![run.name(i).to_string(), label.clone(), r.by_source.cost(*source, true).to_string()];
+            if has_qaly {
+                row.push(r.by_source.qaly(*source, true).to_string());
+            }
+            row.push(r.by_source.life_years(*source, true).to_string());
+            rows.push(row);
+        }
+    }
+    let mut header = vec!["strategy", "state", "cost"];
+    if has_qaly {
+        header.push("qaly");
+    }
+    header.push("ly");
+    tables::csv_text(&header, rows.into_iter())
 }
 
 /// Totals per strategy with the columns a base-case table needs, discounted or not.
@@ -781,7 +813,7 @@ pub fn markdown(run: &CeaRun, extras: &[Extra]) -> String {
     let mut out = format!("# {}\n\n", tables::markdown_text(&model.metadata.title));
     let settings = tables::settings_rows(model).into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| vec![k, v]);
     let mut all = vec![Table::text("Settings of the model", &["setting", "value"], settings.collect())];
-    all.extend(base_case_tables(run));
+    all.extend(base_case_tables(run, Lang::En));
     for table in &all {
         out.push_str(&table.markdown());
     }

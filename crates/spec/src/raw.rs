@@ -280,6 +280,26 @@ pub struct RawSettings {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub perspective: Option<Spanned<String>>,
+    /// The people the decision affects, for population EVPI in the PSA and the dossier pack.
+    #[serde(default)]
+    pub population: Option<RawDecisionPopulation>,
+}
+
+/// People affected by the decision: `per_year` new patients in each of `years` years,
+/// discounted at `discount` (default: the effects' rate).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecisionPopulation {
+    #[schemars(with = "f64")]
+    pub per_year: Spanned<f64>,
+    #[schemars(with = "f64")]
+    pub years: Spanned<f64>,
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub discount: Option<Spanned<f64>>,
+    /// Where the figure comes from (shown in the report).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -1,6 +1,7 @@
 //! Settings: cycle length, horizon, discounting, counting, effect, thresholds, cohort.
 
 use hta_model::settings::limits::{MAX_CYCLES, MAX_TRACE_CELLS};
+use hta_model::settings::DecisionPopulation;
 use hta_model::{
     Counting, CycleUnit, Discount, DiscountTiming, EffectMeasure, EventTiming, Settings, StrategyId, Threshold,
 };
@@ -107,6 +108,7 @@ impl Lowerer<'_> {
         let cycle_years = cycle_length * cycle_unit.years();
         let n_cycles = self.horizon(raw, cycle_years, cycle_unit)?;
         let discount = self.discount(raw)?;
+        let discount_effects = discount.effects;
         let thresholds = self.thresholds(raw);
         let reference = match &s.reference_strategy {
             None => StrategyId::new(0),
@@ -207,6 +209,47 @@ impl Lowerer<'_> {
             reference,
             thresholds,
             start_age: start_age.map(|a| a.value),
+            population: self.population(raw, discount_effects)?,
+        })
+    }
+
+    /// `settings.population`: people a year finite and positive, whole years 1 to 1,000, a rate
+    /// in [0, 1). `Some(None)` when the model does not say.
+    fn population(&mut self, raw: &RawModel, default_rate: f64) -> Option<Option<DecisionPopulation>> {
+        let Some(p) = &raw.settings.population else { return Some(None) };
+        let mut ok = true;
+        if !(p.per_year.value.is_finite() && p.per_year.value > 0.0 && p.per_year.value <= 1e12) {
+            ok = false;
+            self.error(
+                "out-of-range",
+                &p.per_year.referenced,
+                format!(
+                    "population.per_year must be a positive number of people, at most 1e12, found {}",
+                    p.per_year.value
+                ),
+                "people a year",
+            );
+        }
+        let years = p.years.value;
+        if !(years.is_finite() && years.fract() == 0.0 && (1.0..=1000.0).contains(&years)) {
+            ok = false;
+            self.error(
+                "out-of-range",
+                &p.years.referenced,
+                format!("population.years must be a whole number of years from 1 to 1000, found {years}"),
+                "years",
+            );
+        }
+        if let Some(rate) = &p.discount {
+            ok &= self.annual_rate(rate, "population.discount must be an annual rate in [0, 1)");
+        }
+        ok.then(|| {
+            Some(DecisionPopulation {
+                per_year: p.per_year.value,
+                years: years as u32,
+                discount: p.discount.as_ref().map_or(default_rate, |r| r.value),
+                source: p.source.clone(),
+            })
         })
     }
 
@@ -268,20 +311,21 @@ impl Lowerer<'_> {
         Some(cycles as usize)
     }
 
+    /// Whether `rate` is an annual rate in [0, 1); if not, says so (`must` says what it must be).
+    fn annual_rate(&mut self, rate: &Spanned<f64>, must: &str) -> bool {
+        let ok = rate.value.is_finite() && (0.0..1.0).contains(&rate.value);
+        if !ok {
+            self.error("out-of-range", &rate.referenced, format!("{must}, found {}", rate.value), "discount rate")
+                .help = Some("write rates as fractions: 3.5% is 0.035".into());
+        }
+        ok
+    }
+
     fn discount(&mut self, raw: &RawModel) -> Option<Discount> {
         let d = &raw.settings.discount;
         let mut ok = true;
         for (rate, what) in [(&d.costs, "costs"), (&d.effects, "effects")] {
-            if !(rate.value.is_finite() && (0.0..1.0).contains(&rate.value)) {
-                ok = false;
-                self.error(
-                    "out-of-range",
-                    &rate.referenced,
-                    format!("the annual discount rate for {what} must be in [0, 1), found {}", rate.value),
-                    "discount rate",
-                )
-                .help = Some("write rates as fractions: 3.5% is 0.035".into());
-            }
+            ok &= self.annual_rate(rate, &format!("the annual discount rate for {what} must be in [0, 1)"));
         }
         let start_year = d.start_year.as_ref().map_or(0.0, |s| s.value);
         if let Some(s) = &d.start_year {
