@@ -1,7 +1,7 @@
 //! Every model in models/ loads and runs; those with an independent expected-value file
 //! (tests/reference/*.expected.json, computed by the Python oracle beside it) match it.
 
-use crate::support::{assert_close, load_file, run};
+use crate::support::{assert_close, load_file, run, run_with_sources};
 
 #[test]
 fn every_shipped_model_runs() {
@@ -122,14 +122,18 @@ fn totals_by_source_add_up_to_the_totals() {
             continue;
         }
         let model = load_file(path.to_str().expect("utf-8 path"));
-        for r in run(&model) {
+        assert!(run(&model)
+            .iter()
+            .all(|r| r.by_source.is_none() || model.structure == hta_model::Structure::PartitionedSurvival));
+        for r in run_with_sources(&model) {
+            let by_source = r.by_source.as_ref().expect("kept");
             let sources: Vec<Source> =
                 (0..r.n_states).map(Source::State).chain([Source::AtStart, Source::Transitions]).collect();
             for discounted in [false, true] {
                 let what = format!("{} strategy {} discounted {discounted}", path.display(), r.strategy.index());
-                let cost: f64 = sources.iter().map(|s| r.by_source.cost(*s, discounted)).sum();
-                let qaly: f64 = sources.iter().map(|s| r.by_source.qaly(*s, discounted)).sum();
-                let ly: f64 = sources.iter().map(|s| r.by_source.life_years(*s, discounted)).sum();
+                let cost: f64 = sources.iter().map(|s| by_source.cost(*s, discounted)).sum();
+                let qaly: f64 = sources.iter().map(|s| by_source.qaly(*s, discounted)).sum();
+                let ly: f64 = sources.iter().map(|s| by_source.life_years(*s, discounted)).sum();
                 assert_close(cost, r.total_cost(discounted), 1e-12, &format!("{what}: cost"));
                 assert_close(qaly, r.qaly(discounted), 1e-12, &format!("{what}: qaly"));
                 assert_close(ly, r.life_years(discounted), 1e-12, &format!("{what}: ly"));
@@ -145,17 +149,18 @@ fn totals_by_source_add_up_to_the_totals() {
 fn hiv_values_by_state_are_occupancy_times_the_state_values() {
     use hta_markov::Source;
     let model = load_file("models/hiv.yaml");
-    let mono = &run(&model)[0];
+    let mono = &run_with_sources(&model)[0];
+    let by_source = mono.by_source.as_ref().expect("kept");
     let per_cycle = [2756.0 + 2278.0, 3052.0 + 2278.0, 9007.0 + 2278.0];
     for (s, cost) in per_cycle.iter().enumerate() {
         let years: f64 = (1..=20).map(|t| mono.occupancy(t)[s]).sum();
         let discounted: f64 = (1..=20).map(|t| mono.occupancy(t)[s] * cost * 1.06f64.powi(-(t as i32))).sum();
-        assert_close(mono.by_source.life_years(Source::State(s), false), years, 1e-12, "LY by state");
-        assert_close(mono.by_source.cost(Source::State(s), true), discounted, 1e-12, "cost by state");
+        assert_close(by_source.life_years(Source::State(s), false), years, 1e-12, "LY by state");
+        assert_close(by_source.cost(Source::State(s), true), discounted, 1e-12, "cost by state");
     }
-    assert_eq!(mono.by_source.life_years(Source::State(3), false), 0.0);
-    assert_eq!(mono.by_source.cost(Source::State(3), true), 0.0);
+    assert_eq!(by_source.life_years(Source::State(3), false), 0.0);
+    assert_eq!(by_source.cost(Source::State(3), true), 0.0);
     // The three alive states together give the published 7.991207 LY.
-    let alive: f64 = (0..3).map(|s| mono.by_source.life_years(Source::State(s), false)).sum();
+    let alive: f64 = (0..3).map(|s| by_source.life_years(Source::State(s), false)).sum();
     assert_close(alive, 7.991207, 1e-6, "alive LY");
 }

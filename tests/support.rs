@@ -39,8 +39,19 @@ pub fn load_file(path: &str) -> Model {
 
 /// Runs a model with its engine (Markov or partitioned survival).
 pub fn run(model: &Model) -> Vec<StrategyResult> {
+    run_keeping(model, hta_markov::run)
+}
+
+/// As [`run`], the results keeping their totals by source.
+pub fn run_with_sources(model: &Model) -> Vec<StrategyResult> {
+    run_keeping(model, hta_markov::run_with_sources)
+}
+
+type MarkovRun = fn(&Model) -> Result<Vec<StrategyResult>, hta_markov::RunErrors>;
+
+fn run_keeping(model: &Model, markov: MarkovRun) -> Vec<StrategyResult> {
     let results = match model.structure {
-        hta_model::Structure::Markov => hta_markov::run(model),
+        hta_model::Structure::Markov => markov(model),
         hta_model::Structure::PartitionedSurvival => hta_psm::run(model).map(|run| run.results),
     };
     match results {

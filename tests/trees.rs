@@ -96,7 +96,8 @@ fn leaf_payoffs_are_the_path_values_plus_the_arm_and_average_to_the_totals() {
     let expected_cost = payoffs.reach[0] * 221.0 + payoffs.reach[1] * 150.0;
     assert_close(expected_cost, results[1].total_cost(true), tol::EXACT, "reach-weighted cost");
     assert!(hta_markov::leaf_payoffs(&model, hta_model::StrategyId::new(0)).is_some());
-    let by_source = &results[1].by_source;
+    let sourced = crate::support::run_with_sources(&model);
+    let by_source = sourced[1].by_source.as_ref().expect("kept");
     assert_close(
         by_source.qaly(hta_markov::Source::State(0), true),
         0.3 * 1.71 + 0.7 * 0.375,

@@ -275,9 +275,11 @@ fn check(model: &Path, set: &[hta_spec::Override]) -> Result<(), Exit> {
     Ok(())
 }
 
-/// Runs the model and its incremental analysis, printing the run's warnings.
-pub(crate) fn base_case(loaded: &Loaded) -> Result<hta_app::BaseCase, Exit> {
-    let base = hta_app::base_case(loaded).map_err(fail)?;
+/// Runs the model and its incremental analysis, printing the run's warnings; with `sources`
+/// the results keep their totals by state (the dossier pack shows them).
+pub(crate) fn base_case(loaded: &Loaded, sources: bool) -> Result<hta_app::BaseCase, Exit> {
+    let base = if sources { hta_app::base_case_with_sources(loaded) } else { hta_app::base_case(loaded) };
+    let base = base.map_err(fail)?;
     for w in &base.warnings {
         eprintln!("warning: {w}");
     }
@@ -286,7 +288,7 @@ pub(crate) fn base_case(loaded: &Loaded) -> Result<hta_app::BaseCase, Exit> {
 
 fn run(args: &RunArgs) -> Result<(), Exit> {
     let loaded = load(&args.model, &args.set)?;
-    let base = base_case(&loaded)?;
+    let base = base_case(&loaded, false)?;
     let report = base.cea(&loaded.model);
     print!("{}", hta_report::terminal::summary(&report));
     match &args.out {

@@ -34,7 +34,7 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
     };
     let dir = &args.out;
     heading("Base case");
-    let base = base_case(&loaded)?;
+    let base = base_case(&loaded, true)?;
     let run = base.cea(model);
     print!("{}", hta_report::terminal::summary(&run));
     write_outputs(dir, &run)?;

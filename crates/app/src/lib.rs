@@ -54,9 +54,15 @@ pub fn overrides<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Resu
 
 /// Runs the model with its engine; returns the results and any run-time warnings.
 pub fn simulate(loaded: &Loaded) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Error> {
+    simulate_keeping(loaded, false)
+}
+
+/// As [`simulate`]; with `sources`, the results keep their totals by source (by state) too.
+fn simulate_keeping(loaded: &Loaded, sources: bool) -> Result<(Vec<hta_markov::StrategyResult>, Vec<String>), Error> {
     let model = &loaded.model;
+    let markov = if sources { hta_markov::run_with_sources } else { hta_markov::run };
     let outcome = match model.structure {
-        hta_model::Structure::Markov => hta_markov::run(model).map(|r| (r, Vec::new())),
+        hta_model::Structure::Markov => markov(model).map(|r| (r, Vec::new())),
         hta_model::Structure::PartitionedSurvival => hta_psm::run(model).map(|run| {
             let warnings = run.crossings.iter().map(|c| crossing_warning(model, c)).collect();
             (run.results, warnings)
@@ -117,7 +123,16 @@ pub fn run_record(loaded: &Loaded, run_warnings: Vec<String>) -> RunRecord {
 
 /// Runs the model and its incremental analysis.
 pub fn base_case(loaded: &Loaded) -> Result<BaseCase, Error> {
-    let (results, run_warnings) = simulate(loaded)?;
+    base_case_keeping(loaded, false)
+}
+
+/// As [`base_case`], the results keeping their totals by state (for the dossier pack).
+pub fn base_case_with_sources(loaded: &Loaded) -> Result<BaseCase, Error> {
+    base_case_keeping(loaded, true)
+}
+
+fn base_case_keeping(loaded: &Loaded, sources: bool) -> Result<BaseCase, Error> {
+    let (results, run_warnings) = simulate_keeping(loaded, sources)?;
     let model = &loaded.model;
     let outcomes: Vec<Outcome> = results
         .iter()

@@ -35,6 +35,6 @@ pub use block::{run_totals_block, BlockRunner};
 pub use error::{Problem, RunError, RunErrors};
 pub use program::{Program, Schedule, ValueLayout};
 pub use resolve::{CycleInputs, Resolver, ROW_TOLERANCE};
-pub use run::{run, run_program, run_program_with, run_totals, StrategyResult, Totals};
+pub use run::{run, run_program, run_program_with, run_totals, run_with_sources, StrategyResult, Totals};
 pub use sources::{BySource, Source};
 pub use tree::{compose, compose_totals, leaf_payoffs, TreePayoffs, TreeProgram, TreeValues};

@@ -22,8 +22,9 @@ pub struct StrategyResult {
     /// Values by cycle, `(n_cycles + 1) x layout.width()`; row 0 holds values charged at start.
     pub undiscounted: Vec<f64>,
     pub discounted: Vec<f64>,
-    /// The totals by state, values at start and transition values.
-    pub by_source: BySource,
+    /// The totals by state, values at start and transition values, if the run kept them
+    /// ([`run_with_sources`]; they cost as much again as the rewards, so other runs do not).
+    pub by_source: Option<BySource>,
 }
 
 impl StrategyResult {
@@ -55,11 +56,21 @@ impl StrategyResult {
 /// Runs every strategy (a strategy with a decision tree: its arms, weighted); returns all
 /// results, or every problem found in any strategy or arm.
 pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
+    run_keeping(model, false)
+}
+
+/// As [`run`], keeping each strategy's totals by source ([`StrategyResult::by_source`]).
+pub fn run_with_sources(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
+    run_keeping(model, true)
+}
+
+fn run_keeping(model: &Model, sources: bool) -> Result<Vec<StrategyResult>, RunErrors> {
     let mut errors = RunErrors::default();
     let mut arms = Vec::with_capacity(model.arms.len());
     let schedule = crate::program::Schedule::new(model);
+    let run_program = |program: &Program| run_program_keeping(model, program, &[], sources);
     for k in 0..model.arms.len() {
-        match run_program(model, &Program::with_schedule(model, model.arm_id(k), &schedule)) {
+        match run_program(&Program::with_schedule(model, model.arm_id(k), &schedule)) {
             Ok(result) => arms.push(result),
             Err(e) => errors.extend(e),
         }
@@ -68,7 +79,7 @@ pub fn run(model: &Model) -> Result<Vec<StrategyResult>, RunErrors> {
     for strategy in model.strategy_ids() {
         let outcome = match crate::tree::TreeProgram::new(model, strategy) {
             Some(tree) => tree.evaluate(&[]).map(|values| crate::tree::compose(strategy, model, &values, &arms)),
-            None => run_program(model, &Program::with_schedule(model, strategy, &schedule)),
+            None => run_program(&Program::with_schedule(model, strategy, &schedule)),
         };
         match outcome {
             Ok(result) => results.push(result),
@@ -94,6 +105,15 @@ pub fn run_program_with(
     program: &Program,
     pins: &[(ParamId, f64)],
 ) -> Result<StrategyResult, RunErrors> {
+    run_program_keeping(model, program, pins, false)
+}
+
+fn run_program_keeping(
+    model: &Model,
+    program: &Program,
+    pins: &[(ParamId, f64)],
+    sources: bool,
+) -> Result<StrategyResult, RunErrors> {
     let (n, width, n_user) = (model.settings.n_cycles, program.layout.width(), program.n_user_states);
     let mut sink = FullSink {
         trace: vec![0.0; (n + 1) * n_user],
@@ -101,7 +121,7 @@ pub fn run_program_with(
         discounted: vec![0.0; (n + 1) * width],
         width,
         n_user,
-        sources: BySource::new(program.layout, program.n_states),
+        sources: sources.then(|| BySource::new(program.layout, program.n_states)),
     };
     simulate(model, program, pins, &mut sink)?;
     Ok(StrategyResult {
@@ -112,7 +132,7 @@ pub fn run_program_with(
         trace: sink.trace,
         undiscounted: sink.undiscounted,
         discounted: sink.discounted,
-        by_source: sink.sources.merge_states(&program.sub_start),
+        by_source: sink.sources.map(|s| s.merge_states(&program.sub_start)),
     })
 }
 
@@ -179,13 +199,13 @@ struct FullSink {
     discounted: Vec<f64>,
     width: usize,
     n_user: usize,
-    sources: BySource,
+    sources: Option<BySource>,
 }
 
 impl Sink for FullSink {
     fn values(&mut self, k: usize) -> (&mut [f64], &mut [f64], Option<&mut BySource>) {
         let row = k * self.width..(k + 1) * self.width;
-        (&mut self.undiscounted[row.clone()], &mut self.discounted[row], Some(&mut self.sources))
+        (&mut self.undiscounted[row.clone()], &mut self.discounted[row], self.sources.as_mut())
     }
 
     fn trace_row(&mut self, k: usize) -> Option<&mut [f64]> {

@@ -278,7 +278,8 @@ pub fn compose(strategy: StrategyId, model: &Model, values: &TreeValues, arms: &
         trace: vec![0.0; (n + 1) * n_states],
         undiscounted: vec![0.0; (n + 1) * width],
         discounted: vec![0.0; (n + 1) * width],
-        by_source: BySource::new(layout, n_states),
+        // Kept if every arm kept its own.
+        by_source: arms.iter().all(|a| a.by_source.is_some()).then(|| BySource::new(layout, n_states)),
     };
     for (arm, weight) in arms.iter().zip(&values.arm_weights) {
         if *weight == 0.0 {
@@ -288,12 +289,16 @@ pub fn compose(strategy: StrategyId, model: &Model, values: &TreeValues, arms: &
         add(&mut result.trace, &arm.trace);
         add(&mut result.undiscounted, &arm.undiscounted);
         add(&mut result.discounted, &arm.discounted);
-        result.by_source.add_weighted(&arm.by_source, *weight);
+        if let (Some(into), Some(from)) = (result.by_source.as_mut(), &arm.by_source) {
+            into.add_weighted(from, *weight);
+        }
     }
     for (slot, value) in values.start_values.iter().enumerate() {
         result.undiscounted[slot] += value;
         result.discounted[slot] += value;
-        result.by_source.add(Source::AtStart, slot, *value, *value);
+        if let Some(into) = result.by_source.as_mut() {
+            into.add(Source::AtStart, slot, *value, *value);
+        }
     }
     result
 }

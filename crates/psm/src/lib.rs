@@ -207,6 +207,8 @@ fn run_strategy(
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Always kept: a few states, next to the curves' cost.
+    let by_source = Some(by_source);
     Ok(StrategyResult { strategy, n_cycles: n, n_states, layout, trace, undiscounted, discounted, by_source })
 }
 

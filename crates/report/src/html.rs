@@ -703,9 +703,11 @@ fn base_case_tables(run: &CeaRun, lang: Lang) -> Vec<Table> {
         csv_table("Totals per strategy (discounted; undiscounted in the CSV files)", &base_totals(run, true)),
         csv_table("Totals per strategy, undiscounted", &base_totals(run, false)),
         csv_table("Discounted costs per strategy by category", &costs_by_category(run)),
-        csv_table("Discounted costs, QALYs and life-years per strategy by state", &values_by_state(run, lang)),
-        csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)),
     ];
+    if let Some(csv) = values_by_state(run, lang) {
+        out.push(csv_table("Discounted costs, QALYs and life-years per strategy by state", &csv));
+    }
+    out.push(csv_table("Incremental analysis (efficiency frontier)", &tables::incremental_csv(run)));
     if !run.pairwise.is_empty() {
         out.push(csv_table("Each strategy against the reference", &tables::pairwise_csv(run)));
     }
@@ -735,11 +737,14 @@ fn costs_by_category(run: &CeaRun) -> String {
 
 /// Each strategy's discounted cost, QALYs and life-years by the state they were counted in;
 /// values at start and transition values in rows of their own where the model has them.
-fn values_by_state(run: &CeaRun, lang: Lang) -> String {
+/// `None` if the run did not keep them.
+fn values_by_state(run: &CeaRun, lang: Lang) -> Option<String> {
     use hta_markov::Source;
     let model = run.model;
     let has_qaly = model.has_utilities();
-    let any = |source: Source| run.results.iter().any(|r| r.by_source.values(source, true).iter().any(|v| *v != 0.0));
+    let sources_of: Vec<&hta_markov::BySource> =
+        run.results.iter().map(|r| r.by_source.as_ref()).collect::<Option<_>>()?;
+    let any = |source: Source| sources_of.iter().any(|b| b.values(source, true).iter().any(|v| *v != 0.0));
     let mut sources: Vec<(Source, String)> =
         model.states.iter().enumerate().map(|(s, state)| (Source::State(s), state.shown().to_string())).collect();
     for (source, label) in [(Source::AtStart, "Values at start"), (Source::Transitions, "Transition values")] {
@@ -748,13 +753,13 @@ fn values_by_state(run: &CeaRun, lang: Lang) -> String {
         }
     }
     let mut rows = Vec::new();
-    for (i, r) in run.results.iter().enumerate() {
+    for (i, b) in sources_of.iter().enumerate() {
         for (source, label) in &sources {
-            let mut row = vec![run.name(i).to_string(), label.clone(), r.by_source.cost(*source, true).to_string()];
+            let mut row = vec![run.name(i).to_string(), label.clone(), b.cost(*source, true).to_string()];
             if has_qaly {
-                row.push(r.by_source.qaly(*source, true).to_string());
+                row.push(b.qaly(*source, true).to_string());
             }
-            row.push(r.by_source.life_years(*source, true).to_string());
+            row.push(b.life_years(*source, true).to_string());
             rows.push(row);
         }
     }
@@ -763,7 +768,7 @@ fn values_by_state(run: &CeaRun, lang: Lang) -> String {
         header.push("qaly");
     }
     header.push("ly");
-    tables::csv_text(&header, rows.into_iter())
+    Some(tables::csv_text(&header, rows.into_iter()))
 }
 
 /// Totals per strategy with the columns a base-case table needs, discounted or not.
