@@ -183,8 +183,8 @@ fn merged_shards_are_the_run_of_all_their_draws_at_once() {
     let whole = hta_app::psa::run(&loaded, &hta_app::psa::PsaOptions::new(80, 1), None).expect("psa");
     assert_eq!(merged.shards, 2);
     assert_eq!(merged.run.draws, (0..80).collect::<Vec<u64>>());
-    assert_eq!(merged.run.outcomes, whole.outcomes, "the CSV numbers read back are the same bits");
-    assert_eq!(merged.run.values, whole.values);
+    assert_eq!(merged.run, whole, "the CSV numbers read back are the same bits");
+    assert_eq!(merged.run.values(), whole.values());
     assert_eq!((merged.record.first_draw, merged.record.draws_requested), (0, 80));
     // A shard given twice, and a shard of another model.
     assert!(matches!(

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use hta_model::{Model, ParamId};
-use hta_sensitivity::{Outcome, PsaRun};
+use hta_sensitivity::{Outcome, PsaRun, SampledValues};
 use hta_spec::Loaded;
 
 use crate::psa::DrawRecord;
@@ -211,19 +211,23 @@ pub fn merge(loaded: &Loaded, dirs: &[PathBuf]) -> Result<Merged, Error> {
     if params.len() != first.param_names.len() {
         return Err(Error::Usage("the shards sampled parameters this model does not have".into()));
     }
+    // Every column is held: the values come from the files (a shard may have read its own
+    // from --draws-file), not from a sampler.
     let mut run = PsaRun {
         n_strategies: model.strategies.len(),
         draws: Vec::new(),
-        outcomes: Vec::new(),
+        cost: Vec::new(),
+        qaly: Vec::new(),
+        ly: Vec::new(),
+        sampled: SampledValues::all(params.len()),
         params,
-        values: Vec::new(),
         skipped: Vec::new(),
     };
     for (_, s) in &shards {
         for (draw, outcomes, values) in &s.draws {
             run.draws.push(*draw);
-            run.outcomes.extend(outcomes.iter().copied());
-            run.values.extend(values);
+            run.push_outcomes(outcomes);
+            run.sampled.push(values);
         }
         run.skipped.extend(s.skipped.iter().map(|d| (*d, hta_markov::RunErrors::default())));
     }
