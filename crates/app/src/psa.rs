@@ -212,7 +212,7 @@ pub fn evppi(
             tick();
         }
     };
-    let column = |name: &str| -> Result<Vec<f64>, Error> {
+    let column = |name: &str| -> Result<std::borrow::Cow<'_, [f64]>, Error> {
         let p = model.param_by_name(name.trim());
         match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
             Some(j) => Ok(run.param_column(j)),
@@ -237,7 +237,7 @@ pub fn evppi(
             .flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()]))
             .collect();
         let columns = members.iter().map(|n| column(n)).collect::<Result<Vec<_>, _>>()?;
-        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let slices: Vec<&[f64]> = columns.iter().map(|c| c.as_ref()).collect();
         let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
         let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;

@@ -223,8 +223,8 @@ impl PsaRun {
         Outcome { cost: self.cost[k], qaly: self.qaly[k], ly: self.ly[k] }
     }
 
-    /// Column `j` of the sampled values (held, or drawn again).
-    pub fn param_column(&self, j: usize) -> Vec<f64> {
+    /// Column `j` of the sampled values (borrowed where held, else drawn again).
+    pub fn param_column(&self, j: usize) -> std::borrow::Cow<'_, [f64]> {
         self.sampled.column(j, &self.draws)
     }
 

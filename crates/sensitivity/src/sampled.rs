@@ -3,6 +3,8 @@
 //! asks for them: every draw has its own random stream ([`Sampler::stream`]) and [`Sampler::draw`]
 //! is a pure function of (seed, draw), so a re-draw gives the same bits as the run's draw.
 
+use std::borrow::Cow;
+
 use hta_model::ParamId;
 
 use crate::sample::Sampler;
@@ -80,17 +82,17 @@ impl SampledValues {
         Ok(())
     }
 
-    /// Column `j` over the kept draws `draws`: held, or drawn again.
-    pub fn column(&self, j: usize, draws: &[u64]) -> Vec<f64> {
+    /// Column `j` over the kept draws `draws`: borrowed where held, else drawn again.
+    pub fn column(&self, j: usize, draws: &[u64]) -> Cow<'_, [f64]> {
         if let Some((_, column)) = self.kept.iter().find(|(k, _)| *k == j) {
-            return column.clone();
+            return Cow::Borrowed(column);
         }
         let mut out = Vec::with_capacity(draws.len());
         let _ = self.try_for_each_row::<()>(draws, |_, row| {
             out.push(row.get(j).copied().unwrap_or(f64::NAN));
             Ok(())
         });
-        out
+        Cow::Owned(out)
     }
 
     /// Every value, `draws x parameters` row-major.
