@@ -57,6 +57,13 @@ impl SampledValues {
         }
     }
 
+    /// Adds `other`'s rows after these (both holding the same columns: shards read back).
+    pub fn append(&mut self, other: SampledValues) {
+        for ((_, column), (_, more)) in self.kept.iter_mut().zip(other.kept) {
+            column.extend(more);
+        }
+    }
+
     /// Calls `f` with each kept draw's number and values, in order (`draws` are the run's kept
     /// draw numbers); stops at the first error.
     pub fn try_for_each_row<E>(&self, draws: &[u64], mut f: impl FnMut(u64, &[f64]) -> Result<(), E>) -> Result<(), E> {
