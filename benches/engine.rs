@@ -71,9 +71,9 @@ fn run_psa(model: &hta_model::Model, draws: u64, thresholds: &[f64]) -> f64 {
     let Ok(sampler) = hta_sensitivity::Sampler::new(model) else { return 0.0 };
     let settings =
         hta_sensitivity::PsaSettings { seed: 1, first_draw: 0, draws, on_invalid: hta_sensitivity::OnInvalid::Stop };
-    let Ok(run) = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None) else { return 0.0 };
+    let Ok(run) = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &[], None) else { return 0.0 };
     let (cost, effect) = run.matrices(model.settings.effect);
-    let Ok(psa) = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies) else { return 0.0 };
+    let Ok(psa) = hta_analysis::psa::Psa::new(cost, effect, run.n_strategies) else { return 0.0 };
     let Ok(summary) = hta_analysis::psa::summarise(&psa, 0, 0.0) else { return 0.0 };
     let last = &summary[summary.len() - 1];
     let icer = last.incremental_cost.mean / last.incremental_effect.mean;

@@ -183,8 +183,8 @@ fn merged_shards_are_the_run_of_all_their_draws_at_once() {
     let whole = hta_app::psa::run(&loaded, &hta_app::psa::PsaOptions::new(80, 1), None).expect("psa");
     assert_eq!(merged.shards, 2);
     assert_eq!(merged.run.draws, (0..80).collect::<Vec<u64>>());
-    assert_eq!(merged.run.outcomes, whole.outcomes, "the CSV numbers read back are the same bits");
-    assert_eq!(merged.run.values, whole.values);
+    assert_eq!(merged.run, whole, "the CSV numbers read back are the same bits");
+    assert_eq!(merged.run.values(), whole.values());
     assert_eq!((merged.record.first_draw, merged.record.draws_requested), (0, 80));
     // A shard given twice, and a shard of another model.
     assert!(matches!(
@@ -198,6 +198,17 @@ fn merged_shards_are_the_run_of_all_their_draws_at_once() {
         panic!("a tampered shard is refused")
     };
     assert!(message.contains("does not match the checksum"), "{message}");
+    // A shard whose psa.json was rewritten to match a psa_parameters.csv with a row missing.
+    let parameters = std::fs::read_to_string(dirs[0].join("psa_parameters.csv")).expect("read");
+    let short: String = parameters.split_inclusive('\n').take(40).collect();
+    let json = std::fs::read_to_string(dirs[0].join("psa.json")).expect("read");
+    let json = json.replace(&hta_app::merge::sha256(&parameters), &hta_app::merge::sha256(&short));
+    std::fs::write(dirs[0].join("psa_parameters.csv"), short).expect("write");
+    std::fs::write(dirs[0].join("psa.json"), json).expect("write");
+    let Err(hta_app::Error::Io(message)) = hta_app::merge::merge(&loaded, &dirs) else {
+        panic!("a shard with fewer parameter rows than draws is refused")
+    };
+    assert!(message.contains("fewer rows than psa_draws.csv"), "{message}");
     let _ = std::fs::remove_dir_all(&root);
 }
 

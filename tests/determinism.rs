@@ -66,6 +66,38 @@ fn psa_files_are_identical_for_1_2_8_threads_and_shards() {
     }
 }
 
+/// The W2 workload (13 sampled parameters) in one run, its draws written a record at a time
+/// with the sampled values drawn again from the seed (only EVPPI's `rr` held), equals the same
+/// draws run as ten shards (each reading its values back from files) joined by `hta merge`.
+#[test]
+fn streamed_psa_equals_its_ten_shard_merge() {
+    let root = temp_dir("ten-shards");
+    let model = "benches/models/w2_hiv.yaml";
+    let run = |dir: &Path, first: u64, draws: u64| {
+        hta()
+            .args(["psa", model, "--seed", "31", "--evppi", "rr", "--threads", "1", "--out"])
+            .arg(dir)
+            .args(["--first-draw", &first.to_string(), "--draws", &draws.to_string()])
+            .assert()
+            .success();
+    };
+    let whole = root.join("whole");
+    run(&whole, 0, 1000);
+    let shards: Vec<PathBuf> = (0..10).map(|k| root.join(format!("shard{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate().rev() {
+        run(dir, 100 * k as u64, 100);
+    }
+    let merged = root.join("merged");
+    hta().args(["merge", model]).args(&shards).args(["--evppi", "rr", "--out"]).arg(&merged).assert().success();
+    let whole_files = files(&whole);
+    for name in ["psa_draws.csv", "psa_parameters.csv"] {
+        let lines = whole_files[name].iter().filter(|b| **b == b'\n').count();
+        assert_eq!(lines, if name == "psa_draws.csv" { 1 + 2 * 1000 } else { 1 + 1000 }, "{name}");
+    }
+    assert_same_files(&whole, &merged, "one streamed run vs ten shards merged");
+    let _ = std::fs::remove_dir_all(root);
+}
+
 /// A model with correlated parameters (Gaussian copula) and a lookup table: the correlated
 /// draws too are the same on 1 and 8 threads and in shards.
 #[test]

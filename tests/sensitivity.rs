@@ -116,7 +116,7 @@ fn psa(model: &hta_model::Model, first: u64, draws: u64, threads: usize) -> hta_
     let sampler = Sampler::new(model).expect("sampler");
     let settings = PsaSettings { seed: 99, first_draw: first, draws, on_invalid: OnInvalid::Stop };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-    pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, None)).expect("psa")
+    pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &[], None)).expect("psa")
 }
 
 #[test]
@@ -126,12 +126,47 @@ fn psa_is_identical_for_any_thread_count_and_split() {
     let two = psa(&model, 0, 600, 2);
     assert_eq!(one, two);
     let (a, b) = (psa(&model, 0, 250, 2), psa(&model, 250, 350, 1));
-    let mut joined = a.outcomes.clone();
-    joined.extend(b.outcomes.iter().copied());
-    assert_eq!(joined, one.outcomes);
-    let mut values = a.values.clone();
-    values.extend(&b.values);
-    assert_eq!(values, one.values);
+    for (whole, (first, second)) in
+        [(&one.cost, (&a.cost, &b.cost)), (&one.qaly, (&a.qaly, &b.qaly)), (&one.ly, (&a.ly, &b.ly))]
+    {
+        assert_eq!(&[first.as_slice(), second.as_slice()].concat(), whole);
+    }
+    assert_eq!([a.values(), b.values()].concat(), one.values());
+}
+
+/// The values a run holds (EVPPI's parameters) are the values drawn again from the seed for the
+/// others: a run holding every column and a run holding none give the same rows, bit for bit,
+/// and both are the sampler's draws.
+#[test]
+fn held_and_redrawn_values_are_the_same_bits() {
+    let model = load_file("models/hiv.yaml");
+    let evaluator = Evaluator::new(&model);
+    let sampler = Sampler::new(&model).expect("sampler");
+    let settings = PsaSettings { seed: 5, first_draw: 30, draws: 70, on_invalid: OnInvalid::Stop };
+    let all = sampler.params.clone();
+    let some = [all[2], all[0]];
+    let held = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &all, None).expect("psa");
+    let partly = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &some, None).expect("psa");
+    let redrawn = hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &[], None).expect("psa");
+    assert_eq!(
+        (held.sampled.held_columns(), partly.sampled.held_columns(), redrawn.sampled.held_columns()),
+        (all.len(), 2, 0)
+    );
+    let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<u64>>();
+    assert_eq!(bits(held.values()), bits(redrawn.values()));
+    assert_eq!(bits(partly.values()), bits(redrawn.values()));
+    for j in 0..all.len() {
+        let column = |run: &hta_sensitivity::PsaRun| run.param_column(j).into_owned();
+        assert_eq!(bits(column(&held)), bits(column(&redrawn)), "column {j}");
+        assert_eq!(bits(column(&partly)), bits(column(&redrawn)), "column {j}");
+    }
+    let mut pins = Vec::new();
+    let mut expected = Vec::new();
+    for draw in 30..100 {
+        sampler.draw(5, draw, &mut pins);
+        expected.extend(pins.iter().map(|p| p.1));
+    }
+    assert_eq!(bits(redrawn.values()), bits(expected));
 }
 
 #[test]

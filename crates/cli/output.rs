@@ -9,12 +9,14 @@
 //! existing files and the writes of every batch of one command happen under the lock, and a second
 //! `hta` writing into the same directory fails at once instead of mixing its files with the
 //! first's. The operating system releases the lock when a process dies, even by `kill -9`.
-//! A batch is written in two passes (every file to its temporary name, then every rename), and
-//! records that other commands read back (`psa.json`) list the SHA-256 of the files they describe,
-//! so a reader can tell a set mixed by an interrupted rewrite.
+//! A batch ([`Batch`]) is written in two passes (every file to its temporary name, then every
+//! rename), and records that other commands read back (`psa.json`) list the SHA-256 of the files
+//! they describe, so a reader can tell a set mixed by an interrupted rewrite. Each file's SHA-256
+//! is computed from the bytes as they are written, and a large CSV file can be written record by
+//! record ([`Batch::csv`]) without ever being whole in memory.
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -176,32 +178,138 @@ fn rename(from: &Path, to: &Path) -> Result<(), Exit> {
 
 /// Writes named files into `dir` (created if missing): all targets are checked first.
 pub fn write_all(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Exit> {
-    create_dir(dir)?;
-    let targets = files.iter().map(|(name, _)| target(dir, name)).collect::<Result<Vec<_>, _>>()?;
-    let temporaries: Vec<PathBuf> = targets.iter().map(|p| temporary(p)).collect();
-    let discard = || {
-        for t in &temporaries {
-            let _ = std::fs::remove_file(t);
-        }
-    };
-    // Every file first, then every rename: the set changes over in the shortest possible time.
-    for ((path, tmp), (name, bytes)) in targets.iter().zip(&temporaries).zip(files) {
-        // Every CSV file leaves through here: cells a spreadsheet would run as formulas are
-        // neutralised, whichever code built the text.
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    let mut batch = Batch::new(dir, &names)?;
+    for (name, bytes) in files {
+        batch.write(name, bytes)?;
+    }
+    batch.commit()
+}
+
+/// Files written together into one directory: every target is checked before any file is
+/// written, each file goes to its temporary name, and [`Batch::commit`] renames them all into
+/// place, so the set changes over in the shortest possible time. A batch dropped without a commit
+/// (an error on the way) removes its temporaries and replaces nothing.
+pub struct Batch {
+    /// (target, temporary) of each file, in the order named.
+    files: Vec<(PathBuf, PathBuf)>,
+    committed: bool,
+}
+
+impl Batch {
+    /// Creates `dir` if missing, takes its lock and checks every file name of the batch.
+    pub fn new(dir: &Path, names: &[&str]) -> Result<Batch, Exit> {
+        create_dir(dir)?;
+        let targets = names.iter().map(|name| target(dir, name)).collect::<Result<Vec<_>, _>>()?;
+        let files = targets
+            .into_iter()
+            .map(|path| {
+                let tmp = temporary(&path);
+                (path, tmp)
+            })
+            .collect();
+        Ok(Batch { files, committed: false })
+    }
+
+    /// Writes `name` (one of the batch's) and returns the SHA-256 of the bytes written. Every CSV
+    /// file leaves through here or [`Batch::csv`]: cells a spreadsheet would run as formulas are
+    /// neutralised, whichever code built the text.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<String, Exit> {
         let safe = match std::str::from_utf8(bytes) {
             Ok(text) if name.ends_with(".csv") => hta_report::csv_safe::neutralise(text),
             _ => std::borrow::Cow::Borrowed(""),
         };
-        let bytes = if safe.is_empty() { *bytes } else { safe.as_bytes() };
-        std::fs::write(tmp, bytes).map_err(|e| {
-            discard();
-            crate::io_error(path, &e)
-        })?;
+        let bytes = if safe.is_empty() { bytes } else { safe.as_bytes() };
+        self.stream(name, |out| out.write_all(bytes))
     }
-    for (path, tmp) in targets.iter().zip(&temporaries) {
-        rename(tmp, path).inspect_err(|_| discard())?;
+
+    /// Writes the CSV file `name` record by record, `rows` giving each record (a line ending in
+    /// `\n`) to [`CsvRows::record`], which neutralises it: the file is never whole in memory.
+    /// Returns the SHA-256 of the bytes written.
+    pub fn csv(
+        &mut self,
+        name: &str,
+        rows: impl FnOnce(&mut CsvRows<'_>) -> std::io::Result<()>,
+    ) -> Result<String, Exit> {
+        self.stream(name, |out| rows(&mut CsvRows { out }))
     }
-    Ok(())
+
+    /// Writes `name` to its temporary file through `fill`, hashing as it goes.
+    fn stream(&mut self, name: &str, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<String, Exit> {
+        let Some((path, tmp)) = self.files.iter().find(|(path, _)| path.file_name().is_some_and(|n| n == name)) else {
+            eprintln!("error: internal: `{}` is not a file of this batch (nothing was replaced)", name.escape_debug());
+            return Err(Exit::Io);
+        };
+        let written = File::create(tmp).and_then(|file| {
+            let mut out = Hashing::new(BufWriter::new(file));
+            fill(&mut out)?;
+            out.finish()
+        });
+        written.map(|(_, sha256)| sha256).map_err(|e| crate::io_error(path, &e))
+    }
+
+    /// Renames every file of the batch into place.
+    pub fn commit(mut self) -> Result<(), Exit> {
+        for (path, tmp) in &self.files {
+            rename(tmp, path)?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if !self.committed {
+            for (_, tmp) in &self.files {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
+}
+
+/// The records of a CSV file on their way out ([`Batch::csv`]).
+pub struct CsvRows<'w> {
+    out: &'w mut dyn Write,
+}
+
+impl CsvRows<'_> {
+    /// Writes one record (a line ending in `\n`), its cells neutralised against formula injection
+    /// as the whole file would be ([`hta_report::csv_safe::neutralise_record`]).
+    pub fn record(&mut self, line: &str) -> std::io::Result<()> {
+        self.out.write_all(hta_report::csv_safe::neutralise_record(line).as_bytes())
+    }
+}
+
+/// A writer that computes the SHA-256 of every byte it passes on.
+pub struct Hashing<W: Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, hasher: sha2::Digest::new() }
+    }
+
+    /// Flushes and returns the inner writer with the SHA-256 of everything written, in hex.
+    pub fn finish(mut self) -> std::io::Result<(W, String)> {
+        self.inner.flush()?;
+        let digest = sha2::Digest::finalize(self.hasher);
+        Ok((self.inner, digest.iter().map(|b| format!("{b:02x}")).collect()))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        sha2::Digest::update(&mut self.hasher, &buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Writes a single file given by its path (e.g. `hta schema --out FILE`).
@@ -251,5 +359,49 @@ mod tests {
             assert!(target(dir, bad).is_err(), "{bad:?} was accepted");
         }
         assert!(target(dir, "trace_mono.csv").is_ok());
+    }
+
+    #[test]
+    fn the_hashing_writer_gives_the_sha256_of_the_bytes_it_passes_on() {
+        let mut out = Hashing::new(Vec::new());
+        out.write_all(b"ab").and_then(|()| out.write_all(b"c")).expect("written");
+        let (bytes, sha256) = out.finish().expect("finished");
+        assert_eq!(bytes, b"abc");
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    /// Each file's SHA-256 is that of the bytes on disk (after neutralisation), nothing is in
+    /// place before the commit, and a batch dropped without one leaves nothing behind.
+    #[test]
+    fn a_batch_hashes_what_it_writes_and_replaces_nothing_until_committed() {
+        let dir = std::env::temp_dir().join(format!("hta-output-batch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut batch = Batch::new(&dir, &["a.csv", "b.csv", "c.txt"]).expect("batch");
+        let a = batch.write("a.csv", b"x,=1+1\n").expect("a");
+        let b = batch.csv("b.csv", |rows| rows.record("h,k\n").and_then(|()| rows.record("-1,@x\n"))).expect("b");
+        let c = batch.write("c.txt", b"=not a table\n").expect("c");
+        assert!(batch.write("d.csv", b"").is_err(), "a file the batch did not name");
+        assert!(!dir.join("a.csv").exists(), "in place before the commit");
+        batch.commit().expect("commit");
+        for (name, sha256, text) in
+            [("a.csv", a, "x,'=1+1\n"), ("b.csv", b, "h,k\n-1,'@x\n"), ("c.txt", c, "=not a table\n")]
+        {
+            let bytes = std::fs::read(dir.join(name)).expect(name);
+            assert_eq!(bytes, text.as_bytes(), "{name}");
+            assert_eq!(sha256, hta_spec::InputFile::new("", &bytes).sha256, "{name}");
+        }
+        let mut dropped = Batch::new(&dir, &["d.csv", "e.csv"]).expect("batch");
+        dropped.write("d.csv", b"1\n").expect("d");
+        drop(dropped);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        left.sort();
+        assert_eq!(left, [LOCK_FILE, "a.csv", "b.csv", "c.txt"]);
+        // Existing files are refused (no --force) before anything is written.
+        assert!(Batch::new(&dir, &["f.csv", "a.csv"]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

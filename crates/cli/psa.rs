@@ -13,7 +13,8 @@ use hta_report::tables::Table;
 
 use crate::args::{MergeArgs, OnInvalidArg, PsaArgs, PsaReportArgs};
 use crate::exit::Exit;
-use crate::{load, number, write_files};
+use crate::output::{Batch, CsvRows};
+use crate::{load, number};
 
 pub fn psa(args: &PsaArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
@@ -62,29 +63,30 @@ pub fn psa_of(loaded: &Loaded, args: &PsaArgs) -> Result<Extra, Exit> {
         run.params.len(),
         run.skipped.len(),
     );
-    report(loaded, &record, &run, &args.report)
+    report(loaded, &record, run, &args.report)
 }
 
-/// Summarises a PSA, prints it and writes the files.
-fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportArgs) -> Result<Extra, Exit> {
+/// Summarises a PSA, prints it and writes the files. Takes the run, to free its draws before the
+/// figures are rendered (they hold what they plot), so that the two never add up in memory.
+fn report(loaded: &Loaded, record: &DrawRecord, run: PsaRun, args: &PsaReportArgs) -> Result<Extra, Exit> {
     let model = &loaded.model;
     let grid = hta_app::psa::grid(model, args.wtp_grid.as_deref()).map_err(crate::fail)?;
-    let (cost, effect) = hta_app::psa::matrices(model, run).map_err(crate::fail)?;
+    let (cost, effect) = hta_app::psa::matrices(model, &run).map_err(crate::fail)?;
     let fail = |e: hta_analysis::psa::PsaError| {
         eprintln!("error: {e}");
         Exit::RunFailed
     };
-    let psa = Psa::new(&cost, &effect, run.n_strategies).map_err(fail)?;
+    let psa = Psa::new(cost, effect, run.n_strategies).map_err(fail)?;
     let hta_app::psa::PsaSummary { strategies: summaries, at_model, at_grid, grid: thresholds } =
         hta_app::psa::summarise(model, &psa, grid).map_err(crate::fail)?;
     let model_wtp: Vec<f64> = model.settings.thresholds.iter().map(|t| t.value).collect();
     let population = population_factor(model, args)?;
-    let evppi = evppi(model, run, &psa, args, &thresholds)?;
+    let evppi = evppi(model, &run, &psa, args, &thresholds)?;
     print_summary(model, &summaries, &at_model, population);
     let at_model_evppi = if evppi.is_empty() || model_wtp.is_empty() {
         Vec::new()
     } else {
-        self::evppi(model, run, &psa, args, &model_wtp)?
+        self::evppi(model, &run, &psa, args, &model_wtp)?
     };
     if !at_model_evppi.is_empty() {
         let mut header = vec!["EVPPI per person of".to_string()];
@@ -117,7 +119,7 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
     extra.tables.extend(Table::from_csv("Probability cost-effective and EVPI at each threshold", &decision));
     extra.sheets.push(("PSA summary".into(), summary));
     extra.sheets.push(("PSA thresholds".into(), decision));
-    extra.figures = figures(model, run, &at_grid);
+    extra.figures = figures(model, &run, &at_grid);
     if !at_model_evppi.is_empty() {
         // At the model's primary (first) threshold, as every other analysis of the pack.
         let k = 0;
@@ -138,13 +140,14 @@ fn report(loaded: &Loaded, record: &DrawRecord, run: &PsaRun, args: &PsaReportAr
     }
     if let Some(dir) = &args.out {
         let running = hta_analysis::psa::running_means(&psa, (run.n_draws() / 200).max(1)).map_err(fail)?;
-        let context = Context { model, loaded, record, run, thresholds: &thresholds, population };
-        let files = files(&context, &summaries, &at_grid, &evppi, &running);
+        let context = Context { model, loaded, record, run: &run, thresholds: &thresholds, population };
+        let tables = tables(&context, &at_grid, &evppi, &running);
         extra.figures.push(convergence_figure(model, &running));
-        if let Some((_, ceac)) = files.iter().find(|(name, _)| *name == "ceac.csv") {
+        if let Some((_, ceac)) = tables.iter().find(|(name, _)| *name == "ceac.csv") {
             extra.sheets.push(("CEAC".into(), ceac.clone()));
         }
-        write_files(dir, &files)?;
+        write_files(&context, &summaries, &tables, dir)?;
+        drop(run);
         crate::write_figures(dir, &extra.figures)?;
     }
     Ok(extra)
@@ -358,7 +361,7 @@ fn figures(model: &Model, run: &PsaRun, at_grid: &[ThresholdAnalysis]) -> Vec<ht
             name: s.shown().to_string(),
             points: (0..shown)
                 .map(|i| {
-                    let o = &run.outcomes[i * run.n_strategies + j];
+                    let o = run.outcome(i, j);
                     (o.effect(measure), o.cost)
                 })
                 .collect(),
@@ -428,30 +431,80 @@ struct Context<'a> {
     population: Option<f64>,
 }
 
-fn files(
+/// Writes the draws, the sampled values and the tables, then psa.json with the SHA-256 of each,
+/// as one batch. psa_draws.csv and psa_parameters.csv are written a record at a time (the
+/// sampled values drawn again from the seed where they are not held), never whole in memory.
+fn write_files(
     c: &Context,
     summaries: &[StrategySummary],
+    tables: &[(&'static str, String)],
+    dir: &std::path::Path,
+) -> Result<(), Exit> {
+    let (model, run) = (c.model, c.run);
+    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+    let param_names: Vec<&str> = run.params.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
+    let mut files = vec!["psa_draws.csv", "psa_parameters.csv"];
+    files.extend(tables.iter().map(|(name, _)| *name));
+    files.push("psa.json");
+    let mut batch = Batch::new(dir, &files)?;
+    let mut sums = vec![
+        ("psa_draws.csv", batch.csv("psa_draws.csv", |out| draw_records(c, &names, out))?),
+        ("psa_parameters.csv", batch.csv("psa_parameters.csv", |out| parameter_records(run, &param_names, out))?),
+    ];
+    for (name, text) in tables {
+        sums.push((*name, batch.write(name, text.as_bytes())?));
+    }
+    // psa.json comes last and lists the others' SHA-256, so a set mixed by an interrupted
+    // rewrite is recognised when it is read back (`hta merge`).
+    let json = summary_json(c, &names, &param_names, summaries, &sums);
+    batch.write("psa.json", json.as_bytes())?;
+    batch.commit()?;
+    println!("\nwrote {} to {}", files.join(", "), dir.display());
+    Ok(())
+}
+
+/// psa_draws.csv: one record per draw and strategy.
+fn draw_records(c: &Context, names: &[&str], out: &mut CsvRows) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let run = c.run;
+    let effect = run.effect(c.model.settings.effect);
+    out.record("draw,strategy,cost,effect,qaly,ly\n")?;
+    let mut line = String::new();
+    for (i, draw) in run.draws.iter().enumerate() {
+        for (j, name) in names.iter().enumerate() {
+            let k = i * run.n_strategies + j;
+            line.clear();
+            let _ = writeln!(line, "{draw},{name},{},{},{},{}", run.cost[k], effect[k], run.qaly[k], run.ly[k]);
+            out.record(&line)?;
+        }
+    }
+    Ok(())
+}
+
+/// psa_parameters.csv: one record per draw, the sampled value of each parameter.
+fn parameter_records(run: &PsaRun, param_names: &[&str], out: &mut CsvRows) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    out.record(&format!("draw,{}\n", param_names.join(",")))?;
+    let mut line = String::new();
+    run.try_for_each_values(|draw, values| {
+        line.clear();
+        let _ = write!(line, "{draw},");
+        for (k, v) in values.iter().enumerate() {
+            let _ = if k == 0 { write!(line, "{v}") } else { write!(line, ",{v}") };
+        }
+        line.push('\n');
+        out.record(&line)
+    })
+}
+
+/// The tables of the PSA's output directory, beside the draws: CEAC, EVPI, EVPPI, convergence.
+fn tables(
+    c: &Context,
     at_grid: &[ThresholdAnalysis],
     evppi: &[(String, Vec<f64>)],
     running: &hta_analysis::psa::RunningMeans,
 ) -> Vec<(&'static str, String)> {
-    let (model, run) = (c.model, c.run);
-    let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
-    let measure = model.settings.effect;
-    let mut draws = String::from("draw,strategy,cost,effect,qaly,ly\n");
-    for (i, draw) in run.draws.iter().enumerate() {
-        for (j, name) in names.iter().enumerate() {
-            let o = &run.outcomes[i * run.n_strategies + j];
-            draws.push_str(&format!("{draw},{name},{},{},{},{}\n", o.cost, o.effect(measure), o.qaly, o.ly));
-        }
-    }
-    let param_names: Vec<&str> = run.params.iter().map(|p| model.parameters[p.index()].name.as_str()).collect();
-    let mut params = format!("draw,{}\n", param_names.join(","));
-    for (i, draw) in run.draws.iter().enumerate() {
-        let row: Vec<String> =
-            run.values[i * run.params.len()..(i + 1) * run.params.len()].iter().map(|v| v.to_string()).collect();
-        params.push_str(&format!("{draw},{}\n", row.join(",")));
-    }
+    let names: Vec<&str> = c.model.strategies.iter().map(|s| s.name.as_str()).collect();
     let mut ceac = String::from(
         "threshold,strategy,probability_cost_effective,expected_nmb,expected_loss,optimal_in_expectation\n",
     );
@@ -483,19 +536,7 @@ fn files(
             ));
         }
     }
-    let mut files = vec![
-        ("psa_draws.csv", draws),
-        ("psa_parameters.csv", params),
-        ("ceac.csv", ceac),
-        ("evpi.csv", evpi),
-        ("evppi.csv", evppi_csv),
-        ("psa_convergence.csv", convergence),
-    ];
-    // psa.json comes last and lists the others' SHA-256, so a set mixed by an interrupted
-    // rewrite is recognised when it is read back (`hta merge`).
-    let json = summary_json(c, &names, &param_names, summaries, &files);
-    files.push(("psa.json", json));
-    files
+    vec![("ceac.csv", ceac), ("evpi.csv", evpi), ("evppi.csv", evppi_csv), ("psa_convergence.csv", convergence)]
 }
 
 fn summary_json(
@@ -537,7 +578,7 @@ fn summary_json(
             "generator": "ChaCha8 (rand_chacha 0.10), stream = draw number; rand_distr 0.6",
             "sampled_parameters": param_names,
         },
-        "files": files.iter().map(|(name, text)| (name.to_string(), serde_json::Value::from(hta_app::merge::sha256(text)))).collect::<serde_json::Map<_, _>>(),
+        "files": files.iter().map(|(name, sha256)| (name.to_string(), serde_json::Value::from(sha256.as_str()))).collect::<serde_json::Map<_, _>>(),
         "effect": c.model.settings.effect.name(),
         "reference_strategy": names[c.model.settings.reference.index()],
         "thresholds": c.thresholds,
@@ -550,15 +591,14 @@ pub fn merge(args: &MergeArgs) -> Result<Extra, Exit> {
     let loaded = load(&args.model, &args.set)?;
     let model = &loaded.model;
     let merged = hta_app::merge::merge(&loaded, &args.shards).map_err(crate::fail)?;
-    let (run, record) = (&merged.run, &merged.record);
+    let hta_app::merge::Merged { run, record, shards } = merged;
     println!("{}", model.metadata.title);
     println!(
-        "Merged {} shards: {} draws (from draw {}), seed {}, {} skipped",
-        merged.shards,
+        "Merged {shards} shards: {} draws (from draw {}), seed {}, {} skipped",
         run.n_draws(),
         record.first_draw,
         record.seed,
         run.skipped.len()
     );
-    report(&loaded, record, run, &args.report)
+    report(&loaded, &record, run, &args.report)
 }

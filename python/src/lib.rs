@@ -465,7 +465,7 @@ impl Model {
         let computed = py.allow_threads(|| {
             let run = hta_app::psa::run(loaded, &options, Some(tick))?;
             let (cost, effect) = hta_app::psa::matrices(model, &run)?;
-            let psa = hta_analysis::psa::Psa::new(&cost, &effect, run.n_strategies)
+            let psa = hta_analysis::psa::Psa::new(cost, effect, run.n_strategies)
                 .map_err(|e| Error::Analysis(e.to_string()))?;
             let summary = hta_app::psa::summarise(model, &psa, grid)?;
             let evppi = hta_app::psa::evppi(model, &run, &psa, &evppi_names, &[], &summary.grid, None)?;
@@ -476,14 +476,15 @@ impl Model {
         let out = PyDict::new(py);
         out.set_item("strategies", &names)?;
         out.set_item("draw", run.draws.clone())?;
-        out.set_item("cost", floats(py, &run.outcomes.iter().map(|o| o.cost).collect::<Vec<_>>()))?;
-        out.set_item("qaly", floats(py, &run.outcomes.iter().map(|o| o.qaly).collect::<Vec<_>>()))?;
-        out.set_item("ly", floats(py, &run.outcomes.iter().map(|o| o.ly).collect::<Vec<_>>()))?;
+        out.set_item("cost", floats(py, &run.cost))?;
+        out.set_item("qaly", floats(py, &run.qaly))?;
+        out.set_item("ly", floats(py, &run.ly))?;
         out.set_item(
             "parameters",
             run.params.iter().map(|p| model.parameters[p.index()].name.clone()).collect::<Vec<_>>(),
         )?;
-        out.set_item("values", floats(py, &run.values))?;
+        // Drawn again from the seed: only EVPPI's parameters were held through the run.
+        out.set_item("values", floats(py, &run.values()))?;
         out.set_item("skipped", run.skipped.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
         out.set_item("effect", model.settings.effect.name())?;
         let s = PyDict::new(py);

@@ -1,12 +1,13 @@
 //! Joining the shards of a probabilistic analysis (`hta psa --first-draw` run in pieces): each
 //! shard's files are read back and checked to belong together (the SHA-256 that psa.json lists),
 //! to this model, its overrides, seed, failure policy and sampled parameters, and to follow one
-//! another without gaps; the draws are then one [`PsaRun`], as if run at once.
+//! another without gaps; the draws are then one [`PsaRun`], as if run at once, holding every
+//! sampled value it read.
 
 use std::path::{Path, PathBuf};
 
 use hta_model::{Model, ParamId};
-use hta_sensitivity::{Outcome, PsaRun};
+use hta_sensitivity::{PsaRun, SampledValues};
 use hta_spec::Loaded;
 
 use crate::psa::DrawRecord;
@@ -31,8 +32,14 @@ pub fn sha256(text: &str) -> String {
 pub struct Shard {
     pub record: DrawRecord,
     pub skipped: Vec<u64>,
-    /// Per draw: its number, the outcome of each strategy, the sampled values.
-    pub draws: Vec<(u64, Vec<Outcome>, Vec<f64>)>,
+    /// The kept draws' numbers.
+    pub draws: Vec<u64>,
+    /// Their outcomes as [`PsaRun`] holds them: cost, QALYs, life-years, `draws x strategies`.
+    pub cost: Vec<f64>,
+    pub qaly: Vec<f64>,
+    pub ly: Vec<f64>,
+    /// Their sampled values, one column per name of `param_names`, every column held.
+    pub values: SampledValues,
     pub param_names: Vec<String>,
     /// SHA-256 of each input file (model first, then tables) and the overrides, as recorded.
     pub inputs: Vec<String>,
@@ -80,34 +87,48 @@ pub fn read_shard(dir: &Path, model: &Model) -> Result<Shard, String> {
         run["draws_skipped"].as_array().map(|a| a.iter().filter_map(|v| v.as_u64()).collect()).unwrap_or_default();
     let n = model.strategies.len();
     let parse = |s: &str| s.parse::<f64>().map_err(|_| format!("`{s}` is not a number"));
-    let mut draws: Vec<(u64, Vec<Outcome>, Vec<f64>)> = Vec::new();
+    let (mut draws, mut cost, mut qaly, mut ly) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, line) in draws_text.lines().skip(1).enumerate() {
         let cells: Vec<&str> = line.split(',').collect();
-        let [draw, strategy, cost, _, qaly, ly] = cells[..] else {
+        let [draw, strategy, c, _, q, l] = cells[..] else {
             return Err(format!("psa_draws.csv line {}: expected 6 columns", i + 2));
         };
         let draw: u64 = draw.parse().map_err(|_| format!("psa_draws.csv line {}: bad draw", i + 2))?;
         if model.strategies.get(i % n).map(|s| s.name.as_str()) != Some(strategy) {
             return Err(format!("psa_draws.csv line {}: strategy `{strategy}` does not match the model", i + 2));
         }
-        let outcome = Outcome { cost: parse(cost)?, qaly: parse(qaly)?, ly: parse(ly)? };
+        cost.push(parse(c)?);
+        qaly.push(parse(q)?);
+        ly.push(parse(l)?);
         if i % n == 0 {
-            draws.push((draw, Vec::with_capacity(n), Vec::new()));
-        }
-        if let Some(last) = draws.last_mut() {
-            last.1.push(outcome);
+            draws.push(draw);
         }
     }
+    if cost.len() != draws.len() * n {
+        return Err("psa_draws.csv ends in the middle of a draw (a row per strategy)".into());
+    }
+    drop(draws_text);
     let mut lines = parameters.lines();
     let param_names: Vec<String> = lines.next().unwrap_or_default().split(',').skip(1).map(String::from).collect();
-    for (row, line) in lines.enumerate() {
-        let values = line.split(',').skip(1).map(parse).collect::<Result<Vec<f64>, String>>()?;
-        match draws.get_mut(row) {
-            Some(d) => d.2 = values,
-            None => return Err("psa_parameters.csv has more rows than psa_draws.csv".into()),
+    let mut values = SampledValues::all(param_names.len());
+    values.reserve(draws.len());
+    let mut rows = 0;
+    let mut row = Vec::with_capacity(param_names.len());
+    for line in lines {
+        row.clear();
+        for cell in line.split(',').skip(1) {
+            row.push(parse(cell)?);
         }
+        if rows == draws.len() {
+            return Err("psa_parameters.csv has more rows than psa_draws.csv".into());
+        }
+        values.push(&row);
+        rows += 1;
     }
-    Ok(Shard { record, skipped, draws, param_names, inputs, overrides })
+    if rows < draws.len() {
+        return Err("psa_parameters.csv has fewer rows than psa_draws.csv".into());
+    }
+    Ok(Shard { record, skipped, draws, cost, qaly, ly, values, param_names, inputs, overrides })
 }
 
 /// Why a shard cannot be part of this analysis of this model, if it cannot.
@@ -211,27 +232,34 @@ pub fn merge(loaded: &Loaded, dirs: &[PathBuf]) -> Result<Merged, Error> {
     if params.len() != first.param_names.len() {
         return Err(Error::Usage("the shards sampled parameters this model does not have".into()));
     }
-    let mut run = PsaRun {
-        n_strategies: model.strategies.len(),
-        draws: Vec::new(),
-        outcomes: Vec::new(),
-        params,
-        values: Vec::new(),
-        skipped: Vec::new(),
-    };
-    for (_, s) in &shards {
-        for (draw, outcomes, values) in &s.draws {
-            run.draws.push(*draw);
-            run.outcomes.extend(outcomes.iter().copied());
-            run.values.extend(values);
-        }
-        run.skipped.extend(s.skipped.iter().map(|d| (*d, hta_markov::RunErrors::default())));
-    }
     let record = DrawRecord {
         seed: first.record.seed,
         first_draw: first.record.first_draw,
         draws_requested: expected_next - first.record.first_draw,
         on_invalid: first.record.on_invalid,
     };
-    Ok(Merged { run, record, shards: shards.len() })
+    // Every column is held: the values come from the files (a shard may have read its own
+    // from --draws-file), not from a sampler. Each shard is moved in and freed in turn.
+    let (total, count) = (shards.iter().map(|(_, s)| s.draws.len()).sum::<usize>(), shards.len());
+    let cells = total.saturating_mul(model.strategies.len());
+    let mut run = PsaRun {
+        n_strategies: model.strategies.len(),
+        draws: Vec::with_capacity(total),
+        cost: Vec::with_capacity(cells),
+        qaly: Vec::with_capacity(cells),
+        ly: Vec::with_capacity(cells),
+        sampled: SampledValues::all(params.len()),
+        params,
+        skipped: Vec::new(),
+    };
+    run.sampled.reserve(total);
+    for (_, s) in shards {
+        run.draws.extend(s.draws);
+        run.cost.extend(s.cost);
+        run.qaly.extend(s.qaly);
+        run.ly.extend(s.ly);
+        run.sampled.append(s.values);
+        run.skipped.extend(s.skipped.into_iter().map(|d| (d, hta_markov::RunErrors::default())));
+    }
+    Ok(Merged { run, record, shards: count })
 }

@@ -2,7 +2,8 @@
 //! thread pool (progress through a callback), and summarise them (means with 95% intervals,
 //! the probability each strategy is cost-effective, expected loss, EVPI, EVPPI), with parameter
 //! values from a file (`--draws-file`, [`read_draws`]). `hta psa`, `hta merge`, `hta report`
-//! and the Python package all go through here.
+//! and the Python package all go through here. Of the sampled values only EVPPI's parameters are
+//! held in memory; the rest are drawn again from the seed when a file asks for them.
 
 use hta_analysis::psa::{Psa, StrategySummary, ThresholdAnalysis};
 use hta_model::Model;
@@ -104,10 +105,13 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
     sampler.draw(options.seed, options.first_draw, &mut pins);
     // --evppi names are checked against what one draw samples, before any draw is run; a
     // multivariate normal group stands for its members.
+    // Their sampled values are the only ones held in memory; files draw the others again.
     let requested = options.evppi_names.iter().flat_map(|g| g.split(','));
+    let mut keep = Vec::new();
     for name in requested.flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()])) {
-        if !model.param_by_name(name.trim()).is_some_and(|p| pins.iter().any(|(q, _)| *q == p)) {
-            return Err(not_sampled(&name));
+        match model.param_by_name(name.trim()).filter(|p| pins.iter().any(|(q, _)| q == p)) {
+            Some(p) => keep.push(p),
+            None => return Err(not_sampled(&name)),
         }
     }
     let settings = PsaSettings {
@@ -118,7 +122,7 @@ pub fn run(loaded: &Loaded, options: &PsaOptions, progress: Option<Progress>) ->
     };
     let evaluator = Evaluator::new(model);
     let pool = thread_pool(options.threads)?;
-    let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, progress));
+    let run = pool.install(|| hta_sensitivity::run_psa(&evaluator, &sampler, &settings, &keep, progress));
     run.map_err(|failure| {
         let values: Vec<String> =
             failure.values.iter().map(|(p, v)| format!("{} = {v}", model.parameters[p.index()].name)).collect();
@@ -149,8 +153,8 @@ pub struct PsaSummary {
     pub grid: Vec<f64>,
 }
 
-/// The cost and effect matrices of the kept draws (draw-major), for [`Psa::new`].
-pub fn matrices(model: &Model, run: &PsaRun) -> Result<(Vec<f64>, Vec<f64>), Error> {
+/// The cost and effect matrices of the kept draws (draw-major, borrowed), for [`Psa::new`].
+pub fn matrices<'r>(model: &Model, run: &'r PsaRun) -> Result<(&'r [f64], &'r [f64]), Error> {
     if run.n_draws() == 0 {
         return Err(Error::Analysis("every draw failed its run-time checks".into()));
     }
@@ -208,7 +212,7 @@ pub fn evppi(
             tick();
         }
     };
-    let column = |name: &str| -> Result<Vec<f64>, Error> {
+    let column = |name: &str| -> Result<std::borrow::Cow<'_, [f64]>, Error> {
         let p = model.param_by_name(name.trim());
         match p.and_then(|p| run.params.iter().position(|q| *q == p)) {
             Some(j) => Ok(run.param_column(j)),
@@ -233,7 +237,7 @@ pub fn evppi(
             .flat_map(|n| group_members(model, n.trim()).unwrap_or_else(|| vec![n.to_string()]))
             .collect();
         let columns = members.iter().map(|n| column(n)).collect::<Result<Vec<_>, _>>()?;
-        let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let slices: Vec<&[f64]> = columns.iter().map(|c| c.as_ref()).collect();
         let knots = if psa.n_draws() >= 1000 { 5 } else { 3 };
         let metamodel = hta_analysis::voi::Metamodel::AdditiveSpline { knots };
         let values = hta_analysis::voi::evppi_regression(psa, &slices, thresholds, metamodel).map_err(fail)?;

@@ -3,7 +3,8 @@
 //! A cell that a spreadsheet would read as a formula (text starting with `=`, `+`, `-`, `@`, a
 //! tab or a carriage return) is written with a leading `'`, which Excel and LibreOffice show as
 //! text. Numbers such as `-0.25` or `+3` are left alone: they are data, not formulas. Every CSV
-//! file the toolkit writes passes through [`neutralise`] once, at the point it is written.
+//! file the toolkit writes passes through [`neutralise`] once, at the point it is written, or
+//! record by record through [`neutralise_record`] when it is written as it is made.
 
 use std::borrow::Cow;
 
@@ -46,6 +47,18 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// One record (a line ending in `\n`) as it is safe to write. Written record by record, a file
+/// is what [`neutralise`] makes of the whole when its records carry no quotes the CSV writer
+/// would drop (the toolkit's writers quote only where needed): a record without a dangerous cell
+/// is unchanged, one with them is rewritten as [`neutralise`] rewrites every record.
+pub fn neutralise_record(line: &str) -> Cow<'_, str> {
+    let body = line.strip_suffix('\n').unwrap_or(line);
+    if !body.contains(['"', '\r', '\n']) && !body.split(',').any(is_dangerous) {
+        return Cow::Borrowed(line);
+    }
+    neutralise(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +82,22 @@ mod tests {
         // Idempotent: a neutralised document is left as it is.
         let once = neutralise(hostile).into_owned();
         assert_eq!(neutralise(&once), once);
+    }
+
+    #[test]
+    fn records_one_by_one_make_what_the_whole_file_makes() {
+        let documents = [
+            "strategy,cost\nmono,-12.5\ncomb,3\n",
+            "strategy,cost\n=cmd|' /C calc'!A0,-12.5\n@x,1\nmono,+3\n",
+            "draw,a,b\n0,-1e-5,-inf\n1,NaN,+cmd\n2,\"q, r\",\t\n",
+            "a\n-\n-x\n",
+        ];
+        for doc in documents {
+            let by_record: String = doc.split_inclusive('\n').map(neutralise_record).collect();
+            assert_eq!(by_record, neutralise(doc), "{doc:?}");
+        }
+        // A clean record is returned as it is, without a copy.
+        assert!(matches!(neutralise_record("0,mono,-12.5,3\n"), Cow::Borrowed(_)));
+        assert_eq!(neutralise_record("0,=1+1,2\n"), "0,'=1+1,2\n");
     }
 }

@@ -11,8 +11,10 @@ pub mod oneway;
 pub mod psa;
 pub mod quantile;
 pub mod sample;
+pub mod sampled;
 
 pub use engine::{Evaluator, Outcome};
 pub use oneway::{one_way, threshold, OneWayFailure, OneWayRow, Threshold};
 pub use psa::{check_draws, run_psa, DrawFailure, OnInvalid, PsaRun, PsaSettings, MAX_DRAWS};
 pub use sample::{ExternalDraws, Sampler};
+pub use sampled::SampledValues;

@@ -1,7 +1,8 @@
 //! Probabilistic sensitivity analysis: draws `first..first + n` of the model's uncertain
 //! parameters, each evaluated independently and in parallel (rayon), collected in draw order.
 //! Draw i depends only on (seed, i): the same numbers for any thread count, and shards of draw
-//! ranges concatenate to the single run.
+//! ranges concatenate to the single run. Outcomes are held as columns the summaries borrow
+//! ([`PsaRun::matrices`]); sampled values only for the parameters asked for ([`SampledValues`]).
 
 use rayon::prelude::*;
 
@@ -10,6 +11,7 @@ use hta_model::ParamId;
 
 use crate::engine::{Evaluator, Outcome};
 use crate::sample::Sampler;
+use crate::sampled::{positions, SampledValues};
 
 /// What to do with a draw that fails the model's run-time checks (e.g. a row that no longer
 /// sums to 1 with the sampled values).
@@ -40,19 +42,37 @@ pub struct PsaSettings {
 }
 
 /// Per-draw results, in draw order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PsaRun {
     pub n_strategies: usize,
     /// Draw numbers kept.
     pub draws: Vec<u64>,
-    /// Discounted outcomes, `draws x strategies`, row-major.
-    pub outcomes: Vec<Outcome>,
-    /// Sampled parameters (columns of `values`).
+    /// Discounted costs, `draws x strategies`, row-major.
+    pub cost: Vec<f64>,
+    /// Discounted QALYs, as `cost`.
+    pub qaly: Vec<f64>,
+    /// Discounted life-years, as `cost`.
+    pub ly: Vec<f64>,
+    /// Sampled parameters (the columns of `sampled`).
     pub params: Vec<ParamId>,
-    /// Sampled values, `draws x params`, row-major.
-    pub values: Vec<f64>,
+    /// Sampled values of the kept draws, held or drawn again ([`PsaRun::values`]).
+    pub sampled: SampledValues,
     /// Draws left out under [`OnInvalid::Skip`], with their problems.
     pub skipped: Vec<(u64, RunErrors)>,
+}
+
+/// Equal runs have the same draws, outcomes and sampled values (held or drawn again).
+impl PartialEq for PsaRun {
+    fn eq(&self, other: &PsaRun) -> bool {
+        self.n_strategies == other.n_strategies
+            && self.draws == other.draws
+            && self.cost == other.cost
+            && self.qaly == other.qaly
+            && self.ly == other.ly
+            && self.params == other.params
+            && self.skipped == other.skipped
+            && self.values() == other.values()
+    }
 }
 
 /// The first draw that failed under [`OnInvalid::Stop`].
@@ -72,7 +92,7 @@ pub const BLOCK_DRAWS: u64 = hta_markov::kernel::LANES as u64;
 /// Draws evaluated per parallel chunk (bounds the temporary per-draw memory).
 const CHUNK_DRAWS: u64 = 16_384;
 
-/// Most draws in one run (memory grows with draws x (strategies + sampled parameters)); larger
+/// Most draws in one run (memory grows with draws x (strategies + parameters held for EVPPI)); larger
 /// analyses are run as shards (`--first-draw`) and joined with `hta merge`.
 pub const MAX_DRAWS: u64 = 10_000_000;
 
@@ -90,22 +110,29 @@ pub fn check_draws(first_draw: u64, draws: u64) -> Result<(), String> {
 }
 
 /// Runs the PSA. Deterministic for any number of rayon threads. `progress` is called once per
-/// finished draw, from worker threads.
+/// finished draw, from worker threads. The sampled values of `keep` are held in memory; the
+/// others are drawn again from the seed when asked for ([`SampledValues`]).
 pub fn run_psa(
     evaluator: &Evaluator,
     sampler: &Sampler,
     settings: &PsaSettings,
+    keep: &[ParamId],
     progress: Option<&(dyn Fn() + Sync)>,
 ) -> Result<PsaRun, DrawFailure> {
     let n_strategies = evaluator.model().strategies.len();
     // Reserve for at most MAX_DRAWS: an absurd request must not abort on one huge allocation.
     let expected = usize::try_from(settings.draws.min(MAX_DRAWS)).unwrap_or(0);
+    let cells = expected.saturating_mul(n_strategies);
+    let mut sampled = SampledValues::redrawn(sampler.clone(), settings.seed, &positions(&sampler.params, keep));
+    sampled.reserve(expected);
     let mut run = PsaRun {
         n_strategies,
         draws: Vec::with_capacity(expected),
-        outcomes: Vec::with_capacity(expected.saturating_mul(n_strategies)),
+        cost: Vec::with_capacity(cells),
+        qaly: Vec::with_capacity(cells),
+        ly: Vec::with_capacity(cells),
         params: sampler.params.clone(),
-        values: Vec::with_capacity(expected.saturating_mul(sampler.params.len())),
+        sampled,
         skipped: Vec::new(),
     };
     // Draws run in parallel chunks whose results are moved into the flat arrays before the next
@@ -149,8 +176,8 @@ pub fn run_psa(
             match result {
                 Ok((values, outcomes)) => {
                     run.draws.push(draw);
-                    run.outcomes.extend(outcomes);
-                    run.values.extend(values);
+                    run.push_outcomes(&outcomes);
+                    run.sampled.push(&values);
                 }
                 Err((values, errors)) => match settings.on_invalid {
                     OnInvalid::Stop => return Err(DrawFailure { draw, values, errors }),
@@ -168,17 +195,47 @@ impl PsaRun {
         self.draws.len()
     }
 
-    /// Costs and effects as `draws x strategies` matrices (for the summaries).
-    pub fn matrices(&self, measure: hta_model::EffectMeasure) -> (Vec<f64>, Vec<f64>) {
-        let cost = self.outcomes.iter().map(|o| o.cost).collect();
-        let effect = self.outcomes.iter().map(|o| o.effect(measure)).collect();
-        (cost, effect)
+    /// Adds the outcomes of the next kept draw (one per strategy).
+    pub fn push_outcomes(&mut self, outcomes: &[Outcome]) {
+        for o in outcomes {
+            self.cost.push(o.cost);
+            self.qaly.push(o.qaly);
+            self.ly.push(o.ly);
+        }
     }
 
-    /// Column `j` of the sampled values.
-    pub fn param_column(&self, j: usize) -> Vec<f64> {
-        let n = self.params.len();
-        self.values.iter().skip(j).step_by(n.max(1)).copied().collect()
+    /// Effects in `measure`, `draws x strategies`.
+    pub fn effect(&self, measure: hta_model::EffectMeasure) -> &[f64] {
+        match measure {
+            hta_model::EffectMeasure::Qaly => &self.qaly,
+            hta_model::EffectMeasure::LifeYears => &self.ly,
+        }
+    }
+
+    /// Costs and effects as `draws x strategies` matrices (for the summaries), borrowed.
+    pub fn matrices(&self, measure: hta_model::EffectMeasure) -> (&[f64], &[f64]) {
+        (&self.cost, self.effect(measure))
+    }
+
+    /// The outcome of strategy `j` in kept draw `i`.
+    pub fn outcome(&self, i: usize, j: usize) -> Outcome {
+        let k = i * self.n_strategies + j;
+        Outcome { cost: self.cost[k], qaly: self.qaly[k], ly: self.ly[k] }
+    }
+
+    /// Column `j` of the sampled values (borrowed where held, else drawn again).
+    pub fn param_column(&self, j: usize) -> std::borrow::Cow<'_, [f64]> {
+        self.sampled.column(j, &self.draws)
+    }
+
+    /// Every sampled value, `draws x params` row-major (drawn again where not held).
+    pub fn values(&self) -> Vec<f64> {
+        self.sampled.to_rows(&self.draws)
+    }
+
+    /// Calls `f` with each kept draw's number and sampled values, in draw order.
+    pub fn try_for_each_values<E>(&self, f: impl FnMut(u64, &[f64]) -> Result<(), E>) -> Result<(), E> {
+        self.sampled.try_for_each_row(&self.draws, f)
     }
 }
 

@@ -134,8 +134,9 @@ pub fn covariance_factor(covariance: &[f64], k: usize) -> Vec<f64> {
 #[derive(Debug, Clone)]
 pub struct Sampler {
     items: Vec<Item>,
-    /// Values read from a file (e.g. posterior samples): row d is draw d.
-    external: Option<ExternalDraws>,
+    /// Values read from a file (e.g. posterior samples): row d is draw d. Shared, so that a
+    /// run keeps its sampler for re-draws without copying the file's rows.
+    external: Option<std::sync::Arc<ExternalDraws>>,
     /// Sampled parameters in the order [`Sampler::draw`] writes them.
     pub params: Vec<ParamId>,
 }
@@ -200,7 +201,7 @@ impl Sampler {
                 self.params.push(*p);
             }
         }
-        self.external = Some(external);
+        self.external = Some(std::sync::Arc::new(external));
         self
     }
 
