@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::translate::{table_range, to_excel, Cells, Unsupported};
+use crate::values::ValueColumns;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExcelError {
@@ -56,7 +57,7 @@ fn col_name(col: u16) -> String {
     s
 }
 
-fn cell(col: u16, row: u32) -> String {
+pub(crate) fn cell(col: u16, row: u32) -> String {
     format!("${}${}", col_name(col), row + 1)
 }
 
@@ -154,6 +155,8 @@ struct NameCells<'a> {
     row: u32,
     time_col: u16,
     cycle_col: u16,
+    /// Where hta's values go for what has no formula (`None`: refused instead).
+    values: Option<&'a ValueColumns<'a>>,
 }
 
 impl Cells for NameCells<'_> {
@@ -181,6 +184,9 @@ impl Cells for NameCells<'_> {
     }
     fn model(&self) -> Option<&Model> {
         Some(self.model)
+    }
+    fn value_of(&self, call: &Expr, why: &str) -> Option<String> {
+        self.values.map(|v| v.cell(call, why, self.row, self.state_time))
     }
 }
 
@@ -245,7 +251,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     let mut describe = vec![
         ("Inputs", "every parameter as a defined name (blue cells are values to edit), the settings, the thresholds"),
         ("Tables", "the lookup tables (blue), each column a defined name read with INDEX/MATCH"),
-        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy (tunnel columns [j] for time in state), counting weights, discount factors, costs by category, QALYs, life-years; totals at the foot"),
+        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy (tunnel columns [j] for time in state), counting weights, discount factors, costs by category, QALYs, life-years; totals at the foot; grey italic cells are values computed by hta where a curve has no formula (see the note on their heading and below the totals)"),
         ("Arm <arm>", "the trace of one arm of a decision tree"),
         ("Tree <strategy>", "the decision tree: probability and reach of each branch, its one-off values and its arm's totals"),
         ("Results", "totals, ICERs against the reference and along hta's frontier, net monetary benefit, as formulas; check cells against hta (red when they differ)"),
@@ -286,6 +292,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
             row: 0,
             time_col: 0,
             cycle_col: 0,
+            values: None,
         };
         for (i, p) in model.parameters.iter().enumerate() {
             let r = 1 + i as u32;
@@ -605,20 +612,22 @@ fn write_partition(
     curves: &[hta_model::CurveId],
     curve0: u16,
     state0: u16,
-    problems: &mut Vec<String>,
 ) -> Result<(), ExcelError> {
     let r = nm.row;
     let t = format!("({}*hta_cycle_years)", cell(nm.cycle_col, r));
     let (raw, capped) = (|i: usize| curve0 + 2 * i as u16, |i: usize| curve0 + 2 * i as u16 + 1);
     for (i, c) in curves.iter().enumerate() {
-        let f = match crate::translate::curve_survival(model, *c, &t, nm) {
-            Ok(f) => f,
-            Err(Unsupported(why)) => {
-                problems.push(format!("curve {}: {why}", model.curves[c.index()].name));
-                "0".to_string()
+        match (crate::curves::curve_survival(model, *c, &t, nm), nm.values) {
+            (Ok(f), _) => {
+                ws.write_formula(r, raw(i), Formula::new(format!("={f}")))?;
             }
-        };
-        ws.write_formula(r, raw(i), Formula::new(format!("={f}")))?;
+            // A curve without a formula: hta's survival at the boundary, the heading marked.
+            (Err(Unsupported(why)), Some(values)) => {
+                let v = values.curve_survival(*c, raw(i), &why, r.saturating_sub(1) as usize);
+                crate::values::write_value(ws, r, raw(i), v, &value_format())?;
+            }
+            (Err(Unsupported(why)), None) => return Err(ExcelError::Unsupported(vec![why])),
+        }
     }
     let n = curves.len();
     for i in (0..n).rev() {
@@ -669,6 +678,11 @@ fn write_local_params(
         }
     }
     Ok(())
+}
+
+/// Cells holding values computed by hta (not formulas, not inputs): grey italics.
+fn value_format() -> Format {
+    Format::new().set_italic().set_font_color(Color::RGB(0x595959)).set_num_format("0.000000")
 }
 
 /// A sheet's name: `kind` and the strategy's or arm's name, within Excel's 31 characters.
@@ -882,6 +896,8 @@ fn write_trace(
     }
     let qcol = cat0 + model.categories.len() as u16;
     let lcol = qcol + 1;
+    // hta's values for what has no formula, right of the total cost column.
+    let values = ValueColumns::new(model, sid, lcol + 2);
     ws.write_string_with_format(0, qcol, "QALYs", bold)?;
     ws.write_string_with_format(0, lcol, "life-years", bold)?;
     ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
@@ -928,6 +944,7 @@ fn write_trace(
         row: 1,
         time_col,
         cycle_col,
+        values: Some(&values),
     };
     if curves.is_empty() {
         for (u, v) in strategy.initial.iter().enumerate() {
@@ -937,7 +954,7 @@ fn write_trace(
         }
     } else {
         write_local_params(model, sid, ws, &nm0, &local_col, problems)?;
-        write_partition(model, ws, &nm0, curves, curve0, state0, problems)?;
+        write_partition(model, ws, &nm0, curves, curve0, state0)?;
     }
     // Values charged at model start (cycle 0), undiscounted; they read cycle 0's parameters.
     {
@@ -970,6 +987,7 @@ fn write_trace(
             row: r,
             time_col,
             cycle_col,
+            values: Some(&values),
         };
         // Formulas of tunnel column `j` read `state_time = j`.
         let tr_at = |j: usize, e: &Expr, what: &str, problems: &mut Vec<String>| {
@@ -1025,7 +1043,7 @@ fn write_trace(
                 ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
             }
         } else {
-            write_partition(model, ws, &nm, curves, curve0, state0, problems)?;
+            write_partition(model, ws, &nm, curves, curve0, state0)?;
             // Deaths in the cycle (the fall of the outermost curve) carry the values of
             // transitions into the dead state.
             let outer = curve0 + 2 * curves.len() as u16 - 1;
@@ -1167,6 +1185,9 @@ fn write_trace(
         cost_col,
         Formula::new(format!("=SUM({}:{})", cell(cat0, tr_row), cell(qcol - 1, tr_row))),
     )?;
+    let sheet = sheet_name(if sid.index() < model.strategies.len() { "Trace" } else { "Arm" }, &strategy.name);
+    notes.extend(values.write(ws, &sheet, bold, &value_format(), tr_row + 2)?);
+    notes.extend(values.write_partition_notes(ws, &sheet, tr_row + 2)?);
     Ok((Totals { cost: cell(cost_col, tr_row), qaly: cell(qcol, tr_row), ly: cell(lcol, tr_row) }, notes))
 }
 
