@@ -344,7 +344,7 @@ def main():
     for name, model, sets in jobs:
         out = work / f"{name.replace(' ', '_').replace('=', '-')}.xlsx"
         overrides = [x for v in sets for x in ("--set", v)]
-        p = subprocess.run([args.hta, "excel", str(model), "--out", str(out), *overrides], capture_output=True,
+        p = subprocess.run([args.hta, "excel", str(model), "--out", str(out), "--force", *overrides], capture_output=True,
                            text=True)
         if p.returncode != 0:
             reasons = " ".join(p.stderr.split())

@@ -252,3 +252,52 @@ fn column_letters(col: usize) -> String {
     }
     s
 }
+
+fn hta() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("hta").expect("binary built")
+}
+
+/// `hta report --excel` writes model.xlsx, the same workbook as `hta excel`, with the pack and
+/// records it (file, SHA-256, sheets) in report.html, report.md and a sheet of report.xlsx;
+/// without `--excel` there is none. `hta excel` keeps an existing file without --force.
+#[test]
+fn the_dossier_pack_carries_the_live_workbook_when_asked() {
+    let dir = std::env::temp_dir().join(format!("hta-test-{}-excel-pack", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    hta()
+        .args(["report", "models/hiv.yaml", "--draws", "0", "--excel", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("wrote model.xlsx (the live workbook; sheets: Cover, Inputs"));
+    let pack = std::fs::read(dir.join("model.xlsx")).expect("model.xlsx in the pack");
+    let single = dir.join("single.xlsx");
+    hta().args(["excel", "models/hiv.yaml", "--out"]).arg(&single).assert().success();
+    assert!(pack == std::fs::read(&single).expect("single workbook"), "the pack's workbook is hta excel's");
+    let sha = hta_spec::InputFile::new("", &pack).sha256;
+    for file in ["report.html", "report.md"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("report");
+        assert!(text.contains("model.xlsx: the model as a live Excel workbook") && text.contains(&sha), "{file}");
+    }
+    let mut book: Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).expect("report.xlsx");
+    let sheet = book.worksheet_range("Live workbook").expect("a Live workbook sheet");
+    assert_eq!(sheet.get_value((1, 0)).map(Data::to_string).as_deref(), Some("model.xlsx"));
+    assert_eq!(sheet.get_value((1, 1)).map(Data::to_string), Some(sha));
+    // An existing workbook is kept without --force, replaced with it.
+    hta()
+        .args(["excel", "models/hiv.yaml", "--out"])
+        .arg(&single)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("already exists; add --force"));
+    hta().args(["excel", "models/hiv.yaml", "--force", "--out"]).arg(&single).assert().success();
+
+    let plain = std::env::temp_dir().join(format!("hta-test-{}-excel-pack-plain", std::process::id()));
+    let _ = std::fs::remove_dir_all(&plain);
+    hta().args(["report", "models/hiv.yaml", "--draws", "0", "--out"]).arg(&plain).assert().success();
+    assert!(!plain.join("model.xlsx").exists(), "no live workbook unless asked");
+    let html = std::fs::read_to_string(plain.join("report.html")).expect("report");
+    assert!(!html.contains("Live workbook"), "no live workbook in the run record unless asked");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&plain);
+}

@@ -28,4 +28,4 @@ pub mod translate;
 mod values;
 mod workbook;
 
-pub use workbook::{write_workbook, ExcelError, Written};
+pub use workbook::{workbook_bytes, write_workbook, ExcelError, Written};

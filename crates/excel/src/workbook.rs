@@ -193,6 +193,14 @@ impl Cells for NameCells<'_> {
 /// Writes `model` as a workbook to `path`, after checking every formula translates. `record`:
 /// lines of the run record for the cover sheet (input files and their digests, overrides).
 pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<Written, ExcelError> {
+    let (bytes, written) = workbook_bytes(model, record)?;
+    std::fs::write(path, bytes).map_err(|e| ExcelError::Xlsx(XlsxError::IoError(e)))?;
+    Ok(written)
+}
+
+/// The workbook of `model` as the bytes of an .xlsx file, for a caller that writes it with
+/// other files (the dossier pack, through the CLI's output layer).
+pub fn workbook_bytes(model: &Model, record: &[String]) -> Result<(Vec<u8>, Written), ExcelError> {
     let mut problems = unsupported_features(model);
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
@@ -204,6 +212,15 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     .map_err(|e| ExcelError::Run(format!("{e:?}")))?;
     let s = &model.settings;
     let mut wb = Workbook::new();
+    // A fixed creation date: the same model gives a byte-identical workbook (its SHA-256 in a
+    // report's run record is reproducible).
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title(&model.metadata.title)
+            .set_comment(format!("hta {}", env!("CARGO_PKG_VERSION"))),
+    );
     let bold = Format::new().set_bold();
     // Column headings of the traces and trees wrap within their column.
     let head = Format::new().set_bold().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
@@ -530,8 +547,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     for ws in wb.worksheets_mut() {
         ws.set_landscape().set_print_fit_to_pages(1, 0);
     }
-    wb.save(path)?;
-    Ok(Written { sheets, values_only })
+    Ok((wb.save_to_buffer()?, Written { sheets, values_only }))
 }
 
 /// The lookup tables side by side, each a block of columns (key, then its columns) with a
