@@ -169,13 +169,18 @@ fn partition_curves_without_a_formula_are_hta_values_with_a_note() {
     let os_1y = number(&cells, 13, os);
     let ln = hta_model::survival::Family::LogNormal.cumulative_hazard(&[0.35, 1.4], 1.0);
     assert!(os_1y <= (-ln).exp() * (1.0 + 1e-4) && os_1y < 1.0 - q58 && os_1y > 0.5, "{os_1y}");
-    // The note under the totals (the heading carries the same as a cell note).
+    // Listed under the totals, one a row, naming the column (its heading carries the same note).
     let note_row = model.settings.n_cycles as u32 + 5;
-    let note = cells.get_value((note_row, pfs as u32)).map(Data::to_string).unwrap_or_default();
-    assert!(
-        note.starts_with(&format!("values computed by hta {}; not a formula because", env!("CARGO_PKG_VERSION"))),
-        "{note:?}"
+    let listed_under: Vec<String> =
+        (note_row..note_row + 2).map(|r| cells.get_value((r, 0)).map(Data::to_string).unwrap_or_default()).collect();
+    let expected = format!(
+        "survival of curve chemo_pfs (column {}): values computed by hta {}; not a formula because the gengamma \
+         curve chemo_pfs_excess has no Excel function",
+        column_letters(pfs),
+        env!("CARGO_PKG_VERSION")
     );
+    assert_eq!(listed_under[0], expected);
+    assert!(listed_under[1].starts_with(&format!("survival of curve chemo_os (column {}): ", column_letters(os))));
     // CAR-T's curves stay formulas.
     let cart = formulas(&path, "Trace cart");
     let cart_head = header(&path, "Trace cart");
@@ -229,6 +234,12 @@ fn survival_calls_without_a_formula_read_a_column_of_hta_values() {
     let h = |t: f64| hta_model::survival::Family::GenGamma.cumulative_hazard(&[2.0, 0.8, 0.4], t);
     let expected = 1.0 - (-(h(3.0) - h(2.0))).exp();
     assert!((number(&cells, 4, gg) - expected).abs() <= 1e-12 * expected, "{} vs {expected}", number(&cells, 4, gg));
+    let note = cells.get_value((model.settings.n_cycles as u32 + 5, 0)).map(Data::to_string).unwrap_or_default();
+    assert!(
+        note.starts_with(&format!("cycle_prob(c_gg) (column {}): values computed by hta", column_letters(gg)))
+            && note.ends_with("the gengamma curve c_gg has no Excel function"),
+        "{note}"
+    );
     let weibull = 1.3 / 6.0 * (2.0f64 / 6.0).powf(0.3);
     assert!((number(&cells, 4, hz) - weibull).abs() <= 1e-12 * weibull, "{} vs {weibull}", number(&cells, 4, hz));
     // The transition formula reads those cells, and writes the join as a formula.

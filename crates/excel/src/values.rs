@@ -171,28 +171,10 @@ impl<'a> ValueColumns<'a> {
         partition[i].survival.get(k).copied().unwrap_or(f64::NAN)
     }
 
-    /// Marks the partition's curve columns written as values (a note on the heading and one
-    /// under the totals, at `note_row`); one line per curve for the cover and the output.
-    pub(crate) fn write_partition_notes(
-        &self,
-        ws: &mut Worksheet,
-        sheet: &str,
-        note_row: u32,
-    ) -> Result<Vec<String>, rust_xlsxwriter::XlsxError> {
-        let mut notes = Vec::new();
-        for p in self.partition.borrow().iter() {
-            let (why, col) = (&p.why, p.col);
-            let note = values_note(why);
-            ws.insert_note(0, col, &Note::new(&note).set_author("hta").set_width(300).set_height(120))?;
-            ws.write_string(note_row, col, &note)?;
-            let name = self.eval.model.curves.get(p.curve.index()).map_or("?", |c| c.name.as_str());
-            notes.push(format!("{sheet}: survival of curve {name} written as values: not a formula because {why}"));
-        }
-        Ok(notes)
-    }
-
-    /// Writes the columns (headings with their note, the values, a note row at `note_row`) and
-    /// returns one line per column for the cover sheet and the command's output.
+    /// Writes the columns (headings with their note, the values) and marks the partition's
+    /// curve columns written as values (a note on the heading); lists every such column with
+    /// its note under the trace, one a row from `note_row` in the first column. Returns one line
+    /// per column for the cover sheet and the command's output.
     pub(crate) fn write(
         &self,
         ws: &mut Worksheet,
@@ -202,17 +184,29 @@ impl<'a> ValueColumns<'a> {
         note_row: u32,
     ) -> Result<Vec<String>, rust_xlsxwriter::XlsxError> {
         let mut notes = Vec::new();
+        let mut row = note_row;
+        let mut mark =
+            |ws: &mut Worksheet, col: u16, what: &str, why: &str| -> Result<(), rust_xlsxwriter::XlsxError> {
+                let note = values_note(why);
+                ws.insert_note(0, col, &Note::new(&note).set_author("hta").set_width(300).set_height(120))?;
+                ws.write_string(row, 0, format!("{what} (column {}): {note}", crate::workbook::col_name(col)))?;
+                row += 1;
+                notes.push(format!("{sheet}: {what} written as values: not a formula because {why}"));
+                Ok(())
+            };
         for (i, c) in self.columns.borrow().iter().enumerate() {
             let col = self.first_col + i as u16;
-            let note = values_note(&c.why);
-            ws.write_string_with_format(0, col, format!("{} (values)", c.head), head)?;
-            ws.insert_note(0, col, &Note::new(&note).set_author("hta").set_width(300).set_height(120))?;
-            ws.set_column_width(col, 16)?;
-            for &(row, v) in &c.values {
-                write_value(ws, row, col, v, value)?;
+            let heading = format!("{} (values)", c.head);
+            ws.write_string_with_format(0, col, &heading, head)?;
+            ws.set_column_width(col, crate::workbook::heading_width(&heading).max(16.0))?;
+            for &(r, v) in &c.values {
+                write_value(ws, r, col, v, value)?;
             }
-            ws.write_string(note_row, col, &note)?;
-            notes.push(format!("{sheet}: {} written as values: not a formula because {}", c.head, c.why));
+            mark(ws, col, &c.head, &c.why)?;
+        }
+        for p in self.partition.borrow().iter() {
+            let name = self.eval.model.curves.get(p.curve.index()).map_or("?", |c| c.name.as_str());
+            mark(ws, p.col, &format!("survival of curve {name}"), &p.why)?;
         }
         Ok(notes)
     }
