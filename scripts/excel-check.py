@@ -10,6 +10,9 @@ sheet is checked for formula errors (#NAME?, #VALUE!, ...). Then input edits: an
 changed with openpyxl, the workbook recalculated and compared with `hta run MODEL --set
 NAME=VALUE`.
 
+Curves without an Excel formula are written as hta's values with a note (the derived models of
+WITH_VALUES): the command must list them there and only there.
+
 Models the writer refuses are listed (with the writer's reasons) and are not a failure; a model
 named in EXPECTED that is refused is. Exits non-zero on any mismatch or error.
 
@@ -34,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-9
 
 # Models that must export (a refusal is a failure); the others are reported when refused.
-EXPECTED = ["age_curves", "age_mortality", "cart_lbcl_psm", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
+EXPECTED = ["age_composite", "age_curves", "age_mortality", "cart_composite", "cart_lbcl_psm", "dominance", "egfr_test_and_treat", "gene_therapy_haemophilia", "hiv"]
 
 # Input edits: (model, Inputs-sheet name, value, the `hta run --set` override).
 EDITS = [
@@ -63,6 +66,11 @@ EDITS = [
     ("cart_lbcl_psm", "hta_start_age", 60.0, "cohort.start_age=60"),
     ("age_curves", "h_excess", 0.2, "h_excess=0.2"),
     ("age_curves", "hr_treatment", 0.5, "hr_treatment=0.5"),
+    # Inputs read only by curves written as formulas (a strategy's hazard ratio on a Weibull; a
+    # cure fraction over a spline and PH over AFT): the workbook's values columns do not move.
+    ("age_composite", "hr_treatment", 0.5, "hr_treatment=0.5"),
+    ("cart_composite", "pi_pfs_cart", 0.3, "pi_pfs_cart=0.3"),
+    ("cart_composite", "pi_os_cart", 0.5, "pi_os_cart=0.5"),
     # The life-table curve starts at the cohort's age: 40.5 puts birthdays mid-cycle.
     ("gene_therapy_haemophilia", "hta_start_age", 40.5, "cohort.start_age=40.5"),
 ]
@@ -93,6 +101,31 @@ CURVES = """survival:
   c_exp: { exponential: { rate: h_excess } }
 
 parameters:"""
+KM_TABLE = """  km:
+    key: month
+    interpolation: step
+    columns:
+      month: [0, 3, 6, 12, 18, 24]
+      s: [1, 0.91, 0.83, 0.70, 0.61, 0.55]
+"""
+COMPOSITE = """survival:
+  c_gg: { gengamma: { mu: 2.0, sigma: 0.8, Q: 0.4 } }
+  c_pw: { time_unit: months, piecewise_exponential: { cuts: [6, 24], rates: [0.02, "h_excess / 10", 0.005] } }
+  c_sp: { spline: { knots: [-1, 1.5, 3.5], gamma: [-2.5, 1.2, 0.02] } }
+  c_km: { time_unit: months, table: { table: km, survival: s, interpolation: log_linear } }
+  c_tail: { exponential: { rate: h_excess } }
+  c_join: { join: { first: c_km, then: c_tail, at_years: 2 } }
+  c_weib: { weibull: { shape: 1.3, scale: 6 } }
+  c_jf: { join: { first: c_pw, then: c_weib, at_years: 3 } }
+  c_ph: { proportional_hazards: { curve: c_weib, hr: hr_applied } }
+  c_af: { accelerated_failure: { curve: c_sp, af: 1.3 } }
+  c_aft: { accelerated_failure: { curve: c_join, af: 1.3 } }
+  c_bg: { life_table: { table: life_table, column: qx } }
+  c_floor: { hazard_floor: { curve: c_tail, background: c_bg } }
+
+parameters:"""
+# The derived models whose workbooks hold columns of hta's values (with their notes).
+WITH_VALUES = ["age_composite", "cart_composite"]
 DERIVED = [
     ("age_curves", "age_mortality", [
         ("\nparameters:", "\n" + CURVES),
@@ -102,6 +135,43 @@ DERIVED = [
         ('u_sick: "u_healthy * u_sick_ratio"',
          'u_sick: "u_healthy * u_sick_ratio * (0.8 + 0.05 * (surv(c_ln, time) + surv(c_ll, time)'
          ' + surv(c_gam, time) + surv(c_gomp, time)))"'),
+    ], ["life_table_gompertz.csv"]),
+    # Curves without an Excel formula written as hta's values (generalised gamma, tabulated, a
+    # join on a tabulated curve, hazard floor, `hazard`), beside the kinds that are formulas
+    # (piecewise exponential, spline, proportional hazards with a strategy's hazard ratio,
+    # acceleration, a join of formula curves), in transitions and utilities.
+    ("age_composite", "age_mortality", [
+        ('    source: "Illustrative Gompertz life table (a = 3e-5, b = 0.09); not real population data"\n',
+         '    source: "Illustrative Gompertz life table (a = 3e-5, b = 0.09); not real population data"\n'
+         + KM_TABLE),
+        ("\nparameters:", "\n" + COMPOSITE),
+        ('p_healthy_sick: "r_incidence / r_leave_healthy * rate_to_prob(r_leave_healthy)"',
+         'p_healthy_sick: "r_incidence / r_leave_healthy * rate_to_prob(r_leave_healthy)'
+         ' * (0.5 + 0.25 * cycle_prob(c_sp) + 0.25 * cycle_prob(c_jf))"'),
+        ('p_sick_dead: "rate_to_prob(h_background + h_excess * hr_applied)"',
+         'p_sick_dead: "1 - (1 - rate_to_prob(h_background)) * (1 - 0.5 * cycle_prob(c_ph))'
+         ' * (1 - 0.3 * cycle_prob(c_floor)) * (1 - 0.2 * cycle_prob(c_gg)) * (1 - 0.1 * cycle_prob(c_join))"'),
+        ('u_sick: "u_healthy * u_sick_ratio"',
+         'u_sick: "u_healthy * u_sick_ratio * (0.8 + 0.03 * (surv(c_pw, time) + surv(c_af, time)'
+         ' + surv(c_aft, time) + event_prob(c_join, time, time + 1) + cumhaz(c_km, time) / 10'
+         ' + hazard(c_gg, time + 0.5)))"'),
+    ], ["life_table_gompertz.csv"]),
+    # A partitioned survival model: chemotherapy's curves are values (a generalised gamma in a
+    # mixture cure; a hazard floor over a join of a piecewise exponential and a log-normal),
+    # CAR-T's formulas (a spline, proportional hazards over acceleration over a log-normal).
+    ("cart_composite", "cart_lbcl_psm", [
+        ('cart_pfs_uncured: { time_unit: months, weibull: { shape: 0.9, scale: 5.5 }, source: "illustrative" }',
+         'cart_pfs_uncured: { time_unit: months, spline: { knots: [-0.7, 1.7, 3.6], gamma: [-1.5, 0.9, 0.01] } }'),
+        ('cart_os_uncured: { time_unit: months, lnorm: { meanlog: 2.6, sdlog: 1.1 }, source: "illustrative" }',
+         'cart_os_uncured: { proportional_hazards: { curve: cart_os_base, hr: 0.9 } }\n'
+         '  cart_os_base: { accelerated_failure: { curve: cart_os_lnorm, af: 1.1 } }\n'
+         '  cart_os_lnorm: { time_unit: months, lnorm: { meanlog: 2.6, sdlog: 1.1 } }'),
+        ('chemo_pfs_excess: { llogis: { shape: 1.5, scale: 0.45 }, source: "illustrative" }',
+         'chemo_pfs_excess: { gengamma: { mu: -0.6, sigma: 0.9, Q: 0.5 } }'),
+        ('chemo_os: { mixture_cure: { cure_fraction: pi_chemo, uncured: chemo_os_excess, background: background } }',
+         'chemo_os: { hazard_floor: { curve: chemo_os_joined, background: background } }\n'
+         '  chemo_os_joined: { join: { first: chemo_os_pw, then: chemo_os_excess, at_years: 2 } }\n'
+         '  chemo_os_pw: { piecewise_exponential: { cuts: [0.5, 2], rates: [0.6, 0.35, 0.2] } }'),
     ], ["life_table_gompertz.csv"]),
 ]
 
@@ -274,7 +344,7 @@ def main():
     for name, model, sets in jobs:
         out = work / f"{name.replace(' ', '_').replace('=', '-')}.xlsx"
         overrides = [x for v in sets for x in ("--set", v)]
-        p = subprocess.run([args.hta, "excel", str(model), "--out", str(out), *overrides], capture_output=True,
+        p = subprocess.run([args.hta, "excel", str(model), "--out", str(out), "--force", *overrides], capture_output=True,
                            text=True)
         if p.returncode != 0:
             reasons = " ".join(p.stderr.split())
@@ -282,9 +352,12 @@ def main():
             if name in EXPECTED or sets:
                 failures.append(f"{name}: expected to export")
             continue
-        for line in p.stdout.splitlines():
-            if line.startswith("note:"):
-                print(f"{name}: {line}")
+        notes = [line for line in p.stdout.splitlines() if line.startswith("note:")]
+        for line in notes:
+            print(f"{name}: {line}")
+        # What is written as values is listed, and only where the model needs it.
+        if (name in WITH_VALUES) != any("written as values" in line for line in notes):
+            failures.append(f"{name}: values listed {notes!r}, expected {'some' if name in WITH_VALUES else 'none'}")
         written[name] = (model, out, sets)
 
     edits = []

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes a model's workbook, recalculates it in LibreOffice (forced recalc on load), converts it
 # to PDF (each sheet one landscape page wide) and the pages to PNG, for looking at the sheets.
-# Usage: scripts/excel-screenshots.sh MODEL.yaml OUTDIR
+# Usage: [HTA=path/to/hta] scripts/excel-screenshots.sh MODEL.yaml OUTDIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$2
@@ -15,7 +15,7 @@ cat > "$profile/user/registrymodifications.xcu" <<'XCU'
 </oor:items>
 XCU
 name=$(basename "$1" .yaml)
-"$root/target/release/hta" excel "$1" --out "$out/$name.xlsx"
+"${HTA:-$root/target/release/hta}" excel "$1" --out "$out/$name.xlsx" --force
 soffice -env:UserInstallation=file://"$profile" --headless --convert-to xlsx --outdir "$out/recalc" "$out/$name.xlsx" >/dev/null 2>&1
 soffice -env:UserInstallation=file://"$profile" --headless --convert-to pdf --outdir "$out" "$out/recalc/$name.xlsx" >/dev/null 2>&1
 pdftoppm -png -r "${DPI:-110}" "$out/$name.pdf" "$out/$name"

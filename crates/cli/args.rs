@@ -182,6 +182,9 @@ pub struct ReportArgs {
     /// more); results do not depend on it.
     #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Also write model.xlsx, the model as a live Excel workbook (as `hta excel`), with the pack.
+    #[arg(long)]
+    pub excel: bool,
     /// Override a parameter or setting for every analysis of the report.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<Override>,

@@ -2,7 +2,8 @@
 //! runs the base case and every analysis the model supports on it (one-way if parameters have
 //! low/high, two-way over the widest two, scenarios and subgroups if the model names any, PSA if
 //! parameters have distributions, budget impact with `--budget`), each through the same code as
-//! its own subcommand, then writes report.html, report.xlsx and report.md.
+//! its own subcommand, then writes report.html, report.xlsx and report.md (and with `--excel`
+//! model.xlsx, the live workbook of `hta excel`, in the same batch, recorded in the run record).
 
 use std::path::Path;
 
@@ -157,6 +158,15 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         extras.push(crate::budget::budget_of(&budget_args, spec, budget_model)?);
     }
 
+    // The live workbook, written in the same batch as the report's own files.
+    let live = if args.excel {
+        let (bytes, written) = crate::excel::workbook_of(&loaded, &args.model)?;
+        extras.push(workbook_extra(&bytes, &written));
+        Some((bytes, written))
+    } else {
+        None
+    };
+
     heading("Dossier pack");
     let mut figures = Vec::new();
     figures.extend(hta_report::figures::survival_curves(&run));
@@ -175,15 +185,49 @@ pub fn report(args: &ReportArgs) -> Result<(), Exit> {
         Exit::Io
     })?;
     let markdown = hta_report::html::markdown(&run, &extras);
-    crate::output::write_all(
-        dir,
-        &[("report.xlsx", &book), ("report.html", html.as_bytes()), ("report.md", markdown.as_bytes())],
-    )?;
+    let mut files: Vec<(&str, &[u8])> =
+        vec![("report.xlsx", &book), ("report.html", html.as_bytes()), ("report.md", markdown.as_bytes())];
+    if let Some((bytes, _)) = &live {
+        files.push((LIVE_WORKBOOK, bytes));
+    }
+    crate::output::write_all(dir, &files)?;
     println!(
         "wrote report.html (self-contained: open it in any browser), report.xlsx and report.md to {}",
         dir.display()
     );
+    if let Some((_, written)) = &live {
+        println!("wrote {LIVE_WORKBOOK} (the live workbook; sheets: {})", written.sheets.join(", "));
+        for note in &written.values_only {
+            println!("note: {note}");
+        }
+    }
     Ok(())
+}
+
+/// The live workbook's name in the pack.
+const LIVE_WORKBOOK: &str = "model.xlsx";
+
+/// The live workbook in the report's run record: its file, SHA-256 and sheets, and what it
+/// holds as values rather than formulas (also a sheet of report.xlsx).
+fn workbook_extra(bytes: &[u8], written: &hta_excel::Written) -> Extra {
+    let mut extra = Extra::new(Part::Workbook);
+    let sha = hta_spec::InputFile::new("", bytes).sha256;
+    extra.notes.push(format!(
+        "{LIVE_WORKBOOK}: the model as a live Excel workbook (every result a formula of its Inputs \
+         sheet; check cells on its Results sheet compare the recalculated results with this report's). \
+         SHA-256 {sha}."
+    ));
+    if written.values_only.is_empty() {
+        extra.notes.push("Every cell of it is a formula or an input.".into());
+    }
+    extra.notes.extend(written.values_only.iter().map(|n| format!("Written as values: {n}.")));
+    let mut rows = vec![vec![LIVE_WORKBOOK.to_string(), sha, written.sheets.join("; ")]];
+    rows.extend(written.values_only.iter().map(|n| vec![String::new(), String::new(), format!("values: {n}")]));
+    extra.sheets.push((
+        "Live workbook".into(),
+        hta_report::tables::csv_text(&["file", "sha256", "contents"], rows.into_iter()),
+    ));
+    extra
 }
 
 /// Each decision tree in front of the model as `figures/tree_<strategy>.svg` and `.png`: the

@@ -2,9 +2,7 @@
 //! expression tree (never by rewriting text). Every operator is parenthesised, so Excel's
 //! precedence rules (unary minus binds tighter than `^`) cannot change a formula's meaning.
 
-use hta_model::curve::CurveKind;
 use hta_model::formula::{BinaryOp, Expr, ExprKind, Function, Reference, TimeVar};
-use hta_model::survival::Family;
 use hta_model::{Interpolation, LookupTable, Model, Outside, ParamId, TableId};
 
 /// What a name or time variable becomes in a cell formula.
@@ -22,19 +20,11 @@ pub trait Cells {
     fn model(&self) -> Option<&Model> {
         None
     }
-}
-
-/// `cycle_prob` of a life-table curve: 1 − exp(−ΔH) with ΔH the integral of the yearly hazard
-/// −ln(1 − q_x) over the cycle's ages `[a0, a0 + cycle_years]`, x the whole age (a whole age a
-/// rounding error away counts as that age). A cycle of at most a year crosses one birthday at
-/// most: ΔH = h(y)·(min(y + 1, a1) − a0) + h(y + 1)·(a1 − y − 1) when a1 passes y + 1.
-pub fn life_table_cycle_prob(table: &LookupTable, column: usize, a0: &str, cycle_years: &str) -> String {
-    let snap = |x: &str| format!("IF(ABS({x}-ROUND({x},0))<=1E-9*MAX(ABS({x}),1),ROUND({x},0),{x})");
-    let a1 = format!("({a0}+{cycle_years})");
-    let y = format!("INT({})", snap(a0));
-    let h = |age: &str| format!("(-LN(1-{}))", lookup(table, column, age));
-    let next = format!("({y}+1)");
-    format!("(1-EXP(-({}*(MIN({next},{a1})-{a0})+IF({}>{next},{}*({a1}-{next}),0))))", h(&y), snap(&a1), h(&next))
+    /// A reference to hta's value of `call` (a survival function without a formula, `why`
+    /// saying so) where the sheet writes such values, or `None` where it does not.
+    fn value_of(&self, _call: &Expr, _why: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The defined name of a lookup table's key column (`column: None`) or of one of its columns
@@ -127,154 +117,16 @@ pub fn to_excel(expr: &Expr, cells: &dyn Cells) -> Result<String, Unsupported> {
             }
             _ => return Err(Unsupported("a malformed lookup".into())),
         },
-        ExprKind::Call(Function::CycleProb, args) => cycle_prob(args, cells)?,
-        ExprKind::Call(Function::Surv, args) => survival(args, cells)?,
+        // A survival function: a formula where the curve has one, otherwise hta's value of
+        // the call where the sheet keeps such values (`Cells::value_of`).
+        ExprKind::Call(function, args) if function.is_survival() => {
+            match crate::curves::survival_call(*function, args, cells) {
+                Ok(text) => text,
+                Err(why) => cells.value_of(expr, &why.0).ok_or(why)?,
+            }
+        }
         ExprKind::Call(function, args) => call(*function, args, cells)?,
     })
-}
-
-/// The cumulative hazard H(t) of a parametric family as an Excel formula of its parameters and
-/// `t` (curve time units), as `Family::cumulative_hazard` computes it (0 at t = 0); `None` for a
-/// family without an Excel function (the generalised gamma).
-pub fn cumulative_hazard(family: Family, params: &[String], t: &str) -> Option<String> {
-    let p = |i: usize| params.get(i).cloned();
-    let h = match family {
-        Family::Exponential => format!("({}*{t})", p(0)?),
-        Family::Weibull => format!("(({t}/{})^{})", p(1)?, p(0)?),
-        Family::WeibullPh => format!("({}*{t}^{})", p(1)?, p(0)?),
-        Family::Gompertz => {
-            let (a, b) = (p(0)?, p(1)?);
-            format!("IF({a}=0,{b}*{t},{b}*(EXP({a}*{t})-1)/{a})")
-        }
-        Family::LogLogistic => format!("LN(1+({t}/{})^{})", p(1)?, p(0)?),
-        // The upper tail as the lower tail of −z keeps its precision far out.
-        Family::LogNormal => format!("(-LN(NORMSDIST(-(LN({t})-{})/{})))", p(0)?, p(1)?),
-        Family::Gamma => format!("(-LN(1-GAMMADIST({}*{t},{},1,TRUE)))", p(1)?, p(0)?),
-        Family::GenGamma => return None,
-    };
-    Some(format!("IF({t}=0,0,{h})"))
-}
-
-/// The cumulative hazard of a parametric curve at `t_years` as a formula, where its family has
-/// one.
-fn curve_cumulative_hazard(
-    curve: &hta_model::curve::Curve,
-    t_years: &str,
-    cells: &dyn Cells,
-) -> Result<String, Unsupported> {
-    let CurveKind::Parametric { family, params } = &curve.kind else {
-        return Err(Unsupported(format!("the cumulative hazard of curve {}", curve.name)));
-    };
-    let params: Vec<String> = params.iter().map(|f| to_excel(&f.expr, cells)).collect::<Result<_, _>>()?;
-    let t = format!("({t_years}*{})", number(curve.units_per_year)?);
-    cumulative_hazard(*family, &params, &t)
-        .ok_or_else(|| Unsupported(format!("the {} survival curve {} (no Excel function)", family.name(), curve.name)))
-}
-
-/// Survival S(t) of curve `id` at `t_years` as a formula: a parametric family, a mixture cure
-/// S_bg·(π + (1 − π)·S_u), or a life-table curve (a table of whole consecutive ages).
-pub fn curve_survival(
-    model: &Model,
-    id: hta_model::CurveId,
-    t_years: &str,
-    cells: &dyn Cells,
-) -> Result<String, Unsupported> {
-    let refused = || Unsupported("this survival curve".into());
-    let curve = model.curves.get(id.index()).ok_or_else(refused)?;
-    match &curve.kind {
-        CurveKind::Parametric { .. } => Ok(format!("EXP(-{})", curve_cumulative_hazard(curve, t_years, cells)?)),
-        CurveKind::MixtureCure { cure_fraction, uncured, background } => {
-            let pi = to_excel(&cure_fraction.expr, cells)?;
-            let su = curve_survival(model, *uncured, t_years, cells)?;
-            let cure = format!("({pi}+(1-{pi})*{su})");
-            Ok(match background {
-                Some(b) => format!("({}*{cure})", curve_survival(model, *b, t_years, cells)?),
-                None => cure,
-            })
-        }
-        CurveKind::LifeTable { table, column, start_age } => {
-            let table = model.tables.get(table.index()).ok_or_else(refused)?;
-            let whole_ages =
-                table.keys.windows(2).all(|w| w[1] - w[0] == 1.0) && table.keys.iter().all(|k| k.fract() == 0.0);
-            if !whole_ages || table.interpolation != Interpolation::Step {
-                return Err(Unsupported(format!(
-                    "the life-table curve {} over a table not by single years of age",
-                    curve.name
-                )));
-            }
-            let start = match start_age.expr.kind {
-                ExprKind::Number(v) if Some(v) == model.settings.start_age => "hta_start_age".to_string(),
-                _ => to_excel(&start_age.expr, cells)?,
-            };
-            // H(t) = Σ_x −ln(1 − q_x)·|[x, x + 1) ∩ [a0, a0 + t]|, the overlaps elementwise
-            // (max and min written with ABS, which SUMPRODUCT applies to arrays).
-            let (keys, q) = (table_range(table, None), table_range(table, Some(*column)));
-            let (a0, a1) = (format!("({start})"), format!("({start}+{t_years})"));
-            let lo = format!("(({keys}+{a0}+ABS({keys}-{a0}))/2)");
-            let hi = format!("(({keys}+1+{a1}-ABS({keys}+1-{a1}))/2)");
-            let overlap = format!("((({hi}-{lo})+ABS({hi}-{lo}))/2)");
-            Ok(format!("EXP(-SUMPRODUCT(-LN(1-{q}),{overlap}))"))
-        }
-        _ => Err(Unsupported(format!("the survival curve {} (a {} curve)", curve.name, kind_name(&curve.kind)))),
-    }
-}
-
-fn kind_name(kind: &CurveKind) -> &'static str {
-    match kind {
-        CurveKind::Parametric { .. } => "parametric",
-        CurveKind::PiecewiseExponential { .. } => "piecewise exponential",
-        CurveKind::Spline { .. } => "spline",
-        CurveKind::Tabulated { .. } => "tabulated",
-        CurveKind::ProportionalHazards { .. } => "proportional hazards",
-        CurveKind::AcceleratedFailure { .. } => "accelerated failure",
-        CurveKind::Joined { .. } => "joined",
-        CurveKind::MixtureCure { .. } => "mixture cure",
-        CurveKind::LifeTable { .. } => "life-table",
-        CurveKind::HazardFloor { .. } => "hazard floor",
-    }
-}
-
-/// `surv(curve, t)` of a parametric curve: exp(−H(t)).
-fn survival(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
-    let refused = || Unsupported("the function `surv` of this survival curve".into());
-    let (Some(ExprKind::Ref(Reference::Curve(id))), Some(t), Some(model)) =
-        (args.first().map(|a| &a.kind), args.get(1), cells.model())
-    else {
-        return Err(refused());
-    };
-    curve_survival(model, *id, &to_excel(t, cells)?, cells)
-}
-
-/// `cycle_prob(curve)` where the curve has an Excel formula: a parametric family (1 − exp(−ΔH)
-/// over the cycle) or a life-table curve with cycles of at most a year.
-fn cycle_prob(args: &[Expr], cells: &dyn Cells) -> Result<String, Unsupported> {
-    let refused = || Unsupported("the function `cycle_prob` of this survival curve".into());
-    let (Some(ExprKind::Ref(Reference::Curve(id))), Some(model)) = (args.first().map(|a| &a.kind), cells.model())
-    else {
-        return Err(refused());
-    };
-    let curve = model.curves.get(id.index()).ok_or_else(refused)?;
-    if let CurveKind::Parametric { .. } = &curve.kind {
-        let time = cells.time(TimeVar::Time).ok_or_else(refused)?;
-        let cycle_years = cells.time(TimeVar::CycleYears).ok_or_else(refused)?;
-        let h0 = curve_cumulative_hazard(curve, &time, cells)?;
-        let h1 = curve_cumulative_hazard(curve, &format!("({time}+{cycle_years})"), cells)?;
-        return Ok(format!("(1-EXP(-MAX(0,{h1}-{h0})))"));
-    }
-    let CurveKind::LifeTable { table, column, start_age } = &curve.kind else { return Err(refused()) };
-    if model.settings.cycle_years > 1.0 {
-        return Err(Unsupported("`cycle_prob` of a life table with cycles longer than a year".into()));
-    }
-    let table = model.tables.get(table.index()).ok_or_else(refused)?;
-    // The cohort's start age (the curve's default) is the Inputs cell, so that editing it moves
-    // the curve as `--set cohort.start_age` does.
-    let start = match start_age.expr.kind {
-        ExprKind::Number(v) if Some(v) == model.settings.start_age => "hta_start_age".to_string(),
-        _ => to_excel(&start_age.expr, cells)?,
-    };
-    let time = cells.time(TimeVar::Time).ok_or_else(refused)?;
-    let cycle_years = cells.time(TimeVar::CycleYears).ok_or_else(refused)?;
-    Ok(life_table_cycle_prob(table, *column, &format!("({start}+{time})"), &cycle_years))
 }
 
 fn is_comparison(op: BinaryOp) -> bool {
@@ -389,31 +241,6 @@ mod tests {
              NA(),INDEX(tbl_lt_qx,MATCH({xs},tbl_lt_key,1))))"
         );
         assert_eq!(lookup(&t, 0, "a"), expected);
-    }
-
-    #[test]
-    fn life_table_cycle_probability_integrates_the_yearly_hazard_over_a_birthday() {
-        let t = life_table(Interpolation::Step, Outside::Error);
-        let text = life_table_cycle_prob(&t, 0, "a", "c");
-        // 1 - exp(-(h(y)·(min(y+1, a+c) - a) + h(y+1)·(a+c-(y+1)) if a+c passes y+1)).
-        assert!(text.starts_with("(1-EXP(-((-LN(1-"), "{text}");
-        assert!(
-            text.contains("*(MIN((INT(IF(ABS(a-ROUND(a,0))<=1E-9*MAX(ABS(a),1),ROUND(a,0),a))+1),(a+c))-a)"),
-            "{text}"
-        );
-        assert!(text.contains(">(INT("), "{text}");
-    }
-
-    #[test]
-    fn weibull_and_lognormal_cumulative_hazards_follow_flexsurv() {
-        let ps = ["a".to_string(), "b".to_string()];
-        // Weibull (AFT, as R's dweibull): H = (t/scale)^shape.
-        assert_eq!(cumulative_hazard(Family::Weibull, &ps, "t").as_deref(), Some("IF(t=0,0,((t/b)^a))"));
-        assert_eq!(
-            cumulative_hazard(Family::LogNormal, &ps, "t").as_deref(),
-            Some("IF(t=0,0,(-LN(NORMSDIST(-(LN(t)-a)/b))))")
-        );
-        assert!(cumulative_hazard(Family::GenGamma, &[ps[0].clone(), ps[1].clone(), "q".into()], "t").is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::translate::{table_range, to_excel, Cells, Unsupported};
+use crate::values::ValueColumns;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExcelError {
@@ -45,7 +46,7 @@ fn excel_name(name: &str) -> String {
     }
 }
 
-fn col_name(col: u16) -> String {
+pub(crate) fn col_name(col: u16) -> String {
     let mut n = u32::from(col) + 1;
     let mut s = String::new();
     while n > 0 {
@@ -56,7 +57,7 @@ fn col_name(col: u16) -> String {
     s
 }
 
-fn cell(col: u16, row: u32) -> String {
+pub(crate) fn cell(col: u16, row: u32) -> String {
     format!("${}${}", col_name(col), row + 1)
 }
 
@@ -154,6 +155,8 @@ struct NameCells<'a> {
     row: u32,
     time_col: u16,
     cycle_col: u16,
+    /// Where hta's values go for what has no formula (`None`: refused instead).
+    values: Option<&'a ValueColumns<'a>>,
 }
 
 impl Cells for NameCells<'_> {
@@ -182,11 +185,22 @@ impl Cells for NameCells<'_> {
     fn model(&self) -> Option<&Model> {
         Some(self.model)
     }
+    fn value_of(&self, call: &Expr, why: &str) -> Option<String> {
+        self.values.map(|v| v.cell(call, why, self.row, self.state_time))
+    }
 }
 
 /// Writes `model` as a workbook to `path`, after checking every formula translates. `record`:
 /// lines of the run record for the cover sheet (input files and their digests, overrides).
 pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<Written, ExcelError> {
+    let (bytes, written) = workbook_bytes(model, record)?;
+    std::fs::write(path, bytes).map_err(|e| ExcelError::Xlsx(XlsxError::IoError(e)))?;
+    Ok(written)
+}
+
+/// The workbook of `model` as the bytes of an .xlsx file, for a caller that writes it with
+/// other files (the dossier pack, through the CLI's output layer).
+pub fn workbook_bytes(model: &Model, record: &[String]) -> Result<(Vec<u8>, Written), ExcelError> {
     let mut problems = unsupported_features(model);
     if !problems.is_empty() {
         return Err(ExcelError::Unsupported(problems));
@@ -198,9 +212,23 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     .map_err(|e| ExcelError::Run(format!("{e:?}")))?;
     let s = &model.settings;
     let mut wb = Workbook::new();
+    // A fixed creation date: the same model gives a byte-identical workbook (its SHA-256 in a
+    // report's run record is reproducible).
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title(&model.metadata.title)
+            .set_comment(format!("hta {}", env!("CARGO_PKG_VERSION"))),
+    );
     let bold = Format::new().set_bold();
     // Column headings of the traces and trees wrap within their column.
-    let head = Format::new().set_bold().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    // Right-aligned over the numbers they head.
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
+        .set_align(rust_xlsxwriter::FormatAlign::Right);
     let blue = Format::new().set_font_color(Color::RGB(0x0000CC)).set_background_color(Color::RGB(0xDDEBF7));
     let mut values_only = Vec::new();
     let mut sheets = vec!["Cover".to_string(), "Inputs".to_string()];
@@ -245,7 +273,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     let mut describe = vec![
         ("Inputs", "every parameter as a defined name (blue cells are values to edit), the settings, the thresholds"),
         ("Tables", "the lookup tables (blue), each column a defined name read with INDEX/MATCH"),
-        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy (tunnel columns [j] for time in state), counting weights, discount factors, costs by category, QALYs, life-years; totals at the foot"),
+        ("Trace <strategy>", "per cycle: time, parameters that vary, occupancy (tunnel columns [j] for time in state), counting weights, discount factors, costs by category, QALYs, life-years; totals at the foot; grey italic cells are values computed by hta where a curve has no formula (see the note on their heading and below the totals)"),
         ("Arm <arm>", "the trace of one arm of a decision tree"),
         ("Tree <strategy>", "the decision tree: probability and reach of each branch, its one-off values and its arm's totals"),
         ("Results", "totals, ICERs against the reference and along hta's frontier, net monetary benefit, as formulas; check cells against hta (red when they differ)"),
@@ -286,6 +314,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
             row: 0,
             time_col: 0,
             cycle_col: 0,
+            values: None,
         };
         for (i, p) in model.parameters.iter().enumerate() {
             let r = 1 + i as u32;
@@ -523,8 +552,7 @@ pub fn write_workbook(model: &Model, path: &Path, record: &[String]) -> Result<W
     for ws in wb.worksheets_mut() {
         ws.set_landscape().set_print_fit_to_pages(1, 0);
     }
-    wb.save(path)?;
-    Ok(Written { sheets, values_only })
+    Ok((wb.save_to_buffer()?, Written { sheets, values_only }))
 }
 
 /// The lookup tables side by side, each a block of columns (key, then its columns) with a
@@ -605,20 +633,22 @@ fn write_partition(
     curves: &[hta_model::CurveId],
     curve0: u16,
     state0: u16,
-    problems: &mut Vec<String>,
 ) -> Result<(), ExcelError> {
     let r = nm.row;
     let t = format!("({}*hta_cycle_years)", cell(nm.cycle_col, r));
     let (raw, capped) = (|i: usize| curve0 + 2 * i as u16, |i: usize| curve0 + 2 * i as u16 + 1);
     for (i, c) in curves.iter().enumerate() {
-        let f = match crate::translate::curve_survival(model, *c, &t, nm) {
-            Ok(f) => f,
-            Err(Unsupported(why)) => {
-                problems.push(format!("curve {}: {why}", model.curves[c.index()].name));
-                "0".to_string()
+        match (crate::curves::curve_survival(model, *c, &t, nm), nm.values) {
+            (Ok(f), _) => {
+                ws.write_formula(r, raw(i), Formula::new(format!("={f}")))?;
             }
-        };
-        ws.write_formula(r, raw(i), Formula::new(format!("={f}")))?;
+            // A curve without a formula: hta's survival at the boundary, the heading marked.
+            (Err(Unsupported(why)), Some(values)) => {
+                let v = values.curve_survival(*c, raw(i), &why, r.saturating_sub(1) as usize);
+                crate::values::write_value(ws, r, raw(i), v, &value_format())?;
+            }
+            (Err(Unsupported(why)), None) => return Err(ExcelError::Unsupported(vec![why])),
+        }
     }
     let n = curves.len();
     for i in (0..n).rev() {
@@ -669,6 +699,11 @@ fn write_local_params(
         }
     }
     Ok(())
+}
+
+/// Cells holding values computed by hta (not formulas, not inputs): grey italics.
+fn value_format() -> Format {
+    Format::new().set_italic().set_font_color(Color::RGB(0x595959)).set_num_format("0.000000")
 }
 
 /// A sheet's name: `kind` and the strategy's or arm's name, within Excel's 31 characters.
@@ -736,7 +771,7 @@ fn write_tree(
     for c in (2..=own + 2).filter(|&c| c != arm_col) {
         let cost_like = (cat0..qcol).contains(&c) || c == arm_col + 1 || c == own;
         ws.set_column_format(c, if cost_like { &money } else { &fixed6 })?;
-        ws.set_column_width(c, 14)?;
+        ws.set_column_width(c, 14.0f64.max(heading_width(&heads[usize::from(c)])))?;
     }
     let what = |b: &str| format!("tree branch {b}");
     for (i, b) in tree.branches.iter().enumerate() {
@@ -798,6 +833,47 @@ fn write_tree(
     Ok(Totals { cost: cell(own, tr_row), qaly: cell(own + 1, tr_row), ly: cell(own + 2, tr_row) })
 }
 
+/// The headings of a sheet's columns, written and remembered so that each column can be made
+/// wide enough for its heading ([`heading_width`]).
+#[derive(Default)]
+struct Headings(Vec<(u16, String)>);
+
+impl Headings {
+    fn write(
+        &mut self,
+        ws: &mut Worksheet,
+        col: u16,
+        text: impl Into<String>,
+        format: &Format,
+    ) -> Result<(), XlsxError> {
+        let text = text.into();
+        ws.write_string_with_format(0, col, &text, format)?;
+        self.0.push((col, text));
+        Ok(())
+    }
+
+    /// Sets each column's width to its heading's, never below `floor(col)`.
+    fn size(&self, ws: &mut Worksheet, floor: impl Fn(u16) -> f64) -> Result<(), XlsxError> {
+        for (col, text) in &self.0 {
+            ws.set_column_width(*col, heading_width(text).max(floor(*col)))?;
+        }
+        Ok(())
+    }
+}
+
+/// The width (in characters of the default font) a bold heading needs, with a margin so that
+/// neighbouring headings do not touch: on one line up to 24, otherwise wrapped at spaces in the
+/// header row's three lines (its longest word whole).
+pub(crate) fn heading_width(text: &str) -> f64 {
+    let width = |chars: usize| chars as f64 * 1.15 + 2.0;
+    let one_line = width(text.chars().count());
+    if one_line <= 24.0 {
+        return one_line;
+    }
+    let longest = text.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
+    width(longest.max(text.chars().count().div_ceil(3)))
+}
+
 struct Totals {
     cost: String,
     qaly: String,
@@ -817,6 +893,7 @@ fn write_trace(
     let local = local_params(model, Some(sid));
     let inline = state_time_params(model, Some(sid));
     let mut notes = Vec::new();
+    let mut headings = Headings::default();
     // Columns: cycle, time, local params, states, weights a b, dfc0 dfc1 dfe0 dfe1, categories, qaly, ly.
     let (cycle_col, time_col) = (0u16, 1u16);
     let mut col = 2u16;
@@ -824,7 +901,7 @@ fn write_trace(
     for (i, is_local) in local.iter().enumerate() {
         if *is_local {
             local_col[i] = Some(col);
-            ws.write_string_with_format(0, col, &model.parameters[i].name, bold)?;
+            headings.write(ws, col, &model.parameters[i].name, bold)?;
             col += 1;
         }
     }
@@ -848,7 +925,7 @@ fn write_trace(
             Some(_) => format!("{name} [{j}]"),
             None => name.clone(),
         };
-        ws.write_string_with_format(0, state0 + x as u16, head, bold)?;
+        headings.write(ws, state0 + x as u16, head, bold)?;
     }
     col += subs.len() as u16;
     // A partitioned survival model: per curve its survival at the cycle's end boundary and the
@@ -858,8 +935,8 @@ fn write_trace(
     let curve0 = col;
     for (i, c) in curves.iter().enumerate() {
         let name = &model.curves[c.index()].name;
-        ws.write_string_with_format(0, curve0 + 2 * i as u16, format!("S {name}"), bold)?;
-        ws.write_string_with_format(0, curve0 + 2 * i as u16 + 1, format!("S {name} capped"), bold)?;
+        headings.write(ws, curve0 + 2 * i as u16, format!("S {name}"), bold)?;
+        headings.write(ws, curve0 + 2 * i as u16 + 1, format!("S {name} capped"), bold)?;
     }
     col += 2 * curves.len() as u16;
     let wa = col;
@@ -874,18 +951,20 @@ fn write_trace(
         "df transitions effects",
     ];
     for (i, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, wa + i as u16, *h, bold)?;
+        headings.write(ws, wa + i as u16, *h, bold)?;
     }
     let cat0 = wa + heads.len() as u16;
     for (c, name) in model.categories.iter().enumerate() {
-        ws.write_string_with_format(0, cat0 + c as u16, format!("cost {name}"), bold)?;
+        headings.write(ws, cat0 + c as u16, format!("cost {name}"), bold)?;
     }
     let qcol = cat0 + model.categories.len() as u16;
     let lcol = qcol + 1;
-    ws.write_string_with_format(0, qcol, "QALYs", bold)?;
-    ws.write_string_with_format(0, lcol, "life-years", bold)?;
-    ws.write_string_with_format(0, cycle_col, "cycle", bold)?;
-    ws.write_string_with_format(0, time_col, "time", bold)?;
+    // hta's values for what has no formula, right of the total cost column.
+    let values = ValueColumns::new(model, sid, lcol + 2);
+    headings.write(ws, qcol, "QALYs", bold)?;
+    headings.write(ws, lcol, "life-years", bold)?;
+    headings.write(ws, cycle_col, "cycle", bold)?;
+    headings.write(ws, time_col, "time", bold)?;
     ws.set_freeze_panes(1, 2)?;
     // Room for wrapped headings (tunnel columns, discount factors).
     ws.set_row_height(0, 45)?;
@@ -928,6 +1007,7 @@ fn write_trace(
         row: 1,
         time_col,
         cycle_col,
+        values: Some(&values),
     };
     if curves.is_empty() {
         for (u, v) in strategy.initial.iter().enumerate() {
@@ -937,7 +1017,7 @@ fn write_trace(
         }
     } else {
         write_local_params(model, sid, ws, &nm0, &local_col, problems)?;
-        write_partition(model, ws, &nm0, curves, curve0, state0, problems)?;
+        write_partition(model, ws, &nm0, curves, curve0, state0)?;
     }
     // Values charged at model start (cycle 0), undiscounted; they read cycle 0's parameters.
     {
@@ -970,6 +1050,7 @@ fn write_trace(
             row: r,
             time_col,
             cycle_col,
+            values: Some(&values),
         };
         // Formulas of tunnel column `j` read `state_time = j`.
         let tr_at = |j: usize, e: &Expr, what: &str, problems: &mut Vec<String>| {
@@ -1025,7 +1106,7 @@ fn write_trace(
                 ws.write_formula(r, state0 + to as u16, Formula::new(format!("={f}")))?;
             }
         } else {
-            write_partition(model, ws, &nm, curves, curve0, state0, problems)?;
+            write_partition(model, ws, &nm, curves, curve0, state0)?;
             // Deaths in the cycle (the fall of the outermost curve) carry the values of
             // transitions into the dead state.
             let outer = curve0 + 2 * curves.len() as u16 - 1;
@@ -1161,12 +1242,21 @@ fn write_trace(
         ws.write_formula(tr_row, c, Formula::new(format!("={}", sum(c))))?;
     }
     let cost_col = lcol + 1;
-    ws.write_string_with_format(0, cost_col, "total cost", bold)?;
+    headings.write(ws, cost_col, "total cost", bold)?;
     ws.write_formula(
         tr_row,
         cost_col,
         Formula::new(format!("=SUM({}:{})", cell(cat0, tr_row), cell(qcol - 1, tr_row))),
     )?;
+    // Every column at least as wide as its heading's longest word (headings wrap at spaces).
+    let floor = |c: u16| match c {
+        c if (2..cat0).contains(&c) => 13.0,
+        c if (cat0..qcol).contains(&c) || c == cost_col => 14.0,
+        _ => 9.0,
+    };
+    headings.size(ws, floor)?;
+    let sheet = sheet_name(if sid.index() < model.strategies.len() { "Trace" } else { "Arm" }, &strategy.name);
+    notes.extend(values.write(ws, &sheet, bold, &value_format(), tr_row + 2)?);
     Ok((Totals { cost: cell(cost_col, tr_row), qaly: cell(qcol, tr_row), ly: cell(lcol, tr_row) }, notes))
 }
 
@@ -1182,6 +1272,16 @@ mod tests {
         let (a, _) = counting_weights(hta_model::Counting::Simpson, "k", 30).expect("a formula");
         assert_eq!(a, "IF(MOD(k,2)=1,1/3,2/3)");
         assert!(counting_weights(hta_model::Counting::Weights, "k", 30).is_none());
+    }
+
+    #[test]
+    fn headings_fit_on_one_line_or_wrap_with_their_longest_word_whole() {
+        // 16 characters: one line, 16 × 1.15 + 2.
+        assert!((heading_width("c_lamivudine_now") - 20.4).abs() < 1e-9);
+        // 20 characters would be 25 wide: wrapped, the width of "transitions" (11).
+        assert!((heading_width("df transitions costs") - 14.65).abs() < 1e-9);
+        // One word of 30 characters cannot wrap: all of it.
+        assert!((heading_width(&"x".repeat(30)) - 36.5).abs() < 1e-9);
     }
 
     #[test]

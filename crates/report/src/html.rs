@@ -17,6 +17,8 @@ pub enum Part {
     Subgroups,
     Psa,
     Budget,
+    /// The live workbook written with the pack (`hta report --excel`), in the run record.
+    Workbook,
 }
 
 /// What another analysis contributes to the report: sentences, tables and figures.
@@ -413,6 +415,10 @@ pub fn report(run: &CeaRun, base_figures: &[Figure], extras: &[Extra], lang: Lan
     if !run.record.overrides.is_empty() {
         let rows = run.record.overrides.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
         w.table(&Table::text("Overrides", &["parameter", "value"], rows));
+    }
+    if has(Part::Workbook) {
+        w.heading("Live workbook");
+        extra_content(&mut w, extras, Part::Workbook)?;
     }
     if !run.record.warnings.is_empty() {
         w.heading("Warnings");

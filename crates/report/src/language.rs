@@ -109,6 +109,7 @@ pub(crate) fn zh(label: &str) -> Option<&'static str> {
         "Probabilistic sensitivity analysis" => "概率敏感性分析",
         "Budget impact" => "预算影响分析",
         "Run record" => "运行记录",
+        "Live workbook" => "可运算的 Excel 工作簿",
         "setting" => "设置",
         "value" => "取值",
         "strategy" => "方案",

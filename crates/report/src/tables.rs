@@ -3,7 +3,7 @@
 use crate::CeaRun;
 
 /// A CSV document of a header and rows, every cell neutralised against formula injection.
-pub(crate) fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+pub fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(header.iter().map(|h| crate::csv_safe::cell(h).into_owned()));
     for row in rows {
