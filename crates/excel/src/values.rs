@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 
 use hta_model::curve::{compile_curve, Need};
-use hta_model::formula::{compile, BinaryOp, CompiledExpr, Expr, ExprKind, Reference, SlotLayout, TimeVar};
+use hta_model::formula::{compile, CompiledExpr, Expr, ExprKind, Reference, SlotLayout, TimeVar};
 use hta_model::{CurveId, Model, ParamId, StrategyId};
 use rust_xlsxwriter::{Format, Formula, Note, Worksheet};
 
@@ -247,28 +247,10 @@ pub(crate) fn show(model: &Model, expr: &Expr) -> String {
             None => "?".into(),
         },
         ExprKind::Negate(a) => format!("-{}", show(model, a)),
-        ExprKind::Binary(op, a, b) => format!("({} {} {})", show(model, a), symbol(*op), show(model, b)),
+        ExprKind::Binary(op, a, b) => format!("({} {} {})", show(model, a), op.symbol(), show(model, b)),
         ExprKind::Call(f, args) => {
             let args: Vec<String> = args.iter().map(|a| show(model, a)).collect();
             format!("{}({})", f.name(), args.join(", "))
         }
-    }
-}
-
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Pow => "^",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::And => "&&",
-        BinaryOp::Or => "||",
     }
 }

@@ -92,24 +92,22 @@ impl BySource {
     }
 
     /// Sums the rows of sub-states into their user states (`sub_start[u]..sub_start[u + 1]`
-    /// are user state u's rows here).
+    /// are user state u's rows here); the rows at start and of transitions stay as they are.
     pub fn merge_states(&self, sub_start: &[usize]) -> BySource {
         let n_user = sub_start.len() - 1;
         let mut out = BySource::new(self.layout, n_user);
         let width = self.layout.width();
-        for u in 0..n_user {
-            for e in sub_start[u]..sub_start[u + 1] {
+        let from = |r: usize| match r.checked_sub(n_user) {
+            None => sub_start[r]..sub_start[r + 1],
+            Some(extra) => self.n_states + extra..self.n_states + extra + 1,
+        };
+        for r in 0..n_user + 2 {
+            for e in from(r) {
                 for slot in 0..width {
-                    out.undiscounted[u * width + slot] += self.undiscounted[e * width + slot];
-                    out.discounted[u * width + slot] += self.discounted[e * width + slot];
+                    out.undiscounted[r * width + slot] += self.undiscounted[e * width + slot];
+                    out.discounted[r * width + slot] += self.discounted[e * width + slot];
                 }
             }
-        }
-        for source in [Source::AtStart, Source::Transitions] {
-            let (from_u, from_d) = (self.values(source, false).to_vec(), self.values(source, true).to_vec());
-            let (u, d) = out.rows_mut(source);
-            u.copy_from_slice(&from_u);
-            d.copy_from_slice(&from_d);
         }
         out
     }

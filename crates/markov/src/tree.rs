@@ -49,7 +49,7 @@ pub struct TreeValues {
     /// Probability of reaching each branch (the product along its path).
     pub reach: Vec<f64>,
     /// Per person taking each branch, its own one-off values by value slot (`n_branches x
-    /// width`).
+    /// width`); empty unless asked for ([`leaf_payoffs`] asks; a draw of a PSA does not).
     pub branch_values: Vec<f64>,
 }
 
@@ -83,7 +83,7 @@ impl TreePayoffs {
 pub fn leaf_payoffs(model: &Model, strategy: StrategyId) -> Option<Result<TreePayoffs, RunErrors>> {
     let tree = model.strategy(strategy).tree.as_ref()?;
     let program = TreeProgram::new(model, strategy)?;
-    Some(program.evaluate(&[]).and_then(|values| {
+    Some(program.evaluate_keeping(&[], true).and_then(|values| {
         let (layout, width) = (program.layout, program.layout.width());
         let mut arms: Vec<Option<Totals>> = vec![None; model.arms.len()];
         let mut payoffs = vec![None; tree.branches.len()];
@@ -191,6 +191,11 @@ impl TreeProgram {
     /// The tree's numbers for one parameter set (`pins` fix parameter values, as in a
     /// sensitivity analysis). Problems are reported at model start (cycle 0).
     pub fn evaluate(&self, pins: &[(ParamId, f64)]) -> Result<TreeValues, RunErrors> {
+        self.evaluate_keeping(pins, false)
+    }
+
+    /// As [`TreeProgram::evaluate`], keeping each branch's own values if `keep`.
+    fn evaluate_keeping(&self, pins: &[(ParamId, f64)], keep: bool) -> Result<TreeValues, RunErrors> {
         let mut errors = RunErrors::default();
         let record =
             |errors: &mut RunErrors, problem: Problem| errors.record(self.strategy, 0, self.start_age, problem);
@@ -240,7 +245,7 @@ impl TreeProgram {
         let mut arm_weights = vec![0.0; self.n_arms];
         let width = self.layout.width();
         let mut start_values = vec![0.0; width];
-        let mut branch_values = vec![0.0; n * width];
+        let mut branch_values = vec![0.0; if keep { n * width } else { 0 }];
         for (i, b) in self.branches.iter().enumerate() {
             reach[i] = b.parent.map_or(1.0, |p| reach[p]) * probability[i];
             for (slot, expr) in &b.values {
@@ -249,7 +254,9 @@ impl TreeProgram {
                     record(&mut errors, Problem::TreeValue { branch: i, slot: *slot, value });
                 }
                 start_values[*slot] += reach[i] * value;
-                branch_values[i * width + slot] += value;
+                if keep {
+                    branch_values[i * width + slot] += value;
+                }
             }
             if let Some(arm) = b.arm {
                 arm_weights[arm] += reach[i];

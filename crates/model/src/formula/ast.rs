@@ -98,6 +98,25 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// The operator as the formula language writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Pow => "^",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::And => "&&",
+            BinaryOp::Or => "||",
+        }
+    }
+
     /// Applies the operator. Comparisons and logic give 1 or 0, and NaN if either side is NaN,
     /// so that a failed lookup in a condition stops the run instead of choosing a branch.
     pub fn apply(self, a: f64, b: f64) -> f64 {
